@@ -1,0 +1,1 @@
+"""Development and CI tooling: the terraform command, offline checks, the policy gate."""

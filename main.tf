@@ -1,0 +1,1 @@
+# The root module: see README.md.
