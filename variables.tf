@@ -1,1 +1,413 @@
-# The root module: see README.md.
+variable "name" {
+  description = "Name of the user pool; also the prefix of the trigger functions, roles and log groups."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9][A-Za-z0-9_-]{0,45}$", var.name))
+    error_message = "name must be 1-46 characters of letters, digits, '-' and '_', starting with a letter or digit (it prefixes Lambda function names, which allow 64 characters)."
+  }
+}
+
+variable "case_sensitive" {
+  description = <<-EOT
+    Whether the pool compares usernames case-sensitively. Fixed at creation: changing
+    it replaces the pool and every user in it. true (the API default) lets the
+    triggers link with the subject exactly as the IdP sent it; false (the console
+    default, AWS's recommendation for user experience) makes the module map each
+    mixed-case subject into custom:idp_sub so links still match. See README.
+  EOT
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
+variable "user_pool_tier" {
+  description = "Feature plan of the pool: LITE, ESSENTIALS or PLUS. Pre token generation V2_0 needs ESSENTIALS or PLUS."
+  type        = string
+  default     = "ESSENTIALS"
+  nullable    = false
+
+  validation {
+    condition     = contains(["LITE", "ESSENTIALS", "PLUS"], var.user_pool_tier)
+    error_message = "user_pool_tier must be LITE, ESSENTIALS or PLUS."
+  }
+}
+
+variable "deletion_protection" {
+  description = "Refuse to delete the pool (and its users) until this is set to false and applied."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
+variable "domain" {
+  description = <<-EOT
+    Optional hosted sign-in domain. Set `prefix` for <prefix>.auth.<region>.amazoncognito.com,
+    or `custom_domain` with `certificate_arn` (an ACM certificate in us-east-1).
+    `managed_login_version`: 1 for the classic hosted UI, 2 for managed login.
+  EOT
+  type = object({
+    prefix                = optional(string)
+    custom_domain         = optional(string)
+    certificate_arn       = optional(string)
+    managed_login_version = optional(number, 2)
+  })
+  default = null
+
+  validation {
+    condition     = var.domain == null || (try(var.domain.prefix, null) == null) != (try(var.domain.custom_domain, null) == null)
+    error_message = "domain: set exactly one of prefix or custom_domain."
+  }
+
+  validation {
+    condition     = try(var.domain.prefix, null) == null || can(regex("^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$", var.domain.prefix))
+    error_message = "domain.prefix must be 1-63 lower-case letters, digits or hyphens, not starting or ending with a hyphen."
+  }
+
+  validation {
+    condition     = try(var.domain.custom_domain, null) == null || try(var.domain.certificate_arn, null) != null
+    error_message = "domain.custom_domain needs domain.certificate_arn: an ACM certificate in us-east-1 covering the domain."
+  }
+
+  validation {
+    condition     = var.domain == null || contains([1, 2], try(var.domain.managed_login_version, 2))
+    error_message = "domain.managed_login_version must be 1 (classic hosted UI) or 2 (managed login)."
+  }
+}
+
+variable "identity_providers" {
+  description = <<-EOT
+    Identity providers, keyed by ProviderName exactly as Cognito shows it. Social
+    providers must be named after their type (Google, Facebook, LoginWithAmazon,
+    SignInWithApple); OIDC and SAML names are yours (1-32 characters).
+
+    type: Google | Facebook | LoginWithAmazon | SignInWithApple | OIDC | SAML.
+    client_id, authorize_scopes: OAuth settings (not SAML). Secrets go in
+      `identity_provider_secrets`, never here.
+    oidc_issuer, attributes_request_method: OIDC only; the issuer URL is required.
+    team_id, key_id: SignInWithApple only.
+    saml_metadata_url or saml_metadata_document: SAML only, exactly one.
+    idp_identifiers: domains or identifiers that route users to this IdP.
+    provider_details: further provider_details keys, passed through as they are.
+    attribute_mapping: added to, and overriding, the module's defaults for the type.
+    subject_claim: the IdP attribute that carries the subject with its exact case;
+      required for SAML in a case-insensitive pool (the attribute your IdP sends
+      with the NameID's value), defaults to the type's subject claim otherwise.
+    link_by_email: link this IdP's users to the native user with the same email.
+    email_trust: "verified_claim" trusts the email only when the IdP maps
+      email_verified = "true"; "always" is for an IdP your organisation controls
+      and requires email_domains.
+    email_domains: the only email domains this IdP may vouch for (null: any, only
+      with "verified_claim").
+  EOT
+  type = map(object({
+    type                      = string
+    client_id                 = optional(string)
+    authorize_scopes          = optional(string)
+    oidc_issuer               = optional(string)
+    attributes_request_method = optional(string, "GET")
+    team_id                   = optional(string)
+    key_id                    = optional(string)
+    saml_metadata_url         = optional(string)
+    saml_metadata_document    = optional(string)
+    idp_identifiers           = optional(list(string), [])
+    provider_details          = optional(map(string), {})
+    attribute_mapping         = optional(map(string), {})
+    subject_claim             = optional(string)
+    link_by_email             = optional(bool, true)
+    email_trust               = optional(string, "verified_claim")
+    email_domains             = optional(list(string))
+  }))
+  default  = {}
+  nullable = false
+
+  validation {
+    condition = alltrue([for idp in values(var.identity_providers) :
+    contains(["Google", "Facebook", "LoginWithAmazon", "SignInWithApple", "OIDC", "SAML"], idp.type)])
+    error_message = "identity_providers: type must be one of Google, Facebook, LoginWithAmazon, SignInWithApple, OIDC, SAML."
+  }
+
+  validation {
+    # Social ProviderNames are fixed by Cognito (FACTS.md §1).
+    condition = alltrue([for name, idp in var.identity_providers :
+    contains(["OIDC", "SAML"], idp.type) || name == idp.type])
+    error_message = "identity_providers: a Google, Facebook, LoginWithAmazon or SignInWithApple provider must be keyed by exactly that name (e.g. Google = { type = \"Google\" }): Cognito fixes social ProviderNames."
+  }
+
+  validation {
+    condition = alltrue([for name, idp in var.identity_providers :
+      !contains(["OIDC", "SAML"], idp.type) || (
+        can(regex("^[^_\\s][^\\s]{0,30}[^\\s]$", name)) &&
+        !contains(["google", "facebook", "loginwithamazon", "signinwithapple", "cognito"], lower(name))
+    )])
+    error_message = "identity_providers: an OIDC or SAML ProviderName must be 2-32 characters without spaces, must not start with '_', and must not be a social provider's name or Cognito."
+  }
+
+  validation {
+    condition = alltrue([for idp in values(var.identity_providers) :
+    idp.type != "OIDC" || can(regex("^https://[^\\s/]+", coalesce(idp.oidc_issuer, "-")))])
+    error_message = "identity_providers: an OIDC provider needs oidc_issuer, its https:// issuer URL (e.g. https://www.linkedin.com/oauth)."
+  }
+
+  validation {
+    condition = alltrue([for idp in values(var.identity_providers) :
+    idp.type == "SAML" || try(length(idp.client_id) > 0, false)])
+    error_message = "identity_providers: every provider except SAML needs client_id (its secret goes in identity_provider_secrets)."
+  }
+
+  validation {
+    condition = alltrue([for idp in values(var.identity_providers) :
+      idp.type != "SAML" || (idp.saml_metadata_url == null) != (idp.saml_metadata_document == null)
+    ])
+    error_message = "identity_providers: a SAML provider needs exactly one of saml_metadata_url or saml_metadata_document."
+  }
+
+  validation {
+    condition = alltrue([for idp in values(var.identity_providers) :
+    idp.type != "SignInWithApple" || (idp.team_id != null && idp.key_id != null)])
+    error_message = "identity_providers: SignInWithApple needs team_id and key_id (its private_key goes in identity_provider_secrets)."
+  }
+
+  validation {
+    condition = alltrue([for idp in values(var.identity_providers) :
+    contains(["verified_claim", "always"], idp.email_trust)])
+    error_message = "identity_providers: email_trust must be \"verified_claim\" or \"always\"."
+  }
+
+  validation {
+    # An IdP trusted without a verified claim may only vouch for domains it owns:
+    # otherwise any tenant could assert anyone's email (FACTS.md §8, "nOAuth").
+    condition = alltrue([for idp in values(var.identity_providers) :
+    idp.email_trust != "always" || length(coalesce(idp.email_domains, [])) > 0])
+    error_message = "identity_providers: email_trust = \"always\" requires email_domains, the domains this IdP owns (FACTS.md §8): list them, or use email_trust = \"verified_claim\"."
+  }
+
+  validation {
+    condition = alltrue(flatten([for idp in values(var.identity_providers) : [
+      for domain in coalesce(idp.email_domains, []) :
+      can(regex("^(?i)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$", domain))
+    ]]))
+    error_message = "identity_providers: email_domains entries must be domain names such as example.com (no '@', no wildcard)."
+  }
+
+  validation {
+    # FACTS.md §4: Cognito cannot map into these; and the subject copy is the module's.
+    condition = alltrue([for idp in values(var.identity_providers) :
+      length(setintersection(keys(idp.attribute_mapping), ["sub", "identities", "custom:idp_sub"])) == 0
+    ])
+    error_message = "identity_providers: attribute_mapping must not map sub, identities or custom:idp_sub; set subject_claim to choose the claim copied into custom:idp_sub."
+  }
+
+  validation {
+    # Through the API a custom attribute named like a standard one modifies the
+    # standard attribute instead (FACTS.md §3).
+    condition = alltrue(flatten([for idp in values(var.identity_providers) : [
+      for attribute in keys(idp.attribute_mapping) : !contains([
+        "address", "birthdate", "email", "email_verified", "family_name", "gender",
+        "given_name", "locale", "middle_name", "name", "nickname", "phone_number",
+        "phone_number_verified", "picture", "preferred_username", "profile", "sub",
+        "updated_at", "website", "zoneinfo", "identities", "username",
+      ], trimprefix(attribute, "custom:")) if startswith(attribute, "custom:")
+    ]]))
+    error_message = "identity_providers: attribute_mapping maps to custom:<standard attribute name> (e.g. custom:sub); a schema entry with a standard name modifies that standard attribute instead of creating a custom one. Use another name, e.g. custom:idp_sub."
+  }
+
+  validation {
+    condition = alltrue(flatten([for idp in values(var.identity_providers) : [
+      for attribute in keys(idp.attribute_mapping) :
+      !startswith(attribute, "custom:") || can(regex("^custom:[A-Za-z0-9_]{1,20}$", attribute))
+    ]]))
+    error_message = "identity_providers: a custom attribute in attribute_mapping must be custom:<name> with a name of 1-20 letters, digits or '_'."
+  }
+
+  validation {
+    # FACTS.md §3: the trigger can only link with the exact-case subject, which a
+    # case-insensitive pool hides from it; SAML has no default claim carrying it.
+    condition = var.case_sensitive || alltrue([for idp in values(var.identity_providers) :
+    idp.type != "SAML" || try(length(idp.subject_claim) > 0, false)])
+    error_message = "identity_providers: in a case-insensitive pool (case_sensitive = false) a SAML provider needs subject_claim, the assertion attribute that carries the NameID's exact value; without it links never match and users get a duplicate account (FACTS.md §3)."
+  }
+
+  validation {
+    condition = alltrue([for idp in values(var.identity_providers) :
+      length(setsubtract(keys(idp.provider_details), [
+        "authorize_scopes", "attributes_url", "attributes_url_add_attributes", "authorize_url",
+        "token_url", "jwks_uri", "oidc_issuer", "attributes_request_method", "IDPSignout",
+        "IDPInit", "EncryptedResponses", "RequestSigningAlgorithm",
+      ])) == 0
+    ])
+    error_message = "identity_providers: provider_details may only add authorize_scopes, attributes_url, attributes_url_add_attributes, authorize_url, token_url, jwks_uri, oidc_issuer, attributes_request_method, IDPSignout, IDPInit, EncryptedResponses or RequestSigningAlgorithm; secrets go in identity_provider_secrets."
+  }
+}
+
+variable "identity_provider_secrets" {
+  description = <<-EOT
+    Secrets of the identity providers, keyed by ProviderName: `client_secret` for
+    Google, Facebook, LoginWithAmazon and OIDC; `private_key` for SignInWithApple.
+    Sensitive: kept out of plan output, but stored in the Terraform state (see README).
+    Changing a value updates the provider in place.
+  EOT
+  type        = map(map(string))
+  default     = {}
+  nullable    = false
+  sensitive   = true
+
+  validation {
+    condition = alltrue([for secrets in values(var.identity_provider_secrets) :
+    length(setsubtract(keys(secrets), ["client_secret", "private_key"])) == 0])
+    error_message = "identity_provider_secrets: each provider's map may only hold client_secret or private_key."
+  }
+
+  validation {
+    condition     = nonsensitive(length(setsubtract(keys(var.identity_provider_secrets), keys(var.identity_providers))) == 0)
+    error_message = "identity_provider_secrets: every key must be a ProviderName configured in identity_providers."
+  }
+
+  validation {
+    # The secret each type's provider_details requires (Cognito CreateIdentityProvider).
+    condition = nonsensitive(alltrue([for name, idp in var.identity_providers :
+      idp.type == "SAML" || try(length(var.identity_provider_secrets[name][
+        idp.type == "SignInWithApple" ? "private_key" : "client_secret"
+      ]) > 0, false)
+    ]))
+    error_message = "identity_provider_secrets: each provider other than SAML needs its secret: client_secret (private_key for SignInWithApple), keyed by ProviderName."
+  }
+}
+
+variable "app_clients" {
+  description = <<-EOT
+    App clients keyed by name. identity_providers lists the ProviderNames the client
+    offers ("COGNITO" for email and password); null means COGNITO and every
+    configured provider. write_attributes gets every mapped attribute added.
+  EOT
+  type = map(object({
+    callback_urls                 = list(string)
+    logout_urls                   = optional(list(string), [])
+    identity_providers            = optional(list(string))
+    allowed_oauth_flows           = optional(list(string), ["code"])
+    allowed_oauth_scopes          = optional(list(string), ["openid", "email", "profile"])
+    explicit_auth_flows           = optional(list(string), ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"])
+    generate_secret               = optional(bool, false)
+    read_attributes               = optional(list(string))
+    write_attributes              = optional(list(string), [])
+    access_token_validity_minutes = optional(number, 60)
+    id_token_validity_minutes     = optional(number, 60)
+    refresh_token_validity_days   = optional(number, 30)
+  }))
+  default  = {}
+  nullable = false
+
+  validation {
+    condition = alltrue(flatten([for client in values(var.app_clients) : [
+      for url in concat(client.callback_urls, client.logout_urls) :
+      can(regex("^https://", url)) || can(regex("^http://localhost(:[0-9]+)?(/|$)", url)) || can(regex("^[a-z][a-z0-9+.-]*://", url))
+    ]]))
+    error_message = "app_clients: callback_urls and logout_urls must be absolute URLs (https://, http://localhost or an app scheme such as myapp://)."
+  }
+
+  validation {
+    condition = alltrue([for client in values(var.app_clients) :
+    length(setsubtract(client.allowed_oauth_flows, ["code", "implicit", "client_credentials"])) == 0])
+    error_message = "app_clients: allowed_oauth_flows may contain code, implicit and client_credentials."
+  }
+
+  validation {
+    condition = alltrue([for client in values(var.app_clients) :
+    length(setintersection(client.write_attributes, ["email_verified", "phone_number_verified", "username"])) == 0])
+    error_message = "app_clients: write_attributes must not list email_verified, phone_number_verified or username; the API rejects the client (FACTS.md §4)."
+  }
+
+  validation {
+    condition = alltrue(flatten([for client in values(var.app_clients) : [
+      for idp in coalesce(client.identity_providers, []) :
+      idp == "COGNITO" || contains(keys(var.identity_providers), idp)
+    ]]))
+    error_message = "app_clients: identity_providers may only list \"COGNITO\" and ProviderNames configured in identity_providers."
+  }
+}
+
+variable "pre_token_generation_version" {
+  description = "Event version of the pre token generation trigger: V1_0 (ID token claims) or V2_0 (ID and access tokens; needs user_pool_tier ESSENTIALS or PLUS)."
+  type        = string
+  default     = "V1_0"
+  nullable    = false
+
+  validation {
+    condition     = contains(["V1_0", "V2_0"], var.pre_token_generation_version)
+    error_message = "pre_token_generation_version must be V1_0 or V2_0."
+  }
+
+  validation {
+    condition     = var.pre_token_generation_version == "V1_0" || var.user_pool_tier != "LITE"
+    error_message = "pre_token_generation_version = \"V2_0\" needs user_pool_tier = \"ESSENTIALS\" or \"PLUS\" (FACTS.md §5); use V1_0 or change the tier."
+  }
+}
+
+variable "triggers" {
+  description = <<-EOT
+    Settings of the trigger functions. timeout_seconds stays well under the 5 s
+    Cognito waits for a trigger (FACTS.md §2). log_retention_days applies to both
+    log groups. alarm_actions: SNS topic ARNs; when set, alarms fire on trigger
+    errors and throttles. profile_table: optional DynamoDB profile store written once
+    per user on first sign-in (create = true makes the table; or give an existing
+    table's name).
+  EOT
+  type = object({
+    runtime            = optional(string, "python3.13")
+    architecture       = optional(string, "arm64")
+    memory_size        = optional(number, 256)
+    timeout_seconds    = optional(number, 4)
+    log_retention_days = optional(number, 365)
+    kms_key_arn        = optional(string)
+    tracing_mode       = optional(string, "PassThrough")
+    alarm_actions      = optional(list(string), [])
+    profile_table = optional(object({
+      create = optional(bool, true)
+      name   = optional(string)
+    }))
+  })
+  default  = {}
+  nullable = false
+
+  validation {
+    condition     = contains(["python3.11", "python3.12", "python3.13", "python3.14"], var.triggers.runtime)
+    error_message = "triggers.runtime must be python3.11, python3.12, python3.13 or python3.14."
+  }
+
+  validation {
+    condition     = contains(["arm64", "x86_64"], var.triggers.architecture)
+    error_message = "triggers.architecture must be arm64 or x86_64."
+  }
+
+  validation {
+    condition     = var.triggers.timeout_seconds >= 2 && var.triggers.timeout_seconds <= 4
+    error_message = "triggers.timeout_seconds must be 2 to 4: Cognito waits 5 s for a trigger and then retries (FACTS.md §2)."
+  }
+
+  validation {
+    condition     = var.triggers.memory_size >= 128 && var.triggers.memory_size <= 10240
+    error_message = "triggers.memory_size must be 128 to 10240 MB."
+  }
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.triggers.log_retention_days)
+    error_message = "triggers.log_retention_days must be a CloudWatch Logs retention value (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653)."
+  }
+
+  validation {
+    condition     = contains(["PassThrough", "Active"], var.triggers.tracing_mode)
+    error_message = "triggers.tracing_mode must be PassThrough or Active."
+  }
+
+  validation {
+    condition     = var.triggers.profile_table == null || try(var.triggers.profile_table.create, true) || try(length(var.triggers.profile_table.name) > 0, false)
+    error_message = "triggers.profile_table: with create = false, name must be the existing table's name."
+  }
+}
+
+variable "tags" {
+  description = "Tags for every resource that takes them."
+  type        = map(string)
+  default     = {}
+  nullable    = false
+}

@@ -73,7 +73,8 @@ def _block(pb: Any, spec: Mapping[str, Any], exported: Iterable[str] = ()) -> An
             )
         )
     for name in exported:
-        if name in blocks or name in seen:
+        # Names such as "replica.*.arn" describe attributes of nested blocks.
+        if name in blocks or name in seen or "." in name:
             continue
         seen.add(name)
         attributes.append(pb.Schema.Attribute(name=name, type=DYNAMIC, computed=True))

@@ -1,0 +1,127 @@
+variable "name" {
+  description = "Prefix of the function, role and log group names."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9][A-Za-z0-9_-]{0,45}$", var.name))
+    error_message = "name must be 1-46 characters of letters, digits, '-' and '_' (it prefixes Lambda function names)."
+  }
+}
+
+variable "user_pool_arn" {
+  description = "ARN of the user pool the triggers serve: the only pool they may call and be invoked by."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:cognito-idp:[a-z0-9-]+:[0-9]{12}:userpool/[\\w-]+_[0-9a-zA-Z]+$", var.user_pool_arn))
+    error_message = "user_pool_arn must be a user pool ARN: arn:aws:cognito-idp:<region>:<account>:userpool/<pool id>."
+  }
+}
+
+variable "case_sensitive" {
+  description = "The pool's username_configuration.case_sensitive (USERNAME_CASE_SENSITIVE)."
+  type        = bool
+}
+
+variable "identity_providers" {
+  description = "The triggers' IDENTITY_PROVIDERS configuration, keyed by ProviderName (CONTRACT.md §1)."
+  type = map(object({
+    type              = string
+    link_by_email     = optional(bool, true)
+    email_trust       = optional(string, "verified_claim")
+    email_domains     = optional(list(string))
+    subject_attribute = optional(string)
+  }))
+
+  validation {
+    condition = alltrue([for idp in values(var.identity_providers) :
+    idp.email_trust != "always" || length(coalesce(idp.email_domains, [])) > 0])
+    error_message = "identity_providers: email_trust = \"always\" requires email_domains (FACTS.md §8)."
+  }
+
+  validation {
+    condition = alltrue([for idp in values(var.identity_providers) :
+    contains(["Google", "Facebook", "LoginWithAmazon", "SignInWithApple", "OIDC", "SAML"], idp.type)])
+    error_message = "identity_providers: type must be one of Google, Facebook, LoginWithAmazon, SignInWithApple, OIDC, SAML."
+  }
+
+  validation {
+    condition = alltrue([for idp in values(var.identity_providers) :
+    contains(["verified_claim", "always"], idp.email_trust)])
+    error_message = "identity_providers: email_trust must be \"verified_claim\" or \"always\"."
+  }
+}
+
+variable "source_dir" {
+  description = "Directory of the trigger sources; defaults to this repository's lambda_src/."
+  type        = string
+  default     = null
+}
+
+variable "runtime" {
+  description = "Lambda Python runtime."
+  type        = string
+  default     = "python3.13"
+}
+
+variable "architecture" {
+  description = "arm64 or x86_64."
+  type        = string
+  default     = "arm64"
+}
+
+variable "memory_size" {
+  description = "Memory of each function, in MB."
+  type        = number
+  default     = 256
+}
+
+variable "timeout_seconds" {
+  description = "Function timeout; well under the 5 s Cognito waits (FACTS.md §2)."
+  type        = number
+  default     = 4
+
+  validation {
+    condition     = var.timeout_seconds >= 2 && var.timeout_seconds <= 4
+    error_message = "timeout_seconds must be 2 to 4: Cognito waits 5 s for a trigger and then retries (FACTS.md §2)."
+  }
+}
+
+variable "log_retention_days" {
+  description = "Retention of the functions' log groups."
+  type        = number
+  default     = 365
+}
+
+variable "kms_key_arn" {
+  description = "Optional KMS key for the log groups and the functions' environment."
+  type        = string
+  default     = null
+}
+
+variable "tracing_mode" {
+  description = "X-Ray tracing: PassThrough or Active."
+  type        = string
+  default     = "PassThrough"
+}
+
+variable "alarm_actions" {
+  description = "SNS topic ARNs notified when a trigger errors or is throttled; empty: no alarms."
+  type        = list(string)
+  default     = []
+}
+
+variable "profile_table" {
+  description = "Optional profile store: create a table, or name an existing one (create = false)."
+  type = object({
+    create = optional(bool, true)
+    name   = optional(string)
+  })
+  default = null
+}
+
+variable "tags" {
+  description = "Tags for every resource that takes them."
+  type        = map(string)
+  default     = {}
+}

@@ -1,0 +1,225 @@
+# Inputs FACTS.md says break sign-in, or hand accounts over, are refused at plan time.
+
+mock_provider "aws" {}
+mock_provider "archive" {}
+
+variables {
+  name = "cogfed-test"
+  identity_providers = {
+    Google = {
+      type      = "Google"
+      client_id = "google-client"
+    }
+  }
+  identity_provider_secrets = {
+    Google = { client_secret = "g-secret" }
+  }
+}
+
+run "valid_baseline" {
+  command = plan
+}
+
+run "social_provider_named_after_another_type" {
+  command = plan
+  variables {
+    identity_providers = {
+      google = {
+        type      = "Google"
+        client_id = "google-client"
+      }
+    }
+    identity_provider_secrets = {
+      google = { client_secret = "g-secret" }
+    }
+  }
+  expect_failures = [var.identity_providers]
+}
+
+run "oidc_without_issuer" {
+  command = plan
+  variables {
+    identity_providers = {
+      LinkedIn = {
+        type      = "OIDC"
+        client_id = "linkedin-client"
+      }
+    }
+    identity_provider_secrets = {
+      LinkedIn = { client_secret = "l-secret" }
+    }
+  }
+  expect_failures = [var.identity_providers]
+}
+
+run "always_trusted_without_domains" {
+  command = plan
+  variables {
+    identity_providers = {
+      Corporate = {
+        type              = "SAML"
+        saml_metadata_url = "https://idp.example.com/metadata"
+        email_trust       = "always"
+      }
+    }
+    identity_provider_secrets = {}
+  }
+  expect_failures = [var.identity_providers]
+}
+
+run "case_insensitive_saml_without_subject_claim" {
+  command = plan
+  variables {
+    case_sensitive = false
+    identity_providers = {
+      Corporate = {
+        type              = "SAML"
+        saml_metadata_url = "https://idp.example.com/metadata"
+      }
+    }
+    identity_provider_secrets = {}
+  }
+  expect_failures = [var.identity_providers]
+}
+
+run "custom_attribute_named_like_a_standard_one" {
+  command = plan
+  variables {
+    identity_providers = {
+      Google = {
+        type              = "Google"
+        client_id         = "google-client"
+        attribute_mapping = { "custom:email" = "email" }
+      }
+    }
+  }
+  expect_failures = [var.identity_providers]
+}
+
+run "mapping_into_the_subject_attribute_directly" {
+  command = plan
+  variables {
+    identity_providers = {
+      Google = {
+        type              = "Google"
+        client_id         = "google-client"
+        attribute_mapping = { "custom:idp_sub" = "email" }
+      }
+    }
+  }
+  expect_failures = [var.identity_providers]
+}
+
+run "saml_with_two_metadata_sources" {
+  command = plan
+  variables {
+    identity_providers = {
+      Corporate = {
+        type                   = "SAML"
+        saml_metadata_url      = "https://idp.example.com/metadata"
+        saml_metadata_document = "<EntityDescriptor/>"
+      }
+    }
+    identity_provider_secrets = {}
+  }
+  expect_failures = [var.identity_providers]
+}
+
+run "email_domain_with_at_sign" {
+  command = plan
+  variables {
+    identity_providers = {
+      Google = {
+        type          = "Google"
+        client_id     = "google-client"
+        email_domains = ["@example.com"]
+      }
+    }
+  }
+  expect_failures = [var.identity_providers]
+}
+
+run "secret_missing" {
+  command = plan
+  variables {
+    identity_provider_secrets = {}
+  }
+  expect_failures = [var.identity_provider_secrets]
+}
+
+run "secret_for_unknown_provider" {
+  command = plan
+  variables {
+    identity_provider_secrets = {
+      Google   = { client_secret = "g-secret" }
+      Facebook = { client_secret = "f-secret" }
+    }
+  }
+  expect_failures = [var.identity_provider_secrets]
+}
+
+run "v2_trigger_on_lite_tier" {
+  command = plan
+  variables {
+    user_pool_tier               = "LITE"
+    pre_token_generation_version = "V2_0"
+  }
+  expect_failures = [var.pre_token_generation_version]
+}
+
+run "v2_trigger_on_essentials_tier" {
+  command = plan
+  variables {
+    pre_token_generation_version = "V2_0"
+  }
+  assert {
+    condition     = module.user_pool.user_pool.lambda_config[0].pre_token_generation_config[0].lambda_version == "V2_0"
+    error_message = "V2_0 must be wired when chosen."
+  }
+}
+
+run "client_lists_unknown_provider" {
+  command = plan
+  variables {
+    app_clients = {
+      web = {
+        callback_urls      = ["https://app.example.com/callback"]
+        identity_providers = ["COGNITO", "Okta"]
+      }
+    }
+  }
+  expect_failures = [var.app_clients]
+}
+
+run "client_writes_email_verified" {
+  command = plan
+  variables {
+    app_clients = {
+      web = {
+        callback_urls    = ["https://app.example.com/callback"]
+        write_attributes = ["email_verified"]
+      }
+    }
+  }
+  expect_failures = [var.app_clients]
+}
+
+run "trigger_timeout_at_cognitos_limit" {
+  command = plan
+  variables {
+    triggers = { timeout_seconds = 5 }
+  }
+  expect_failures = [var.triggers]
+}
+
+run "domain_with_prefix_and_custom_domain" {
+  command = plan
+  variables {
+    domain = {
+      prefix          = "cogfed"
+      custom_domain   = "auth.example.com"
+      certificate_arn = "arn:aws:acm:us-east-1:123456789012:certificate/abc"
+    }
+  }
+  expect_failures = [var.domain]
+}

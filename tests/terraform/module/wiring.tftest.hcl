@@ -1,0 +1,237 @@
+# Plans of the root module with mocked providers (the offline schema provider serves
+# the documented names): what the module builds from one identity_providers value.
+
+mock_provider "aws" {
+  # The pool's computed values are known at plan time, so plans can be asserted on.
+  override_during = plan
+
+  mock_resource "aws_cognito_user_pool" {
+    defaults = {
+      arn      = "arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_Example1"
+      id       = "eu-west-1_Example1"
+      endpoint = "cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Example1"
+    }
+  }
+
+  mock_resource "aws_cloudwatch_log_group" {
+    defaults = {
+      arn = "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/cogfed-test"
+    }
+  }
+}
+
+mock_provider "archive" {}
+
+variables {
+  name           = "cogfed-test"
+  case_sensitive = false
+  identity_providers = {
+    Google = {
+      type      = "Google"
+      client_id = "google-client"
+    }
+    LinkedIn = {
+      type        = "OIDC"
+      client_id   = "linkedin-client"
+      oidc_issuer = "https://www.linkedin.com/oauth"
+    }
+    Corporate = {
+      type              = "SAML"
+      saml_metadata_url = "https://idp.example.com/metadata"
+      subject_claim     = "objectid"
+      email_trust       = "always"
+      email_domains     = ["Example.com"]
+    }
+  }
+  identity_provider_secrets = {
+    Google   = { client_secret = "g-secret" }
+    LinkedIn = { client_secret = "l-secret" }
+  }
+  app_clients = {
+    web = {
+      callback_urls    = ["https://app.example.com/callback"]
+      write_attributes = ["locale"]
+    }
+  }
+}
+
+run "case_insensitive_pool_maps_mixed_case_subjects" {
+  command = plan
+
+  assert {
+    condition     = module.user_pool.user_pool.username_configuration[0].case_sensitive == false
+    error_message = "The pool must carry case_sensitive as given."
+  }
+
+  assert {
+    condition     = output.attribute_mappings["LinkedIn"]["custom:idp_sub"] == "sub"
+    error_message = "An OIDC provider in a case-insensitive pool must map sub into custom:idp_sub."
+  }
+
+  assert {
+    condition     = output.attribute_mappings["Corporate"]["custom:idp_sub"] == "objectid"
+    error_message = "A SAML provider must map its subject_claim into custom:idp_sub."
+  }
+
+  assert {
+    condition     = !contains(keys(output.attribute_mappings["Google"]), "custom:idp_sub")
+    error_message = "Google subjects are digits (FACTS.md §3): no subject mapping."
+  }
+
+  assert {
+    condition = alltrue([for name in ["Google", "LinkedIn", "Corporate"] :
+    output.attribute_mappings[name]["email"] != ""])
+    error_message = "Every provider must map email."
+  }
+
+  assert {
+    condition = (output.attribute_mappings["Google"]["email_verified"] == "email_verified"
+    && output.attribute_mappings["LinkedIn"]["email_verified"] == "email_verified")
+    error_message = "Google and OIDC providers must map email_verified (FACTS.md §4)."
+  }
+
+  assert {
+    condition     = one([for s in module.user_pool.user_pool.schema : s if s.name == "idp_sub"]).mutable == true
+    error_message = "The schema must declare idp_sub as a mutable attribute."
+  }
+
+  assert {
+    condition     = module.user_pool.user_pool.deletion_protection == "ACTIVE"
+    error_message = "Deletion protection must be on by default."
+  }
+
+  assert {
+    condition     = module.user_pool.user_pool.user_attribute_update_settings[0].attributes_require_verification_before_update == ["email"]
+    error_message = "A changed email must stay unverified until confirmed (FACTS.md §8)."
+  }
+}
+
+run "app_clients_may_write_every_mapped_attribute" {
+  command = plan
+
+  assert {
+    condition = toset(module.app_clients.clients["web"].write_attributes) == toset([
+      "custom:idp_sub", "email", "family_name", "given_name", "locale", "name",
+    ])
+    error_message = "write_attributes must hold every mapped attribute except email_verified and username, plus the client's own."
+  }
+
+  assert {
+    condition = toset(module.app_clients.clients["web"].supported_identity_providers) == toset([
+      "COGNITO", "Google", "LinkedIn", "Corporate",
+    ])
+    error_message = "A client without identity_providers offers COGNITO and every provider."
+  }
+}
+
+run "triggers_get_the_contract_configuration" {
+  command = plan
+
+  assert {
+    condition = jsondecode(module.triggers.functions["pre-signup"].environment[0].variables["IDENTITY_PROVIDERS"]) == {
+      Google    = { type = "Google", link_by_email = true, email_trust = "verified_claim", email_domains = null, subject_attribute = null }
+      LinkedIn  = { type = "OIDC", link_by_email = true, email_trust = "verified_claim", email_domains = null, subject_attribute = "custom:idp_sub" }
+      Corporate = { type = "SAML", link_by_email = true, email_trust = "always", email_domains = ["example.com"], subject_attribute = "custom:idp_sub" }
+    }
+    error_message = "IDENTITY_PROVIDERS must follow CONTRACT.md §1, domains lower-cased."
+  }
+
+  assert {
+    condition     = module.triggers.functions["pre-token-generation"].environment[0].variables["USERNAME_CASE_SENSITIVE"] == "false"
+    error_message = "USERNAME_CASE_SENSITIVE must be the pool's setting."
+  }
+
+  assert {
+    condition     = alltrue([for f in module.triggers.functions : f.timeout < 5])
+    error_message = "Trigger timeouts must stay under Cognito's 5 s."
+  }
+
+  assert {
+    condition = alltrue([for p in module.triggers.permissions :
+    p.source_arn == "arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_Example1" && p.principal == "cognito-idp.amazonaws.com"])
+    error_message = "Each trigger may be invoked by this pool only."
+  }
+
+  assert {
+    condition     = module.user_pool.user_pool.lambda_config[0].pre_token_generation_config[0].lambda_version == "V1_0"
+    error_message = "Pre token generation defaults to V1_0."
+  }
+}
+
+run "case_sensitive_pool_maps_no_subject" {
+  command = plan
+
+  variables {
+    case_sensitive = true
+    identity_providers = {
+      LinkedIn = {
+        type        = "OIDC"
+        client_id   = "linkedin-client"
+        oidc_issuer = "https://www.linkedin.com/oauth"
+      }
+    }
+    identity_provider_secrets = {
+      LinkedIn = { client_secret = "l-secret" }
+    }
+  }
+
+  assert {
+    condition     = !contains(keys(output.attribute_mappings["LinkedIn"]), "custom:idp_sub")
+    error_message = "A case-sensitive pool passes exact-case subjects to the trigger: no subject mapping."
+  }
+
+  assert {
+    condition     = length(module.user_pool.user_pool.schema) == 0
+    error_message = "No custom attribute is needed."
+  }
+
+  assert {
+    condition     = jsondecode(module.triggers.functions["pre-signup"].environment[0].variables["IDENTITY_PROVIDERS"])["LinkedIn"]["subject_attribute"] == null
+    error_message = "subject_attribute is null where no subject is mapped."
+  }
+}
+
+run "profile_store_and_alarms_are_opt_in" {
+  command = plan
+
+  assert {
+    condition     = !module.triggers.profile_table_created && length(module.triggers.alarm_names) == 0
+    error_message = "No profile table and no alarms unless asked for."
+  }
+}
+
+run "profile_store_and_alarms_when_asked" {
+  command = plan
+
+  variables {
+    triggers = {
+      alarm_actions = ["arn:aws:sns:eu-west-1:123456789012:oncall"]
+      profile_table = {}
+    }
+  }
+
+  assert {
+    condition     = module.triggers.profile_table_created && module.triggers.profile_table_name == "cogfed-test-profiles"
+    error_message = "The profile table is created with a derived name."
+  }
+
+  assert {
+    condition     = module.triggers.functions["pre-token-generation"].environment[0].variables["PROFILE_TABLE_NAME"] == "cogfed-test-profiles"
+    error_message = "The trigger is told the table's name."
+  }
+
+  assert {
+    condition     = length(module.triggers.alarm_names) == 4
+    error_message = "Errors and throttles alarms for both triggers."
+  }
+
+  assert {
+    condition     = contains(jsondecode(module.triggers.role_policies["pre-token-generation"]).Statement[*].Sid, "WriteProfileOnce")
+    error_message = "The pre token trigger may write the profile table."
+  }
+
+  assert {
+    condition     = !contains(jsondecode(module.triggers.role_policies["pre-signup"]).Statement[*].Sid, "WriteProfileOnce")
+    error_message = "The pre sign-up trigger may not touch the profile table."
+  }
+}
