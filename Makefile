@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 
-.PHONY: install test demo lint fmt bench tf-check clean
+.PHONY: install test demo lint fmt docs bench tf-check clean
 
 install: $(STAMP)
 
@@ -32,6 +32,9 @@ fmt: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 	$(BIN)/terraform fmt -recursive
+
+docs: $(STAMP)
+	$(BIN)/cogfed-module-docs
 
 bench: $(STAMP)
 	@echo "no benchmarks yet"

@@ -107,11 +107,43 @@ locals {
         team_id = idp.team_id
         key_id  = idp.key_id
       } : {},
+      lookup(local.cognito_added_details, idp.type, {}),
       idp.type == "SAML" ? (
         idp.saml_metadata_url != null ? { MetadataURL = idp.saml_metadata_url } : { MetadataFile = idp.saml_metadata_document }
       ) : {},
       idp.provider_details,
     )
+  }
+
+  # Keys Cognito adds to provider_details on its own, with the values it stores:
+  # stating them keeps plans free of a perpetual diff (CreateIdentityProvider API
+  # reference, "Describe response"; terraform-provider-aws #42157) without an
+  # ignore_changes that would also hide secret rotation. OIDC endpoints are
+  # discovered per issuer and SAML ones come from the metadata: pin those through
+  # provider_details if your plans show them.
+  cognito_added_details = {
+    Google = {
+      attributes_url                = "https://people.googleapis.com/v1/people/me?personFields="
+      attributes_url_add_attributes = "true"
+      authorize_url                 = "https://accounts.google.com/o/oauth2/v2/auth"
+      oidc_issuer                   = "https://accounts.google.com"
+      token_request_method          = "POST"
+      token_url                     = "https://www.googleapis.com/oauth2/v4/token"
+    }
+    LoginWithAmazon = {
+      attributes_url                = "https://api.amazon.com/user/profile"
+      attributes_url_add_attributes = "false"
+      authorize_url                 = "https://www.amazon.com/ap/oa"
+      token_request_method          = "POST"
+      token_url                     = "https://api.amazon.com/auth/o2/token"
+    }
+    SignInWithApple = {
+      attributes_url_add_attributes = "false"
+      authorize_url                 = "https://appleid.apple.com/auth/authorize"
+      oidc_issuer                   = "https://appleid.apple.com"
+      token_request_method          = "POST"
+      token_url                     = "https://appleid.apple.com/auth/token"
+    }
   }
 
   default_scopes = {

@@ -65,6 +65,6 @@ output "trigger_log_group_names" {
 }
 
 output "trigger_environment" {
-  description = "Environment the triggers receive; IDENTITY_PROVIDERS is what they link by (CONTRACT.md §1)."
+  description = "Environment the triggers receive; IDENTITY_PROVIDERS holds the linking settings per provider."
   value       = module.triggers.environment
 }

@@ -232,11 +232,12 @@ variable "identity_providers" {
     condition = alltrue([for idp in values(var.identity_providers) :
       length(setsubtract(keys(idp.provider_details), [
         "authorize_scopes", "attributes_url", "attributes_url_add_attributes", "authorize_url",
-        "token_url", "jwks_uri", "oidc_issuer", "attributes_request_method", "IDPSignout",
-        "IDPInit", "EncryptedResponses", "RequestSigningAlgorithm",
+        "token_url", "token_request_method", "jwks_uri", "oidc_issuer", "api_version",
+        "attributes_request_method", "IDPSignout", "IDPInit", "EncryptedResponses",
+        "RequestSigningAlgorithm", "SLORedirectBindingURI", "SSORedirectBindingURI",
       ])) == 0
     ])
-    error_message = "identity_providers: provider_details may only add authorize_scopes, attributes_url, attributes_url_add_attributes, authorize_url, token_url, jwks_uri, oidc_issuer, attributes_request_method, IDPSignout, IDPInit, EncryptedResponses or RequestSigningAlgorithm; secrets go in identity_provider_secrets."
+    error_message = "identity_providers: provider_details may only add authorize_scopes, attributes_url, attributes_url_add_attributes, authorize_url, token_url, token_request_method, jwks_uri, oidc_issuer, api_version, attributes_request_method, IDPSignout, IDPInit, EncryptedResponses, RequestSigningAlgorithm, SLORedirectBindingURI or SSORedirectBindingURI; secrets go in identity_provider_secrets."
   }
 }
 
@@ -346,7 +347,7 @@ variable "pre_token_generation_version" {
 variable "triggers" {
   description = <<-EOT
     Settings of the trigger functions. timeout_seconds stays well under the 5 s
-    Cognito waits for a trigger (FACTS.md §2). log_retention_days applies to both
+    Cognito waits for a trigger. log_retention_days applies to both
     log groups. alarm_actions: SNS topic ARNs; when set, alarms fire on trigger
     errors and throttles. profile_table: optional DynamoDB profile store written once
     per user on first sign-in (create = true makes the table; or give an existing
@@ -369,40 +370,7 @@ variable "triggers" {
   default  = {}
   nullable = false
 
-  validation {
-    condition     = contains(["python3.11", "python3.12", "python3.13", "python3.14"], var.triggers.runtime)
-    error_message = "triggers.runtime must be python3.11, python3.12, python3.13 or python3.14."
-  }
-
-  validation {
-    condition     = contains(["arm64", "x86_64"], var.triggers.architecture)
-    error_message = "triggers.architecture must be arm64 or x86_64."
-  }
-
-  validation {
-    condition     = var.triggers.timeout_seconds >= 2 && var.triggers.timeout_seconds <= 4
-    error_message = "triggers.timeout_seconds must be 2 to 4: Cognito waits 5 s for a trigger and then retries (FACTS.md §2)."
-  }
-
-  validation {
-    condition     = var.triggers.memory_size >= 128 && var.triggers.memory_size <= 10240
-    error_message = "triggers.memory_size must be 128 to 10240 MB."
-  }
-
-  validation {
-    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.triggers.log_retention_days)
-    error_message = "triggers.log_retention_days must be a CloudWatch Logs retention value (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653)."
-  }
-
-  validation {
-    condition     = contains(["PassThrough", "Active"], var.triggers.tracing_mode)
-    error_message = "triggers.tracing_mode must be PassThrough or Active."
-  }
-
-  validation {
-    condition     = var.triggers.profile_table == null || try(var.triggers.profile_table.create, true) || try(length(var.triggers.profile_table.name) > 0, false)
-    error_message = "triggers.profile_table: with create = false, name must be the existing table's name."
-  }
+  # The settings are validated by modules/triggers, which also runs on its own.
 }
 
 variable "tags" {

@@ -4,11 +4,11 @@ terraform {
   required_version = ">= 1.9.0"
 
   required_providers {
-    # 5.98: the module sets user_pool_tier, and pre_token_generation_config and
-    # managed_login_version, which earlier 5.x releases lack.
+    # 5.95: aws_cognito_user_pool_domain.managed_login_version (also needed:
+    # user_pool_tier, 5.83; lambda_config.pre_token_generation_config, 5.41).
     aws = {
       source  = "hashicorp/aws"
-      version = ">= 5.98"
+      version = ">= 5.95"
     }
     # 2.4: archive_file `excludes` keeps __pycache__ out of the trigger package.
     archive = {

@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -146,9 +147,14 @@ def check_tree(root: Path) -> list[Finding]:
         env = offline_provider_env(workdir)
         copy = workdir / "tree"
         shutil.copytree(root, copy, ignore=COPY_IGNORE, symlinks=True)
-        for config in config_dirs(copy):
-            label = str(config.relative_to(copy)) or "."
-            findings.extend(validate_findings(config, label, env))
+        configs = config_dirs(copy)
+        labels = [str(c.relative_to(copy)) or "." for c in configs]
+        # Each configuration is checked in its own Terraform processes: run two at once.
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            for result in pool.map(
+                lambda c, n: list(validate_findings(c, n, env)), configs, labels
+            ):
+                findings.extend(result)
     return findings
 
 

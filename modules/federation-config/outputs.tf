@@ -14,7 +14,7 @@ output "client_write_attributes" {
 }
 
 output "trigger_identity_providers" {
-  description = "The IDENTITY_PROVIDERS configuration of the triggers (CONTRACT.md §1)."
+  description = "The linking settings the triggers receive as IDENTITY_PROVIDERS, keyed by ProviderName."
   value       = local.trigger_identity_providers
 }
 

@@ -1,5 +1,5 @@
 variable "case_sensitive" {
-  description = "Whether the user pool compares usernames case-sensitively (FACTS.md §3)."
+  description = "Whether the user pool compares usernames case-sensitively."
   type        = bool
 }
 

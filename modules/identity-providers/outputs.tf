@@ -2,3 +2,9 @@ output "provider_names" {
   description = "ProviderNames as created; reference these so app clients are created after the providers they list."
   value       = { for key, idp in aws_cognito_identity_provider.this : key => idp.provider_name }
 }
+
+output "identity_providers" {
+  description = "The identity provider resources keyed by ProviderName (sensitive: provider_details holds secrets)."
+  value       = aws_cognito_identity_provider.this
+  sensitive   = true
+}

@@ -24,7 +24,7 @@ output "profile_table_name" {
 }
 
 output "environment" {
-  description = "The environment the trigger functions receive (CONTRACT.md §1)."
+  description = "The environment the trigger functions receive: IDENTITY_PROVIDERS, USERNAME_CASE_SENSITIVE and, with a profile store, PROFILE_TABLE_NAME."
   value       = local.environment
 }
 

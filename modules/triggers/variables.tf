@@ -24,7 +24,7 @@ variable "case_sensitive" {
 }
 
 variable "identity_providers" {
-  description = "The triggers' IDENTITY_PROVIDERS configuration, keyed by ProviderName (CONTRACT.md §1)."
+  description = "Linking settings per identity provider, keyed by ProviderName exactly as created in the pool: type, link_by_email, email_trust (verified_claim | always), email_domains, subject_attribute (e.g. custom:idp_sub in a case-insensitive pool). Passed to the functions as IDENTITY_PROVIDERS."
   type = map(object({
     type              = string
     link_by_email     = optional(bool, true)
@@ -62,22 +62,37 @@ variable "runtime" {
   description = "Lambda Python runtime."
   type        = string
   default     = "python3.13"
+
+  validation {
+    condition     = contains(["python3.11", "python3.12", "python3.13", "python3.14"], var.runtime)
+    error_message = "runtime must be python3.11, python3.12, python3.13 or python3.14."
+  }
 }
 
 variable "architecture" {
   description = "arm64 or x86_64."
   type        = string
   default     = "arm64"
+
+  validation {
+    condition     = contains(["arm64", "x86_64"], var.architecture)
+    error_message = "architecture must be arm64 or x86_64."
+  }
 }
 
 variable "memory_size" {
   description = "Memory of each function, in MB."
   type        = number
   default     = 256
+
+  validation {
+    condition     = var.memory_size >= 128 && var.memory_size <= 10240
+    error_message = "memory_size must be 128 to 10240 MB."
+  }
 }
 
 variable "timeout_seconds" {
-  description = "Function timeout; well under the 5 s Cognito waits (FACTS.md §2)."
+  description = "Function timeout in seconds; well under the 5 s Cognito waits for a trigger."
   type        = number
   default     = 4
 
@@ -88,9 +103,14 @@ variable "timeout_seconds" {
 }
 
 variable "log_retention_days" {
-  description = "Retention of the functions' log groups."
+  description = "Retention of the functions' log groups, in days."
   type        = number
   default     = 365
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be a CloudWatch Logs retention value (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653)."
+  }
 }
 
 variable "kms_key_arn" {
@@ -103,6 +123,11 @@ variable "tracing_mode" {
   description = "X-Ray tracing: PassThrough or Active."
   type        = string
   default     = "PassThrough"
+
+  validation {
+    condition     = contains(["PassThrough", "Active"], var.tracing_mode)
+    error_message = "tracing_mode must be PassThrough or Active."
+  }
 }
 
 variable "alarm_actions" {
@@ -112,12 +137,17 @@ variable "alarm_actions" {
 }
 
 variable "profile_table" {
-  description = "Optional profile store: create a table, or name an existing one (create = false)."
+  description = "Optional profile store: create a table (named <name>-profiles unless name is set), or name an existing one with create = false."
   type = object({
     create = optional(bool, true)
     name   = optional(string)
   })
   default = null
+
+  validation {
+    condition     = var.profile_table == null || try(var.profile_table.create, true) || try(length(var.profile_table.name) > 0, false)
+    error_message = "profile_table: with create = false, name must be the existing table's name."
+  }
 }
 
 variable "tags" {

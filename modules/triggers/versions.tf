@@ -4,7 +4,7 @@ terraform {
   required_providers {
     aws = {
       source  = "hashicorp/aws"
-      version = ">= 5.98"
+      version = ">= 5.95"
     }
     # archive_file zips lambda_src/ at plan time; 2.4 added `excludes`.
     archive = {

@@ -204,14 +204,6 @@ run "client_writes_email_verified" {
   expect_failures = [var.app_clients]
 }
 
-run "trigger_timeout_at_cognitos_limit" {
-  command = plan
-  variables {
-    triggers = { timeout_seconds = 5 }
-  }
-  expect_failures = [var.triggers]
-}
-
 run "domain_with_prefix_and_custom_domain" {
   command = plan
   variables {

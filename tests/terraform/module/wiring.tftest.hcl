@@ -106,6 +106,35 @@ run "case_insensitive_pool_maps_mixed_case_subjects" {
   }
 }
 
+run "identity_providers_keep_secrets_and_cognito_defaults" {
+  command = plan
+
+  assert {
+    condition     = nonsensitive(module.identity_providers.identity_providers["Google"].provider_details["client_secret"] == "g-secret")
+    error_message = "The secret must reach provider_details, so changing it updates the provider."
+  }
+
+  assert {
+    condition     = nonsensitive(module.identity_providers.identity_providers["Google"].provider_details["oidc_issuer"] == "https://accounts.google.com")
+    error_message = "Google's provider_details must state the values Cognito adds, or every plan shows a diff."
+  }
+
+  assert {
+    condition     = nonsensitive(tomap(module.identity_providers.identity_providers["Corporate"].provider_details)) == tomap({ MetadataURL = "https://idp.example.com/metadata" })
+    error_message = "A SAML provider gets its metadata URL and nothing else."
+  }
+
+  assert {
+    condition     = nonsensitive(module.identity_providers.identity_providers["LinkedIn"].provider_details["oidc_issuer"] == "https://www.linkedin.com/oauth")
+    error_message = "An OIDC provider gets its issuer."
+  }
+
+  assert {
+    condition     = toset(keys(module.identity_providers.identity_providers)) == toset(["Google", "LinkedIn", "Corporate"])
+    error_message = "One provider per ProviderName."
+  }
+}
+
 run "app_clients_may_write_every_mapped_attribute" {
   command = plan
 
