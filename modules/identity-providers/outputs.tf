@@ -8,3 +8,8 @@ output "identity_providers" {
   value       = aws_cognito_identity_provider.this
   sensitive   = true
 }
+
+output "reviewable_settings" {
+  description = "Non-secret settings of each provider, with secret fingerprints: what plans show reviewers."
+  value       = { for key, record in terraform_data.reviewable_settings : key => record.input }
+}

@@ -133,6 +133,21 @@ run "identity_providers_keep_secrets_and_cognito_defaults" {
     condition     = toset(keys(module.identity_providers.identity_providers)) == toset(["Google", "LinkedIn", "Corporate"])
     error_message = "One provider per ProviderName."
   }
+
+  assert {
+    condition     = module.identity_providers.reviewable_settings["Google"].secret_fingerprints.client_secret == substr(sha256("g-secret"), 0, 12)
+    error_message = "Plans must show a secret's rotation as a fingerprint change."
+  }
+
+  assert {
+    condition     = !issensitive(module.identity_providers.reviewable_settings["Google"].provider_details)
+    error_message = "The non-secret settings must stay visible in plans."
+  }
+
+  assert {
+    condition     = !contains(keys(module.identity_providers.reviewable_settings["Google"].provider_details), "client_secret")
+    error_message = "The reviewable record must not hold the secret."
+  }
 }
 
 run "app_clients_may_write_every_mapped_attribute" {
