@@ -179,7 +179,7 @@ variable "identity_providers" {
     # otherwise any tenant could assert anyone's email (FACTS.md §8, "nOAuth").
     condition = alltrue([for idp in values(var.identity_providers) :
     idp.email_trust != "always" || length(coalesce(idp.email_domains, [])) > 0])
-    error_message = "identity_providers: email_trust = \"always\" requires email_domains, the domains this IdP owns (FACTS.md §8): list them, or use email_trust = \"verified_claim\"."
+    error_message = "identity_providers: email_trust = \"always\" requires email_domains, the domains this IdP owns: list them, or use email_trust = \"verified_claim\"."
   }
 
   validation {
@@ -225,7 +225,7 @@ variable "identity_providers" {
     # case-insensitive pool hides from it; SAML has no default claim carrying it.
     condition = var.case_sensitive || alltrue([for idp in values(var.identity_providers) :
     idp.type != "SAML" || try(length(idp.subject_claim) > 0, false)])
-    error_message = "identity_providers: in a case-insensitive pool (case_sensitive = false) a SAML provider needs subject_claim, the assertion attribute that carries the NameID's exact value; without it links never match and users get a duplicate account (FACTS.md §3)."
+    error_message = "identity_providers: in a case-insensitive pool (case_sensitive = false) a SAML provider needs subject_claim, the assertion attribute that carries the NameID's exact value; without it links never match and users get a duplicate account."
   }
 
   validation {
@@ -315,7 +315,7 @@ variable "app_clients" {
   validation {
     condition = alltrue([for client in values(var.app_clients) :
     length(setintersection(client.write_attributes, ["email_verified", "phone_number_verified", "username"])) == 0])
-    error_message = "app_clients: write_attributes must not list email_verified, phone_number_verified or username; the API rejects the client (FACTS.md §4)."
+    error_message = "app_clients: write_attributes must not list email_verified, phone_number_verified or username; the API rejects the client."
   }
 
   validation {
@@ -340,7 +340,7 @@ variable "pre_token_generation_version" {
 
   validation {
     condition     = var.pre_token_generation_version == "V1_0" || var.user_pool_tier != "LITE"
-    error_message = "pre_token_generation_version = \"V2_0\" needs user_pool_tier = \"ESSENTIALS\" or \"PLUS\" (FACTS.md §5); use V1_0 or change the tier."
+    error_message = "pre_token_generation_version = \"V2_0\" needs user_pool_tier = \"ESSENTIALS\" or \"PLUS\"; use V1_0 or change the tier."
   }
 }
 
@@ -357,7 +357,7 @@ variable "triggers" {
     runtime            = optional(string, "python3.13")
     architecture       = optional(string, "arm64")
     memory_size        = optional(number, 256)
-    timeout_seconds    = optional(number, 4)
+    timeout_seconds    = optional(number, 3)
     log_retention_days = optional(number, 365)
     kms_key_arn        = optional(string)
     tracing_mode       = optional(string, "PassThrough")

@@ -36,7 +36,7 @@ variable "identity_providers" {
   validation {
     condition = alltrue([for idp in values(var.identity_providers) :
     idp.email_trust != "always" || length(coalesce(idp.email_domains, [])) > 0])
-    error_message = "identity_providers: email_trust = \"always\" requires email_domains (FACTS.md §8)."
+    error_message = "identity_providers: email_trust = \"always\" requires email_domains."
   }
 
   validation {
@@ -92,13 +92,13 @@ variable "memory_size" {
 }
 
 variable "timeout_seconds" {
-  description = "Function timeout in seconds; well under the 5 s Cognito waits for a trigger."
+  description = "Function timeout in seconds; well under the 5 s Cognito waits for a trigger, which also covers a cold start."
   type        = number
-  default     = 4
+  default     = 3
 
   validation {
     condition     = var.timeout_seconds >= 2 && var.timeout_seconds <= 4
-    error_message = "timeout_seconds must be 2 to 4: Cognito waits 5 s for a trigger and then retries (FACTS.md §2)."
+    error_message = "timeout_seconds must be 2 to 4: Cognito waits 5 s for a trigger and then retries."
   }
 }
 
