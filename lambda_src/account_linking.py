@@ -1,0 +1,390 @@
+"""Find or create the one native user for an email and attach a federated identity to it.
+
+Lookup choice: one ListUsers call with `email = "..."` (FACTS §6). It works whether or not
+email is a sign-in attribute of the pool, it shows when two or more native users share the
+email (AdminGetUser by alias cannot), and it returns each user's status, `email_verified`
+and `identities` in the same answer, so the first link of an existing user costs just
+ListUsers + AdminLinkProviderForUser. ListUsers spends the UserList quota (30 RPS, FACTS §7),
+but it runs only on an identity's first sign-in: returning sign-ins never reach pre sign-up.
+Its results include federated users and are compared here case-insensitively, and they may
+be stale (FACTS §6), which the create path tolerates by treating "username exists" as
+"carry on with that user" after re-checking it.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import string
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from cognito_api import AwsCallError, Deadline, call
+from errors import SignInRefused
+from federated_identity import FederatedIdentity
+
+COGNITO = "cognito-idp"
+# A user can carry at most 5 linked identities (FACTS §1).
+MAX_IDENTITIES = 5
+# CONFIRMED, or FORCE_CHANGE_PASSWORD (created by an administrator or by this trigger);
+# never UNCONFIRMED, an unfinished self sign-up (FACTS §8, pre-hijack).
+LINKABLE_STATUSES = frozenset({"CONFIRMED", "FORCE_CHANGE_PASSWORD"})
+FEDERATED_STATUS = "EXTERNAL_PROVIDER"
+MERGING_ERROR = "merging is not currently supported"
+MAX_LIST_PAGES = 3
+# Standard profile attributes copied from the event onto a user this trigger creates, so a
+# pool that requires one of them (every IdP must map required attributes, FACTS §4) accepts
+# the new user. Verification flags, phone numbers and custom attributes are never copied.
+PROFILE_ATTRIBUTES = (
+    "name",
+    "given_name",
+    "family_name",
+    "middle_name",
+    "nickname",
+    "profile",
+    "picture",
+    "website",
+    "gender",
+    "birthdate",
+    "zoneinfo",
+    "locale",
+    "address",
+)
+_USERNAME_NAMESPACE = uuid.UUID("1b6f6a52-5f0e-4c1e-9a57-0c9a3f7d2e41")
+# How AdminCreateUser accepts a Username in each pool, learned once per container: the email
+# itself where email is a username attribute (Cognito then generates a UUID username) or the
+# username is free-form; a generated one where email is an alias, which refuses usernames in
+# email format.
+_username_kind: dict[str, str] = {}
+
+SUPPORT = "contact support"
+
+
+@dataclass
+class PoolUser:
+    username: str
+    status: str
+    enabled: bool
+    attributes: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_api(cls, data: dict[str, Any]) -> PoolUser:
+        raw = data.get("Attributes", data.get("UserAttributes", []))
+        return cls(
+            username=str(data.get("Username", "")),
+            status=str(data.get("UserStatus", "")),
+            enabled=bool(data.get("Enabled", True)),
+            attributes={a["Name"]: a.get("Value", "") for a in raw},
+        )
+
+    @property
+    def email(self) -> str:
+        return self.attributes.get("email", "")
+
+    @property
+    def sub(self) -> str | None:
+        return self.attributes.get("sub")
+
+    def identities(self) -> list[dict[str, Any]]:
+        raw = self.attributes.get("identities")
+        if not raw:
+            return []
+        try:
+            parsed = json.loads(raw)
+        except ValueError:
+            return []
+        return [i for i in parsed if isinstance(i, dict)] if isinstance(parsed, list) else []
+
+    def has_identity(self, identity: FederatedIdentity) -> bool:
+        # Cognito matches links by provider name and the exact subject (FACTS §1, §3).
+        return any(
+            i.get("providerName") == identity.provider.name and i.get("userId") == identity.subject
+            for i in self.identities()
+        )
+
+
+@dataclass(frozen=True)
+class LinkOutcome:
+    decision: str  # "linked", "created_and_linked" or "already_linked"
+    reason: str
+    username: str
+    sub: str | None
+
+
+def link_by_email(
+    pool_id: str,
+    identity: FederatedIdentity,
+    email: str,
+    event_attributes: dict[str, str],
+    deadline: Deadline,
+) -> LinkOutcome:
+    """Attach `identity` to the one native user with `email`, creating that user if needed.
+
+    Cognito calls: an existing user costs 2 (ListUsers, AdminLinkProviderForUser); a new one
+    costs 4 (plus AdminCreateUser, AdminSetUserPassword); a retry of an attempt that already
+    linked costs 1.
+    """
+    natives = _native_users_with_email(pool_id, email, deadline)
+    if len(natives) > 1:
+        raise SignInRefused(
+            "Sign-in refused: more than one account uses your email address, so it can't be "
+            f"decided which one to sign you in to. Please {SUPPORT} to merge them.",
+            reason="ambiguous_email",
+        )
+    if natives:
+        destination = natives[0]
+        _check_destination(destination, email, identity)
+        if destination.has_identity(identity):
+            return LinkOutcome(
+                "already_linked", "identity_present", destination.username, destination.sub
+            )
+        return _link(pool_id, destination, identity, deadline, "linked", "existing_user")
+
+    destination, created = _create_native_user(pool_id, email, event_attributes, deadline)
+    if not created:
+        # Another sign-in (a Cognito retry or a racing IdP) created it first: carry on with
+        # it only if it is one this identity may join.
+        _check_destination(destination, email, identity)
+        if destination.has_identity(identity):
+            return LinkOutcome(
+                "already_linked", "identity_present", destination.username, destination.sub
+            )
+        return _link(pool_id, destination, identity, deadline, "linked", "created_concurrently")
+    _confirm_with_random_password(pool_id, destination.username, deadline)
+    return _link(pool_id, destination, identity, deadline, "created_and_linked", "new_user")
+
+
+def _native_users_with_email(pool_id: str, email: str, deadline: Deadline) -> list[PoolUser]:
+    wanted = email.lower()
+    natives: list[PoolUser] = []
+    token: str | None = None
+    for _ in range(MAX_LIST_PAGES):
+        params: dict[str, Any] = {
+            "UserPoolId": pool_id,
+            # The value was checked free of `"` and `\` (FACTS §6).
+            "Filter": f'email = "{email}"',
+            "Limit": 60,
+        }
+        if token:
+            params["PaginationToken"] = token
+        page = call(COGNITO, "list_users", deadline, **params)
+        for data in page.get("Users", []):
+            user = PoolUser.from_api(data)
+            # Results include federated users, which are never a destination (FACTS §6).
+            if user.status != FEDERATED_STATUS and user.email.lower() == wanted:
+                natives.append(user)
+        token = page.get("PaginationToken")
+        if not token or len(natives) > 1:
+            return natives
+    # Pages left unread could hold a second native user: undecidable, so do not link.
+    raise SignInRefused(
+        "Sign-in refused: too many accounts use your email address to decide which one to "
+        f"sign you in to. Please {SUPPORT}.",
+        reason="ambiguous_email",
+    )
+
+
+def _check_destination(user: PoolUser, email: str, identity: FederatedIdentity) -> None:
+    """Only a native, enabled, verified, finished account may receive the identity (FACTS §8)."""
+    provider = identity.provider.name
+    if user.status == FEDERATED_STATUS or user.email.lower() != email.lower():
+        raise SignInRefused(
+            "Sign-in refused: an account with a conflicting name already exists, so your "
+            f"{provider} sign-in can't be linked automatically. Please {SUPPORT}.",
+            reason="destination_conflict",
+        )
+    if not user.enabled:
+        raise SignInRefused(
+            f"Sign-in refused: the account for your email address is disabled. Please {SUPPORT}.",
+            reason="destination_disabled",
+        )
+    if user.status == "UNCONFIRMED":
+        raise SignInRefused(
+            "Sign-in refused: an account with your email address was registered but never "
+            f"confirmed, so it can't be linked to {provider}. Complete its registration by "
+            f"confirming the email address, or {SUPPORT}.",
+            reason="destination_unconfirmed",
+        )
+    if user.status not in LINKABLE_STATUSES:
+        raise SignInRefused(
+            "Sign-in refused: the account for your email address must first be recovered "
+            f"(reset its password), or {SUPPORT}.",
+            reason=f"destination_status_{user.status.lower() or 'unknown'}",
+        )
+    if user.attributes.get("email_verified", "").lower() != "true":
+        raise SignInRefused(
+            "Sign-in refused: the account with your email address has not verified that "
+            f"address, so it can't be linked to {provider}. Sign in with your password and "
+            f"verify your email address first, or {SUPPORT}.",
+            reason="destination_email_unverified",
+        )
+    if not user.has_identity(identity) and len(user.identities()) >= MAX_IDENTITIES:
+        raise SignInRefused(
+            f"Sign-in refused: your account already has the maximum of {MAX_IDENTITIES} linked "
+            f"sign-in methods. Remove one before adding {provider}, or {SUPPORT}.",
+            reason="destination_identity_limit",
+        )
+
+
+def _create_native_user(
+    pool_id: str, email: str, event_attributes: dict[str, str], deadline: Deadline
+) -> tuple[PoolUser, bool]:
+    """Create the native user (verified email, no message); (user, False) if it exists.
+
+    Calling AdminCreateUser re-enters pre sign-up as PreSignUp_AdminCreateUser, which
+    returns at once (FACTS §2).
+    """
+    attributes = [{"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"}]
+    attributes += [
+        {"Name": name, "Value": event_attributes[name]}
+        for name in PROFILE_ATTRIBUTES
+        if event_attributes.get(name)
+    ]
+    kind = _username_kind.get(pool_id, "email")
+    for _ in range(2):
+        username = email if kind == "email" else _generated_username(pool_id, email)
+        try:
+            answer = call(
+                COGNITO,
+                "admin_create_user",
+                deadline,
+                UserPoolId=pool_id,
+                Username=username,
+                UserAttributes=attributes,
+                MessageAction="SUPPRESS",
+            )
+        except AwsCallError as exc:
+            if exc.code == "UsernameExistsException":
+                # A deterministic username makes a retried or racing create land here.
+                return _get_user(pool_id, username, deadline), False
+            if exc.code == "AliasExistsException":
+                raise SignInRefused(
+                    "Sign-in could not be completed because another sign-in for your email "
+                    "address is in progress. Please try again in a moment.",
+                    reason="create_alias_conflict",
+                ) from exc
+            other = _other_username_kind(kind, exc)
+            if other is None:
+                raise
+            kind = other
+            _username_kind[pool_id] = kind
+            continue
+        _username_kind[pool_id] = kind
+        return PoolUser.from_api(answer["User"]), True
+    raise SignInRefused(
+        f"Sign-in could not be completed: your account could not be created. Please {SUPPORT}.",
+        reason="create_username_rejected",
+    )
+
+
+def _other_username_kind(kind: str, exc: AwsCallError) -> str | None:
+    if exc.code != "InvalidParameterException":
+        return None
+    message = exc.message.lower()
+    if kind == "email" and "email format" in message:
+        return "generated"  # "Username cannot be of email format, since ... email alias"
+    if kind == "generated" and "should be" in message and "email" in message:
+        return "email"  # "Username should be an email."
+    return None
+
+
+def _generated_username(pool_id: str, email: str) -> str:
+    # Same email, same username: a retry or a racing sign-in gets UsernameExistsException.
+    return str(uuid.uuid5(_USERNAME_NAMESPACE, f"{pool_id}/{email.lower()}"))
+
+
+def _confirm_with_random_password(pool_id: str, username: str, deadline: Deadline) -> None:
+    """Move the new user from FORCE_CHANGE_PASSWORD to CONFIRMED with an unknown password.
+
+    Linking to FORCE_CHANGE_PASSWORD users has been reported to fail (FACTS §8), and only a
+    CONFIRMED user can later set a password through forgot-password. A refused password (an
+    unusual policy) leaves the user FORCE_CHANGE_PASSWORD, which is still linkable.
+    """
+    try:
+        call(
+            COGNITO,
+            "admin_set_user_password",
+            deadline,
+            UserPoolId=pool_id,
+            Username=username,
+            Password=_random_password(),
+            Permanent=True,
+        )
+    except AwsCallError as exc:
+        if exc.code not in ("InvalidPasswordException", "InvalidParameterException"):
+            raise
+
+
+def _random_password() -> str:
+    symbols = "!#%&*+-=?@^_~"
+    alphabet = string.ascii_letters + string.digits + symbols
+    body = [secrets.choice(alphabet) for _ in range(60)]
+    body += [
+        secrets.choice(string.ascii_uppercase),
+        secrets.choice(string.ascii_lowercase),
+        secrets.choice(string.digits),
+        secrets.choice(symbols),
+    ]
+    secrets.SystemRandom().shuffle(body)
+    return "".join(body)
+
+
+def _get_user(pool_id: str, username: str, deadline: Deadline) -> PoolUser:
+    answer = call(COGNITO, "admin_get_user", deadline, UserPoolId=pool_id, Username=username)
+    return PoolUser.from_api(answer)
+
+
+def _link(
+    pool_id: str,
+    destination: PoolUser,
+    identity: FederatedIdentity,
+    deadline: Deadline,
+    decision: str,
+    reason: str,
+) -> LinkOutcome:
+    try:
+        call(
+            COGNITO,
+            "admin_link_provider_for_user",
+            deadline,
+            UserPoolId=pool_id,
+            DestinationUser={
+                "ProviderName": "Cognito",
+                "ProviderAttributeValue": destination.username,
+            },
+            SourceUser={
+                "ProviderName": identity.provider.name,
+                "ProviderAttributeName": "Cognito_Subject",
+                "ProviderAttributeValue": identity.subject,
+            },
+        )
+    except AwsCallError as exc:
+        if exc.code == "InvalidParameterException" and MERGING_ERROR in exc.message.lower():
+            # The same error means "already linked here" (an earlier attempt whose answer was
+            # lost) or "linked to someone else": only the destination's identities tell
+            # (FACTS §1).
+            fresh = _get_user(pool_id, destination.username, deadline)
+            if fresh.has_identity(identity):
+                return LinkOutcome(
+                    "already_linked", "merge_error_confirmed", fresh.username, fresh.sub
+                )
+            raise SignInRefused(
+                f"Sign-in refused: this {identity.provider.name} identity is already attached "
+                f"to another account. Please {SUPPORT}.",
+                reason="identity_linked_elsewhere",
+            ) from exc
+        if exc.code == "LimitExceededException":
+            raise SignInRefused(
+                f"Sign-in refused: your account already has the maximum of {MAX_IDENTITIES} "
+                f"linked sign-in methods. Please {SUPPORT}.",
+                reason="destination_identity_limit",
+            ) from exc
+        if exc.code == "UserNotFoundException":
+            raise SignInRefused(
+                "Sign-in could not be completed because your account changed during sign-in. "
+                "Please try again.",
+                reason="destination_vanished",
+            ) from exc
+        raise
+    return LinkOutcome(decision, reason, destination.username, destination.sub)

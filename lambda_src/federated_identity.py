@@ -1,0 +1,138 @@
+"""Who is signing in: the configured IdP, the exact-case subject and a linkable email.
+
+Every rule here decides from the event and the configuration alone, without any AWS call, so
+a sign-in that must be refused is refused before anything is looked up or changed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from errors import SignInRefused
+from idp_config import ProviderConfig, TriggerConfig
+
+MAX_ATTRIBUTE_LENGTH = 2048  # Mapped values are limited to 2,048 characters (FACTS §4).
+SUPPORT = "contact support"
+
+
+@dataclass(frozen=True)
+class FederatedIdentity:
+    provider: ProviderConfig
+    subject: str
+
+
+def resolve_provider(user_name: str, config: TriggerConfig) -> ProviderConfig:
+    """The one configured IdP whose `<ProviderName>_` prefixes userName, ignoring case.
+
+    ProviderName always comes from configuration, never from the (possibly lower-cased)
+    userName prefix, because AdminLinkProviderForUser needs it exactly as created (FACTS §1,
+    §2).
+    """
+    matches = config.matching_providers(user_name)
+    if not matches:
+        raise SignInRefused(
+            "Sign-in refused: this identity provider is not set up for this application. "
+            f"Please use another sign-in method or {SUPPORT}.",
+            reason="unknown_provider",
+        )
+    if len(matches) > 1:
+        raise SignInRefused(
+            "Sign-in refused: the identity provider could not be determined because two "
+            f"configured provider names overlap. Please {SUPPORT}.",
+            reason="ambiguous_provider",
+        )
+    return matches[0]
+
+
+def resolve_identity(
+    provider: ProviderConfig, user_name: str, attributes: dict[str, str], config: TriggerConfig
+) -> FederatedIdentity:
+    """The identity with its subject in the exact case Cognito matches links by."""
+    suffix = user_name[len(provider.name) + 1 :]
+    if not suffix:
+        raise SignInRefused(
+            f"Sign-in refused: {provider.name} did not send a user identifier. Please {SUPPORT}.",
+            reason="missing_subject",
+        )
+    return FederatedIdentity(provider, _exact_subject(provider, suffix, attributes, config))
+
+
+def _exact_subject(
+    provider: ProviderConfig, suffix: str, attributes: dict[str, str], config: TriggerConfig
+) -> str:
+    mapped = attributes.get(provider.subject_attribute) if provider.subject_attribute else None
+    if mapped:
+        # The mapped value is only a hint: an IdP (or a tenant of it) could map any value
+        # into the attribute, so it must be the userName suffix apart from case (FACTS §3,
+        # §8).
+        if mapped.lower() != suffix.lower():
+            raise SignInRefused(
+                f"Sign-in refused: the identity {provider.name} presented is inconsistent "
+                f"(its mapped user identifier does not match). Please {SUPPORT}.",
+                reason="subject_mismatch",
+            )
+        # A case-sensitive pool passes userName unchanged (FACTS §2), so the suffix is exact
+        # there; a case-insensitive pool lower-cases it and only the mapped value keeps the
+        # case Cognito matches links by (FACTS §3).
+        return suffix if config.case_sensitive else mapped
+    if config.case_sensitive or suffix == suffix.upper():
+        # A suffix with no cased characters (Google and Facebook use digits) is unchanged by
+        # lower-casing, so it is exact even in a case-insensitive pool (FACTS §3).
+        return suffix
+    raise SignInRefused(
+        f"Sign-in through {provider.name} can't be linked to your account because this user "
+        "pool does not receive that provider's user identifier in its exact case. An "
+        f"administrator must map the identifier to "
+        f"{provider.subject_attribute or 'a custom attribute'}; please {SUPPORT}.",
+        reason="subject_case_unknown",
+    )
+
+
+def linkable_email(provider: ProviderConfig, attributes: dict[str, str]) -> str:
+    """The event's email when this IdP may vouch for it; otherwise the sign-in is refused.
+
+    Linking by email hands the account to whoever controls the email at the IdP, so the
+    IdP must assert the email is verified (or be one the organisation controls), and only
+    for the domains it owns (FACTS §8).
+    """
+    email = attributes.get("email", "").strip()
+    if not email:
+        raise SignInRefused(
+            f"Sign-in refused: {provider.name} did not share your email address, which is "
+            f"needed to find your account. Allow it to share your email, or {SUPPORT}.",
+            reason="email_missing",
+        )
+    if not is_filter_safe_email(email):
+        # No escaping of `"` or `\` inside a ListUsers filter value is documented (FACTS §6).
+        raise SignInRefused(
+            f"Sign-in refused: the email address {provider.name} sent can't be used to find "
+            f"your account. Please {SUPPORT}.",
+            reason="email_unsafe",
+        )
+    if provider.email_trust != "always" and attributes.get("email_verified", "").lower() != (
+        "true"
+    ):
+        raise SignInRefused(
+            f"Sign-in refused: {provider.name} did not confirm that your email address is "
+            f"verified. Verify it with {provider.name} and try again, or {SUPPORT}.",
+            reason="email_not_verified",
+        )
+    domain = email.rsplit("@", 1)[1].lower()
+    if not provider.vouches_for_domain(domain):
+        raise SignInRefused(
+            f"Sign-in refused: {provider.name} is not allowed to sign in users with "
+            f"@{domain} email addresses. Please use the sign-in method for your "
+            f"organisation, or {SUPPORT}.",
+            reason="email_domain_not_allowed",
+        )
+    return email
+
+
+def is_filter_safe_email(email: str) -> bool:
+    """One `@`, non-empty parts, no quote, backslash, whitespace or control characters."""
+    if len(email) > MAX_ATTRIBUTE_LENGTH or email.count("@") != 1:
+        return False
+    local, domain = email.split("@")
+    if not local or not domain or "." not in domain.strip("."):
+        return False
+    return not any(ch in '"\\' or ch.isspace() or not ch.isprintable() for ch in email)

@@ -1,0 +1,184 @@
+"""The configuration the module passes to the triggers through the environment.
+
+`IDENTITY_PROVIDERS` is a JSON object keyed by each IdP's ProviderName exactly as created in
+the pool; `USERNAME_CASE_SENSITIVE` is the pool's case-sensitivity setting. Both are parsed
+once per container (cached on the raw text) and validated strictly: a typo such as
+`email_domain` would otherwise silently widen what an IdP may vouch for.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from errors import ConfigurationError
+
+PROVIDER_TYPES = frozenset(
+    {"Google", "Facebook", "LoginWithAmazon", "SignInWithApple", "OIDC", "SAML"}
+)
+# Social ProviderNames are fixed by Cognito and equal their type (FACTS §1).
+SOCIAL_TYPES = frozenset({"Google", "Facebook", "LoginWithAmazon", "SignInWithApple"})
+EMAIL_TRUST_MODES = frozenset({"verified_claim", "always"})
+_KNOWN_KEYS = frozenset(
+    {"type", "link_by_email", "email_trust", "email_domains", "subject_attribute"}
+)
+
+
+@dataclass(frozen=True)
+class ProviderConfig:
+    name: str
+    type: str
+    link_by_email: bool = True
+    email_trust: str = "verified_claim"
+    email_domains: frozenset[str] | None = None
+    subject_attribute: str | None = None
+
+    def vouches_for_domain(self, domain: str) -> bool:
+        """An IdP may vouch only for its own domains (FACTS §8, domain authority)."""
+        return self.email_domains is None or domain.lower() in self.email_domains
+
+
+@dataclass(frozen=True)
+class TriggerConfig:
+    providers: dict[str, ProviderConfig]
+    case_sensitive: bool
+
+    def matching_providers(self, user_name: str) -> list[ProviderConfig]:
+        """Providers whose `<ProviderName>_` is a case-insensitive prefix of userName.
+
+        In a case-insensitive pool the whole userName arrives lower-cased and ProviderNames
+        may contain underscores, so splitting on "_" is wrong (FACTS §2).
+        """
+        lowered = user_name.lower()
+        return [p for p in self.providers.values() if lowered.startswith(p.name.lower() + "_")]
+
+
+_cache: dict[tuple[str | None, str | None], TriggerConfig] = {}
+
+
+def load() -> TriggerConfig:
+    """Parse the environment, once per distinct value (so once per Lambda container)."""
+    raw_providers = os.environ.get("IDENTITY_PROVIDERS")
+    raw_case = os.environ.get("USERNAME_CASE_SENSITIVE")
+    key = (raw_providers, raw_case)
+    cached = _cache.get(key)
+    if cached is None:
+        cached = TriggerConfig(
+            providers=parse_identity_providers(raw_providers),
+            case_sensitive=parse_case_sensitive(raw_case),
+        )
+        _cache.clear()
+        _cache[key] = cached
+    return cached
+
+
+def parse_case_sensitive(raw: str | None) -> bool:
+    if raw is None or raw.strip().lower() not in ("true", "false"):
+        raise ConfigurationError(
+            f'USERNAME_CASE_SENSITIVE is {raw!r}, expected "true" or "false"',
+            'set USERNAME_CASE_SENSITIVE to the pool\'s username case sensitivity ("true" or '
+            '"false")',
+        )
+    return raw.strip().lower() == "true"
+
+
+def parse_identity_providers(raw: str | None) -> dict[str, ProviderConfig]:
+    fix = "set IDENTITY_PROVIDERS to a JSON object keyed by ProviderName (see the module docs)"
+    if raw is None or not raw.strip():
+        raise ConfigurationError("IDENTITY_PROVIDERS is not set", fix)
+    try:
+        data = json.loads(raw)
+    except ValueError as exc:
+        raise ConfigurationError(f"IDENTITY_PROVIDERS is not valid JSON ({exc.msg})", fix) from exc
+    if not isinstance(data, dict):
+        raise ConfigurationError("IDENTITY_PROVIDERS must be a JSON object", fix)
+    providers: dict[str, ProviderConfig] = {}
+    for name, entry in data.items():
+        providers[name] = _parse_provider(name, entry)
+    lowered = [n.lower() for n in providers]
+    if len(set(lowered)) != len(lowered):
+        raise ConfigurationError(
+            "two IDENTITY_PROVIDERS names differ only in case, so a lower-cased userName "
+            "cannot tell them apart",
+            "rename one of the identity providers",
+        )
+    return providers
+
+
+def _parse_provider(name: Any, entry: Any) -> ProviderConfig:
+    where = f"IDENTITY_PROVIDERS[{name!r}]"
+    if not isinstance(name, str) or not name or len(name) > 32:
+        raise ConfigurationError(
+            f"{where}: a ProviderName must be 1-32 characters", "use the IdP's ProviderName"
+        )
+    if not isinstance(entry, dict):
+        raise ConfigurationError(f"{where} must be a JSON object", "give each IdP an object")
+    unknown = sorted(set(entry) - _KNOWN_KEYS)
+    if unknown:
+        raise ConfigurationError(
+            f"{where} has unknown keys {unknown}",
+            f"use only {sorted(_KNOWN_KEYS)}",
+        )
+    ptype = entry.get("type")
+    if ptype not in PROVIDER_TYPES:
+        raise ConfigurationError(
+            f"{where}.type is {ptype!r}", f"set it to one of {sorted(PROVIDER_TYPES)}"
+        )
+    if ptype in SOCIAL_TYPES and name != ptype:
+        raise ConfigurationError(
+            f"{where} has type {ptype} but Cognito names that provider {ptype!r}",
+            f"key it as {ptype!r}",
+        )
+    link_by_email = entry.get("link_by_email", True)
+    if not isinstance(link_by_email, bool):
+        raise ConfigurationError(f"{where}.link_by_email must be true or false", "fix it")
+    email_trust = entry.get("email_trust", "verified_claim")
+    if email_trust not in EMAIL_TRUST_MODES:
+        raise ConfigurationError(
+            f"{where}.email_trust is {email_trust!r}",
+            f"set it to one of {sorted(EMAIL_TRUST_MODES)}",
+        )
+    domains = _parse_domains(where, entry.get("email_domains"))
+    if email_trust == "always" and not domains:
+        raise ConfigurationError(
+            f'{where}.email_trust is "always" without email_domains, which would let this IdP '
+            "vouch for any address",
+            "list the email domains this IdP owns in email_domains",
+        )
+    subject_attribute = entry.get("subject_attribute")
+    if subject_attribute is not None and (
+        not isinstance(subject_attribute, str) or not subject_attribute.strip()
+    ):
+        raise ConfigurationError(
+            f'{where}.subject_attribute must be null or an attribute name such as "custom:idp_sub"',
+            "fix it",
+        )
+    return ProviderConfig(
+        name=name,
+        type=ptype,
+        link_by_email=link_by_email,
+        email_trust=email_trust,
+        email_domains=domains,
+        subject_attribute=subject_attribute,
+    )
+
+
+def _parse_domains(where: str, value: Any) -> frozenset[str] | None:
+    if value is None:
+        return None
+    if not isinstance(value, list) or not value:
+        raise ConfigurationError(
+            f"{where}.email_domains must be null or a non-empty list of domains",
+            "fix it",
+        )
+    domains = set()
+    for item in value:
+        if not isinstance(item, str) or not item.strip().lstrip("@") or "@" in item.lstrip("@"):
+            raise ConfigurationError(
+                f"{where}.email_domains holds {item!r}, which is not a domain",
+                'list bare domains such as "example.com"',
+            )
+        domains.add(item.strip().lstrip("@").lower())
+    return frozenset(domains)

@@ -1,0 +1,537 @@
+"""moto's cognito-idp, extended with the Cognito behaviour the triggers depend on.
+
+moto 5.2 lacks AdminLinkProviderForUser and AdminDisableProviderForUser, ignores
+`CaseSensitive=false`, has no email-alias pools and never invokes Lambda triggers (FACTS §9).
+The patches below add those to moto's backend and response classes, so they hold in
+decorator mode and in server mode alike (the server runs moto in this process). Each rule
+cites the FACTS.md heading it imitates; "(unconfirmed)" marks a guess no AWS page states.
+
+Patches are installed while a `CognitoDouble` is open (reference-counted) and removed after.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from joserfc import jwk as _jwk
+from moto.cognitoidp import models as cognito_models
+from moto.cognitoidp.exceptions import (
+    InvalidParameterException,
+    ResourceNotFoundError,
+    UsernameExistsException,
+    UserNotFoundError,
+)
+from moto.cognitoidp.responses import CognitoIdpResponse
+from moto.cognitoidp.utils import PAGINATION_MODEL, validate_username_format
+from moto.core.exceptions import JsonRESTError
+from moto.core.responses import EmptyResult
+from moto.utilities.paginator import paginate
+
+Backend = cognito_models.CognitoIdpBackend
+Pool = cognito_models.CognitoIdpUserPool
+User = cognito_models.CognitoIdpUser
+
+FEDERATED_STATUS = "EXTERNAL_PROVIDER"
+MAX_IDENTITIES = 5  # FACTS §1
+MERGING_MESSAGE = (
+    "Merging is not currently supported, provide a request with a source user that has not "
+    "signed in or been linked before."
+)
+SEARCHABLE = frozenset(
+    {
+        "username",
+        "email",
+        "phone_number",
+        "name",
+        "given_name",
+        "family_name",
+        "preferred_username",
+        "sub",
+        "status",
+        "cognito:user_status",
+    }
+)
+# Compared case-insensitively in a case-insensitive pool (FACTS §3: the username, email and
+# preferred_username are case-insensitive there).
+CASE_FOLDED = frozenset({"username", "email", "preferred_username"})
+
+
+class LimitExceededException(JsonRESTError):
+    def __init__(self, message: str) -> None:
+        super().__init__("LimitExceededException", message)
+
+
+class UserLambdaValidationException(JsonRESTError):
+    def __init__(self, message: str) -> None:
+        super().__init__("UserLambdaValidationException", message)
+
+
+def service_error(code: str, message: str, status: int = 400) -> JsonRESTError:
+    error = JsonRESTError(code, message)
+    error.code = status
+    return error
+
+
+# --------------------------------------------------------------------------- pool settings
+
+
+def is_case_sensitive(pool: Pool) -> bool:
+    # API default when omitted: case-sensitive (FACTS §3).
+    return bool(pool.extended_config.get("UsernameConfiguration", {}).get("CaseSensitive", True))
+
+
+def fold(pool: Pool, value: str) -> str:
+    return value if is_case_sensitive(pool) else value.lower()
+
+
+def identities_of(user: User) -> list[dict[str, Any]]:
+    raw = user.attribute_lookup.get("identities")
+    return json.loads(raw) if raw else []
+
+
+def set_identities(user: User, identities: list[dict[str, Any]]) -> None:
+    if identities:
+        user.update_attributes([{"Name": "identities", "Value": json.dumps(identities)}])
+    elif "identities" in user.attribute_lookup:
+        user.delete_attributes(["identities"])
+
+
+def holds_identity(user: User, provider_name: str, subject: str) -> bool:
+    # Links are matched by provider name and the exact subject, whatever the pool's case
+    # setting (FACTS §1, §3).
+    return any(
+        i.get("providerName") == provider_name and i.get("userId") == subject
+        for i in identities_of(user)
+    )
+
+
+# --------------------------------------------------------------------------- shared state
+
+
+@dataclass
+class Fault:
+    """An injected answer for one API operation (the Cognito action name)."""
+
+    operation: str
+    error_code: str | None
+    message: str
+    times: int
+    after: bool
+    delay: float
+    status: int
+    hits: int = 0
+
+
+@dataclass
+class CallHook:
+    operation: str
+    callback: Callable[[], Any]
+    times: int
+
+
+class _State:
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.installs = 0
+        self.faults: list[Fault] = []
+        self.hooks: list[CallHook] = []
+        # pool id -> trigger name ("PreSignUp") -> callable(event) -> event
+        self.triggers: dict[str, dict[str, Callable[[dict[str, Any]], Any]]] = {}
+        self.saved: list[tuple[Any, str, Any]] = []
+        # (operation, request parameters) of every API request, for assertions on them.
+        self.requests: list[tuple[str, dict[str, Any]]] = []
+
+    def take_fault(self, operation: str) -> Fault | None:
+        with self.lock:
+            for fault in self.faults:
+                if fault.operation == operation and fault.hits < fault.times:
+                    fault.hits += 1
+                    return fault
+        return None
+
+    def take_hooks(self, operation: str) -> list[CallHook]:
+        with self.lock:
+            taken = [h for h in self.hooks if h.operation == operation and h.times > 0]
+            for hook in taken:
+                hook.times -= 1
+            return taken
+
+    def reset(self) -> None:
+        with self.lock:
+            self.faults.clear()
+            self.hooks.clear()
+            self.triggers.clear()
+            self.requests.clear()
+
+
+STATE = _State()
+
+
+# --------------------------------------------------------------------------- lookups
+
+
+def _get_user(self: Pool, username: str) -> User | None:
+    """Username, then sign-in attributes; case-insensitive where the pool is (FACTS §3, §6).
+
+    With `UsernameAttributes` the email is a sign-in name; with `AliasAttributes` it is one
+    only once verified (FACTS §6). Federated users are never found by alias (unconfirmed:
+    they cannot sign in with a password).
+    """
+    wanted = fold(self, username)
+    for user in self.users.values():
+        if fold(self, user.username) == wanted:
+            return user
+    username_attributes = self.extended_config.get("UsernameAttributes") or []
+    alias_attributes = self.extended_config.get("AliasAttributes") or []
+    for user in self.users.values():
+        if user.status == FEDERATED_STATUS:
+            continue
+        for name in username_attributes:
+            if fold(self, user.attribute_lookup.get(name, "")) == wanted:
+                return user
+        for name in alias_attributes:
+            verified = name == "preferred_username" or (
+                user.attribute_lookup.get(f"{name}_verified") == "true"
+            )
+            if verified and fold(self, user.attribute_lookup.get(name, "")) == wanted:
+                return user
+    return None
+
+
+@paginate(pagination_model=PAGINATION_MODEL)
+def list_users(self: Backend, user_pool_id: str, filt: str) -> list[User]:
+    """ListUsers with `=` and `^=` (FACTS §6), case-folded in case-insensitive pools.
+
+    A case-sensitive pool compares exactly, as moto does (FACTS §9); whether real Cognito
+    folds email there is unconfirmed.
+    """
+    pool = self.describe_user_pool(user_pool_id)
+    users = list(pool.users.values())
+    if not filt:
+        return users
+    match = re.fullmatch(r'\s*([\w:]+)\s*(=|\^=)\s*"([^"\\]*)"\s*', filt)
+    if not match:
+        # FACTS §6 documents no escaping inside the value: quotes or backslashes fail here.
+        raise InvalidParameterException("Error while parsing filter.")
+    name, operator, value = match.groups()
+    if name not in SEARCHABLE:
+        raise InvalidParameterException(f"Invalid search attribute: {name}")
+
+    def field(user: User) -> str:
+        if name == "username":
+            return user.username
+        if name == "cognito:user_status":
+            return str(getattr(user.status, "value", user.status))
+        if name == "status":
+            return "Enabled" if user.enabled else "Disabled"
+        return str(user.attribute_lookup.get(name, ""))
+
+    if name in CASE_FOLDED and not is_case_sensitive(pool):
+        value = value.lower()
+
+        def normalise(text: str) -> str:
+            return text.lower()
+    else:
+
+        def normalise(text: str) -> str:
+            return text
+
+    if operator == "=":
+        return [u for u in users if normalise(field(u)) == value]
+    return [u for u in users if normalise(field(u)).startswith(value)]
+
+
+# --------------------------------------------------------------------------- triggers
+
+
+def invoke_pre_signup(
+    pool: Pool, source: str, username: str, attributes: list[dict[str, str]]
+) -> None:
+    """Run the pool's pre sign-up trigger the way Cognito does for SignUp/AdminCreateUser.
+
+    AdminCreateUser invokes pre sign-up again with `PreSignUp_AdminCreateUser` (FACTS §2);
+    an exception from the trigger stops the operation with its message (FACTS §2).
+    """
+    trigger = STATE.triggers.get(pool.id, {}).get("PreSignUp")
+    if trigger is None:
+        return
+    event = {
+        "version": "1",
+        "region": pool.region,
+        "userPoolId": pool.id,
+        "userName": username,
+        "callerContext": {"awsSdkVersion": "aws-sdk-unknown-unknown", "clientId": "CLIENT_ID"},
+        "triggerSource": source,
+        "request": {
+            "userAttributes": {a["Name"]: a["Value"] for a in attributes or []},
+            "validationData": None,
+        },
+        "response": {"autoConfirmUser": False, "autoVerifyEmail": False, "autoVerifyPhone": False},
+    }
+    try:
+        trigger(event)
+    except Exception as exc:
+        raise UserLambdaValidationException(f"PreSignUp failed with error {exc}") from exc
+
+
+def _admin_create_user(
+    self: Backend,
+    user_pool_id: str,
+    username: str,
+    message_action: str,
+    temporary_password: str,
+    attributes: list[dict[str, str]],
+) -> User:
+    pool = self.describe_user_pool(user_pool_id)
+    if "email" in (pool.extended_config.get("AliasAttributes") or []) and (
+        validate_username_format(username, _format="email")
+    ):
+        raise InvalidParameterException(
+            "Username cannot be of email format, since user pool is configured for email alias."
+        )
+    if message_action != "RESEND" and pool._get_user(username):
+        raise UsernameExistsException("User account already exists")
+    invoke_pre_signup(pool, "PreSignUp_AdminCreateUser", username, attributes)
+    return original(Backend, "admin_create_user")(
+        self, user_pool_id, username, message_action, temporary_password, attributes
+    )
+
+
+def _sign_up(
+    self: Backend,
+    client_id: str,
+    username: str,
+    password: str,
+    attributes: list[dict[str, str]],
+) -> Any:
+    pool = next((p for p in self.user_pools.values() if client_id in p.clients), None)
+    if pool is None:
+        return original(Backend, "sign_up")(self, client_id, username, password, attributes)
+    if "email" in (pool.extended_config.get("AliasAttributes") or []) and (
+        validate_username_format(username, _format="email")
+    ):
+        raise InvalidParameterException(
+            "Username cannot be of email format, since user pool is configured for email alias."
+        )
+    if pool._get_user(username):
+        raise UsernameExistsException("User already exists")
+    invoke_pre_signup(pool, "PreSignUp_SignUp", username, attributes)
+    return original(Backend, "sign_up")(self, client_id, username, password, attributes)
+
+
+# --------------------------------------------------------------------------- linking
+
+
+def _admin_link_provider_for_user(
+    self: Backend,
+    user_pool_id: str,
+    destination_user: dict[str, str],
+    source_user: dict[str, str],
+) -> None:
+    """AdminLinkProviderForUser with the checks and errors FACTS §1 lists."""
+    pool = self.describe_user_pool(user_pool_id)
+    if destination_user.get("ProviderName") != "Cognito":
+        raise InvalidParameterException("DestinationUser ProviderName must be Cognito.")
+    destination = pool._get_user(destination_user.get("ProviderAttributeValue", ""))
+    if destination is None:
+        raise UserNotFoundError("User does not exist.")
+    if destination.status == FEDERATED_STATUS:
+        raise InvalidParameterException("DestinationUser must be a native Cognito user.")
+    provider_name = source_user.get("ProviderName", "")
+    # Provider names are case-sensitive (FACTS §1).
+    provider = pool.identity_providers.get(provider_name)
+    if provider is None:
+        raise ResourceNotFoundError(f"Identity provider {provider_name} does not exist.")
+    if source_user.get("ProviderAttributeName") != "Cognito_Subject":
+        raise InvalidParameterException(
+            "The double supports SourceUser.ProviderAttributeName Cognito_Subject only."
+        )
+    subject = source_user.get("ProviderAttributeValue", "")
+    if not subject:
+        raise InvalidParameterException("SourceUser.ProviderAttributeValue is required.")
+    # Already linked (anywhere) or already signed up as a federated user (FACTS §1).
+    if any(holds_identity(u, provider_name, subject) for u in pool.users.values()):
+        raise InvalidParameterException(MERGING_MESSAGE)
+    immutable = [
+        name
+        for name, attribute in pool.schema_attributes.items()
+        if attribute.custom and not attribute.mutable and name in destination.attribute_lookup
+    ]
+    if immutable:  # FACTS §1
+        raise InvalidParameterException(
+            f"Cannot link a user with immutable custom attributes: {', '.join(immutable)}."
+        )
+    identities = identities_of(destination)
+    if len(identities) >= MAX_IDENTITIES:  # FACTS §1 (the error name is unconfirmed)
+        raise LimitExceededException("The user has reached the limit of 5 linked identities.")
+    identities.append(
+        {
+            "userId": subject,
+            "providerName": provider_name,
+            "providerType": provider.extended_config.get("ProviderType"),
+            "issuer": None,
+            "primary": False,
+            "dateCreated": int(time.time() * 1000),
+        }
+    )
+    set_identities(destination, identities)
+
+
+def _admin_disable_provider_for_user(
+    self: Backend, user_pool_id: str, user: dict[str, str]
+) -> None:
+    """Remove the link to an external identity; disable its federated user (FACTS §1)."""
+    pool = self.describe_user_pool(user_pool_id)
+    provider_name = user.get("ProviderName", "")
+    subject = user.get("ProviderAttributeValue", "")
+    if provider_name == "Cognito" or provider_name not in pool.identity_providers:
+        raise InvalidParameterException("User.ProviderName must name an identity provider.")
+    found = False
+    for candidate in pool.users.values():
+        if not holds_identity(candidate, provider_name, subject):
+            continue
+        found = True
+        if candidate.status == FEDERATED_STATUS:
+            candidate.enabled = False
+        else:
+            set_identities(
+                candidate,
+                [
+                    i
+                    for i in identities_of(candidate)
+                    if not (i.get("providerName") == provider_name and i.get("userId") == subject)
+                ],
+            )
+    if not found:
+        raise UserNotFoundError("User does not exist.")
+
+
+def _response_admin_link_provider_for_user(self: CognitoIdpResponse) -> EmptyResult:
+    self.backend.admin_link_provider_for_user(
+        self._get_param("UserPoolId"),
+        self._get_param("DestinationUser") or {},
+        self._get_param("SourceUser") or {},
+    )
+    return EmptyResult()
+
+
+def _response_admin_disable_provider_for_user(self: CognitoIdpResponse) -> EmptyResult:
+    self.backend.admin_disable_provider_for_user(
+        self._get_param("UserPoolId"), self._get_param("User") or {}
+    )
+    return EmptyResult()
+
+
+# --------------------------------------------------------------------------- fault injection
+
+
+def _call_action(self: CognitoIdpResponse) -> Any:
+    """Run injected hooks and faults around one API action (throttling, slowness, races)."""
+    operation = self._get_action()
+    try:
+        params = json.loads(self.body) if self.body else {}
+    except ValueError:
+        params = {}
+    with STATE.lock:
+        STATE.requests.append((operation, params))
+    for hook in STATE.take_hooks(operation):
+        hook.callback()
+    fault = STATE.take_fault(operation)
+    if fault is not None and fault.delay:
+        time.sleep(fault.delay)
+    if fault is not None and fault.error_code and not fault.after:
+        return _error_response(self, fault)
+    result = original(CognitoIdpResponse, "call_action")(self)
+    if fault is not None and fault.error_code and fault.after:
+        # The operation took effect but its answer is an error (FACTS §1 reports links that
+        # exist although the call failed).
+        return _error_response(self, fault)
+    return result
+
+
+def _error_response(self: CognitoIdpResponse, fault: Fault) -> Any:
+    error = service_error(fault.error_code or "InternalErrorException", fault.message, fault.status)
+    headers = dict(self.response_headers)
+    status, headers, body = self._transform_response(
+        headers, (error.description, {"status": error.code})
+    )
+    headers, body = self._enrich_response(headers, body)
+    return status, headers, body
+
+
+# --------------------------------------------------------------------------- speed
+
+
+class _CachedJwk:
+    """moto parses the same RSA signing key for every new pool (~0.25 s each); parse once."""
+
+    class RSAKey:
+        _keys: dict[str, Any] = {}  # noqa: RUF012 - a process-wide cache by design
+
+        @classmethod
+        def import_key(cls, value: Any, *args: Any, **kwargs: Any) -> Any:
+            cache_key = json.dumps(value, sort_keys=True, default=str)
+            if cache_key not in cls._keys:
+                cls._keys[cache_key] = _jwk.RSAKey.import_key(value, *args, **kwargs)
+            return cls._keys[cache_key]
+
+
+# --------------------------------------------------------------------------- install
+
+
+_ORIGINAL: dict[tuple[str, str], Any] = {}
+
+_PATCHES: list[tuple[Any, str, Any]] = [
+    (cognito_models, "jwk", _CachedJwk),
+    (Pool, "_get_user", _get_user),
+    (Backend, "list_users", list_users),
+    (Backend, "admin_create_user", _admin_create_user),
+    (Backend, "sign_up", _sign_up),
+    (Backend, "admin_link_provider_for_user", _admin_link_provider_for_user),
+    (Backend, "admin_disable_provider_for_user", _admin_disable_provider_for_user),
+    (CognitoIdpResponse, "admin_link_provider_for_user", _response_admin_link_provider_for_user),
+    (
+        CognitoIdpResponse,
+        "admin_disable_provider_for_user",
+        _response_admin_disable_provider_for_user,
+    ),
+    (CognitoIdpResponse, "call_action", _call_action),
+]
+
+
+def original(owner: Any, name: str) -> Any:
+    return _ORIGINAL[(owner.__name__, name)]
+
+
+def install() -> None:
+    with STATE.lock:
+        STATE.installs += 1
+        if STATE.installs > 1:
+            return
+        for owner, name, replacement in _PATCHES:
+            STATE.saved.append((owner, name, owner.__dict__.get(name)))
+            # The effective attribute, possibly inherited (call_action comes from moto's
+            # BaseResponse).
+            _ORIGINAL[(owner.__name__, name)] = getattr(owner, name, None)
+            setattr(owner, name, replacement)
+
+
+def uninstall() -> None:
+    with STATE.lock:
+        STATE.installs -= 1
+        if STATE.installs > 0:
+            return
+        STATE.installs = 0
+        for owner, name, saved in reversed(STATE.saved):
+            if saved is None:
+                delattr(owner, name)
+            else:
+                setattr(owner, name, saved)
+        STATE.saved.clear()
+        STATE.reset()

@@ -1,0 +1,558 @@
+"""`FederatedSignInSimulator`: Cognito's side of a sign-in, around the real triggers.
+
+moto never runs triggers or federated sign-ins (FACTS §9), so this plays Cognito's part:
+it builds the trigger events as Cognito does, invokes the triggers from `lambda_src/` (or
+any handler, such as the seed's naive one), decides which user the tokens are for, and
+reports the AWS calls the triggers made. Each imitated rule cites its FACTS.md heading.
+"""
+
+from __future__ import annotations
+
+import copy
+import io
+import json
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager, redirect_stdout
+from dataclasses import dataclass, field
+from typing import Any
+
+from moto.cognitoidp.models import CognitoIdpUser, CognitoIdpUserPoolAttribute
+
+from . import backend
+from .api_calls import ApiCalls, counting
+from .double import CognitoDouble, UserView, environment, view
+
+Handler = Callable[[dict[str, Any], Any], Any]
+
+TRIGGER_TIMEOUT_S = 5.0  # Cognito waits 5 seconds for a trigger (FACTS §2)
+TRIGGER_ATTEMPTS = 3  # ... and gives up after three attempts (FACTS §2)
+MAX_MAPPED_LENGTH = 2048  # FACTS §4
+DEFAULT_PASSWORD = "Correct-Horse-9-Battery"
+# Claims a pre token generation trigger cannot override (FACTS §5).
+PROTECTED_CLAIMS = frozenset({"sub", "cognito:username", "identities"})
+# Providers that send email_verified, so it is mapped by default (FACTS §4).
+SENDS_EMAIL_VERIFIED = frozenset({"Google", "OIDC", "SignInWithApple"})
+
+
+class LambdaContext:
+    """The part of the Lambda context object the triggers use."""
+
+    def __init__(self, timeout_s: float = TRIGGER_TIMEOUT_S, function_name: str = "trigger"):
+        self._end = time.monotonic() + timeout_s
+        self.function_name = function_name
+        self.aws_request_id = str(uuid.uuid4())
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._end - time.monotonic()) * 1000))
+
+
+@dataclass
+class TriggerCall:
+    """One direct trigger invocation: its answer or exception, calls and log lines."""
+
+    result: Any
+    error: Exception | None
+    calls: ApiCalls
+    decisions: list[dict[str, Any]]
+
+    @property
+    def cognito_calls(self) -> Counter[str]:
+        return self.calls.cognito
+
+
+@dataclass
+class SignInResult:
+    outcome: str  # "signed_in" or "refused"
+    message: str | None
+    username: str | None  # the user the tokens are for (cognito:username)
+    sub: str | None
+    claims: dict[str, Any]
+    cognito_calls: Counter[str]
+    dynamodb_calls: Counter[str]
+    duplicate_user: bool  # this sign-in added a second user with the same email
+    federated_user_created: bool  # Cognito created its own EXTERNAL_PROVIDER user
+    pre_signup_attempts: int
+    decisions: list[dict[str, Any]] = field(default_factory=list)
+    # Trigger invocations by triggerSource, including Cognito's re-entries (FACTS §2).
+    trigger_invocations: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def signed_in(self) -> bool:
+        return self.outcome == "signed_in"
+
+    @property
+    def total_cognito_calls(self) -> int:
+        return sum(self.cognito_calls.values())
+
+
+class _Refused(Exception):
+    """Cognito stops the sign-in with this message."""
+
+
+class FederatedSignInSimulator:
+    """Sign-ins against one pool of a `CognitoDouble`, with the configured triggers."""
+
+    def __init__(
+        self,
+        double: CognitoDouble,
+        pool_id: str,
+        *,
+        pre_signup: Handler | None = None,
+        pre_token: Handler | None = None,
+        token_version: str = "V2_0",
+        endpoint_url: str | None = None,
+        environment: Mapping[str, str] | None = None,
+    ) -> None:
+        import pre_signup as pre_signup_module
+        import pre_token_generation
+
+        self.double = double
+        self.pool_id = pool_id
+        self.pre_signup: Handler = pre_signup or pre_signup_module.handler
+        self.pre_token: Handler | None = (
+            pre_token if pre_token is not None else pre_token_generation.handler
+        )
+        if token_version not in ("V1_0", "V2_0"):
+            raise ValueError("token_version must be V1_0 or V2_0")
+        self.token_version = token_version
+        self.endpoint_url = endpoint_url
+        self.environment_overrides: dict[str, str] = dict(environment or {})
+        self.providers: dict[str, dict[str, Any]] = {}
+        self.identity_providers_override: str | None = None
+        self.client_id = double.backend.create_user_pool_client(
+            pool_id, False, {"ClientName": "app"}
+        ).id
+        self._native_count = 0
+        self._invocations: list[Counter[str]] = []
+        double.set_pre_signup_trigger(pool_id, self._pre_signup_from_cognito)
+
+    # ------------------------------------------------------------------ configuration
+
+    @property
+    def pool(self) -> Any:
+        return self.double.pool(self.pool_id)
+
+    @property
+    def case_sensitive(self) -> bool:
+        return backend.is_case_sensitive(self.pool)
+
+    def add_identity_provider(
+        self,
+        name: str,
+        provider_type: str,
+        *,
+        attribute_mapping: Mapping[str, str] | None = None,
+        link_by_email: bool = True,
+        email_trust: str = "verified_claim",
+        email_domains: list[str] | None = None,
+        subject_attribute: str | None = None,
+        map_subject: bool = True,
+        configure: bool = True,
+    ) -> None:
+        """Create the IdP in the pool and (unless `configure=False`) in IDENTITY_PROVIDERS.
+
+        The default mapping is `email`, plus `email_verified` for IdPs that send it, plus the
+        subject into `subject_attribute` when one is given and `map_subject` is true.
+        """
+        mapping = dict(attribute_mapping or {"email": "email"})
+        if attribute_mapping is None and provider_type in SENDS_EMAIL_VERIFIED:
+            mapping["email_verified"] = "email_verified"
+        if attribute_mapping is None and subject_attribute and map_subject:
+            mapping[subject_attribute] = "sub"
+        mapping.setdefault("username", "sub")
+        self.double.add_identity_provider(self.pool_id, name, provider_type, mapping)
+        if configure:
+            self.providers[name] = {
+                "type": provider_type,
+                "link_by_email": link_by_email,
+                "email_trust": email_trust,
+                "email_domains": email_domains,
+                "subject_attribute": subject_attribute,
+            }
+
+    @property
+    def identity_providers_json(self) -> str:
+        if self.identity_providers_override is not None:
+            return self.identity_providers_override
+        return json.dumps(self.providers)
+
+    def trigger_environment(self) -> dict[str, str]:
+        env = {
+            "IDENTITY_PROVIDERS": self.identity_providers_json,
+            "USERNAME_CASE_SENSITIVE": "true" if self.case_sensitive else "false",
+            "AWS_REGION": self.double.region,
+            "AWS_DEFAULT_REGION": self.double.region,
+        }
+        if self.endpoint_url:
+            env["AWS_ENDPOINT_URL"] = self.endpoint_url
+        env.update(self.environment_overrides)
+        return env
+
+    @contextmanager
+    def environment(self) -> Iterator[None]:
+        """The Lambda environment the module would set, for the duration of a block."""
+        with environment(self.trigger_environment()):
+            yield
+
+    # ------------------------------------------------------------------ native users
+
+    def native_sign_up(
+        self,
+        email: str,
+        password: str = DEFAULT_PASSWORD,
+        *,
+        confirm: bool = True,
+        verify_email: bool = True,
+        username: str | None = None,
+    ) -> UserView:
+        """Self sign-up through SignUp (pre sign-up runs as PreSignUp_SignUp, FACTS §2)."""
+        pool = self.pool
+        if "email" in (pool.extended_config.get("UsernameAttributes") or []):
+            username = email
+        elif username is None:
+            self._native_count += 1
+            username = f"member{self._native_count}"
+        with redirect_stdout(io.StringIO()):
+            user, _ = self.double.backend.sign_up(
+                self.client_id, username, password, [{"Name": "email", "Value": email}]
+            )
+        if confirm:
+            self.double.backend.admin_confirm_sign_up(self.pool_id, user.username)
+        if verify_email:
+            user.update_attributes([{"Name": "email_verified", "Value": "true"}])
+        return view(user)
+
+    def admin_create_user(
+        self, email: str, *, username: str | None = None, verify_email: bool = True
+    ) -> UserView:
+        """An administrator's AdminCreateUser: FORCE_CHANGE_PASSWORD until a password is set."""
+        attributes = [{"Name": "email", "Value": email}]
+        if verify_email:
+            attributes.append({"Name": "email_verified", "Value": "true"})
+        with redirect_stdout(io.StringIO()):
+            user = self.double.backend.admin_create_user(
+                self.pool_id, username or email, "SUPPRESS", None, attributes
+            )
+        return view(user)
+
+    # ------------------------------------------------------------------ triggers
+
+    def _note_invocation(self, event: dict[str, Any]) -> None:
+        if self._invocations:
+            self._invocations[-1][str(event.get("triggerSource"))] += 1
+
+    def _pre_signup_from_cognito(self, event: dict[str, Any]) -> Any:
+        # Cognito invoking pre sign-up from SignUp / AdminCreateUser (FACTS §2).
+        self._note_invocation(event)
+        with self.environment():
+            return self.pre_signup(event, LambdaContext(function_name="pre_signup"))
+
+    def call_trigger(self, handler: Handler, event: Any, context: Any = None) -> TriggerCall:
+        """Invoke a handler directly, in the module's environment, counting its AWS calls."""
+        buffer = io.StringIO()
+        error: Exception | None = None
+        result: Any = None
+        with self.environment(), counting() as calls, redirect_stdout(buffer):
+            try:
+                result = handler(event, context if context is not None else LambdaContext())
+            except Exception as exc:
+                error = exc
+        return TriggerCall(result, error, calls, _parse_lines(buffer.getvalue()))
+
+    # ------------------------------------------------------------------ sign-in
+
+    def federated_sign_in(
+        self,
+        provider_name: str,
+        subject: str,
+        attributes: Mapping[str, str] | None = None,
+        *,
+        simulated_timeouts: int = 0,
+    ) -> SignInResult:
+        """Sign in through IdP `provider_name` as `subject` with these IdP claims.
+
+        `attributes` are the IdP's claims (e.g. email, email_verified); they reach the pool
+        through the IdP's attribute mapping. `simulated_timeouts` makes Cognito treat that
+        many pre sign-up attempts as timed out: their effects stay, their answers are lost,
+        and Cognito invokes the trigger again (FACTS §2).
+        """
+        pool = self.pool
+        idp = pool.identity_providers.get(provider_name)
+        if idp is None:
+            raise ValueError(f"no identity provider {provider_name!r} in the pool")
+        claims = {"sub": subject, **(attributes or {})}
+        buffer = io.StringIO()
+        state = {"attempts": 0, "federated_created": False}
+        invocations: Counter[str] = Counter()
+        self._invocations.append(invocations)
+        try:
+            with counting() as calls, redirect_stdout(buffer):
+                email_before = self._email_count(claims.get("email"))
+                try:
+                    user, token_claims = self._sign_in(
+                        pool, idp, provider_name, subject, claims, simulated_timeouts, state
+                    )
+                    outcome, message = "signed_in", None
+                except _Refused as refusal:
+                    user, token_claims, outcome, message = None, {}, "refused", str(refusal)
+                email_after = self._email_count(claims.get("email"))
+        finally:
+            self._invocations.remove(invocations)
+        return SignInResult(
+            outcome=outcome,
+            message=message,
+            username=user.username if user is not None else None,
+            sub=user.attribute_lookup.get("sub") if user is not None else None,
+            claims=token_claims,
+            cognito_calls=calls.cognito,
+            dynamodb_calls=calls.dynamodb,
+            duplicate_user=email_after > 1 and email_after > email_before,
+            federated_user_created=bool(state["federated_created"]),
+            pre_signup_attempts=int(state["attempts"]),
+            decisions=_parse_lines(buffer.getvalue()),
+            trigger_invocations=invocations,
+        )
+
+    def _sign_in(
+        self,
+        pool: Any,
+        idp: Any,
+        provider_name: str,
+        subject: str,
+        claims: dict[str, str],
+        simulated_timeouts: int,
+        state: dict[str, Any],
+    ) -> tuple[Any, dict[str, Any]]:
+        mapped = self._map_attributes(pool, idp, claims)
+        user = self._linked_user(pool, provider_name, subject)
+        if user is None:
+            event = self._pre_signup_event(pool, provider_name, subject, mapped)
+            self._run_pre_signup(event, simulated_timeouts, state)
+            # A link made by the trigger is found by the exact subject (FACTS §1, §3).
+            user = self._linked_user(pool, provider_name, subject)
+            if user is None:
+                user = self._create_federated_user(pool, idp, provider_name, subject, mapped)
+                state["federated_created"] = True
+        if not user.enabled:
+            raise _Refused("User is disabled.")
+        # Every mapped attribute is rewritten on every sign-in, and mapping email without
+        # email_verified stores email_verified "false", on a linked native user too (FACTS §4).
+        user.update_attributes([{"Name": k, "Value": v} for k, v in _stored(mapped).items()])
+        return user, self._issue_tokens(pool, user)
+
+    def _map_attributes(self, pool: Any, idp: Any, claims: dict[str, str]) -> dict[str, str]:
+        """Apply the IdP's attribute mapping; refuse what the pool's schema does not allow."""
+        mapping: dict[str, str] = idp.extended_config.get("AttributeMapping", {})
+        mapped = {
+            attr: claims[claim]
+            for attr, claim in mapping.items()
+            if attr != "username" and claim in claims
+        }
+        schema = pool.schema_attributes
+        for attr, value in mapped.items():
+            if attr.startswith("custom:") and attr not in schema:
+                # A mapped custom attribute must be declared (FACTS §4).
+                raise _Refused(f"Type for attribute {{{attr}}} could not be determined")
+            spec = schema.get(attr)
+            if spec is None and attr not in CognitoIdpUserPoolAttribute.STANDARD_SCHEMA:
+                raise _Refused(f"Invalid attribute {attr} in the attribute mapping")
+            mutable = (
+                spec.mutable
+                if spec is not None
+                else CognitoIdpUserPoolAttribute.STANDARD_SCHEMA[attr]["Mutable"]
+            )
+            if not mutable:
+                # Mapped attributes must be mutable (FACTS §4).
+                raise _Refused(f"Attribute {attr} is immutable and cannot be mapped")
+            if len(value) > MAX_MAPPED_LENGTH:
+                raise _Refused(f"Attribute {attr} exceeds {MAX_MAPPED_LENGTH} characters")
+        for attr, spec in schema.items():
+            # Required pool attributes must be mapped by every IdP (FACTS §4).
+            if spec.required and attr != "sub" and attr not in mapped:
+                raise _Refused(f"Required attribute {attr} is not mapped")
+        return mapped
+
+    def _linked_user(self, pool: Any, provider_name: str, subject: str) -> Any:
+        # Existing users and links are matched by the exact subject whatever the pool's case
+        # setting (FACTS §3).
+        for user in pool.users.values():
+            if backend.holds_identity(user, provider_name, subject):
+                return user
+        return None
+
+    def pre_signup_event(
+        self, provider_name: str, subject: str, claims: Mapping[str, str] | None = None
+    ) -> dict[str, Any]:
+        """The PreSignUp_ExternalProvider event Cognito would send for this first sign-in."""
+        pool = self.pool
+        idp = pool.identity_providers[provider_name]
+        mapped = self._map_attributes(pool, idp, {"sub": subject, **(claims or {})})
+        return self._pre_signup_event(pool, provider_name, subject, mapped)
+
+    def _pre_signup_event(
+        self, pool: Any, provider_name: str, subject: str, mapped: dict[str, str]
+    ) -> dict[str, Any]:
+        attributes = _stored(mapped)
+        user_name = f"{provider_name}_{subject}"
+        if not self.case_sensitive:
+            # A case-insensitive pool lower-cases userName, prefix included (FACTS §2), and
+            # email, which is case-insensitive there (FACTS §3). Custom attributes keep their
+            # case (FACTS §3: reported by a user, unconfirmed by AWS).
+            user_name = user_name.lower()
+            for name in ("email", "preferred_username"):
+                if name in attributes:
+                    attributes[name] = attributes[name].lower()
+        attributes.update({"cognito:email_alias": "", "cognito:phone_number_alias": ""})
+        return {
+            "version": "1",
+            "region": pool.region,
+            "userPoolId": pool.id,
+            "userName": user_name,
+            "callerContext": {
+                "awsSdkVersion": "aws-sdk-unknown-unknown",
+                "clientId": self.client_id,
+            },
+            "triggerSource": "PreSignUp_ExternalProvider",
+            "request": {"userAttributes": attributes, "validationData": {}},
+            "response": {
+                "autoConfirmUser": False,
+                "autoVerifyEmail": False,
+                "autoVerifyPhone": False,
+            },
+        }
+
+    def _run_pre_signup(
+        self, event: dict[str, Any], simulated_timeouts: int, state: dict[str, Any]
+    ) -> None:
+        """Invoke pre sign-up, retrying after a timeout, three attempts at most (FACTS §2)."""
+        for attempt in range(TRIGGER_ATTEMPTS):
+            state["attempts"] += 1
+            self._note_invocation(event)
+            started = time.monotonic()
+            try:
+                with self.environment():
+                    self.pre_signup(copy.deepcopy(event), LambdaContext(function_name="pre_signup"))
+            except Exception as exc:
+                # The user sees the message in the callback URL (FACTS §2).
+                raise _Refused(f"PreSignUp failed with error {exc}") from exc
+            timed_out = attempt < simulated_timeouts
+            if time.monotonic() - started <= TRIGGER_TIMEOUT_S and not timed_out:
+                return
+        raise _Refused("PreSignUp invocation failed due to error TimeoutError.")
+
+    def _create_federated_user(
+        self, pool: Any, idp: Any, provider_name: str, subject: str, mapped: dict[str, str]
+    ) -> Any:
+        """No link matched: Cognito creates its own user for the identity (FACTS §1, §3)."""
+        username = f"{provider_name}_{subject}"
+        if not self.case_sensitive:
+            username = username.lower()
+        identity = {
+            "userId": subject,
+            "providerName": provider_name,
+            "providerType": idp.extended_config.get("ProviderType"),
+            "issuer": None,
+            "primary": True,
+            "dateCreated": int(time.time() * 1000),
+        }
+        attributes = {**_stored(mapped), "identities": json.dumps([identity])}
+        user = CognitoIdpUser(
+            pool.id,
+            username,
+            None,
+            backend.FEDERATED_STATUS,
+            [{"Name": k, "Value": v} for k, v in attributes.items()],
+        )
+        pool.users[user.username] = user
+        return user
+
+    def _issue_tokens(self, pool: Any, user: Any) -> dict[str, Any]:
+        """ID token claims for `user`, after the pre token generation trigger (FACTS §5)."""
+        attributes = dict(user.attribute_lookup)
+        status = str(getattr(user.status, "value", user.status))
+        claims: dict[str, Any] = {
+            "sub": attributes.get("sub"),
+            "cognito:username": user.username,
+            "email": attributes.get("email"),
+            "email_verified": attributes.get("email_verified") == "true",
+        }
+        if attributes.get("identities"):
+            claims["identities"] = json.loads(attributes["identities"])
+        if self.pre_token is None:
+            return claims
+        event = self._pre_token_event(pool, user, {**attributes, "cognito:user_status": status})
+        self._note_invocation(event)
+        try:
+            with self.environment():
+                answer = self.pre_token(event, LambdaContext(function_name="pre_token"))
+        except Exception as exc:
+            raise _Refused(f"PreTokenGeneration failed with error {exc}") from exc
+        overrides = _claim_overrides(answer, self.token_version)
+        claims.update({k: v for k, v in overrides.items() if k not in PROTECTED_CLAIMS})
+        return claims
+
+    def _pre_token_event(self, pool: Any, user: Any, attributes: dict[str, str]) -> dict[str, Any]:
+        # The event carries the attributes as stored for this sign-in (FACTS §4, §5).
+        event: dict[str, Any] = {
+            "version": "1" if self.token_version == "V1_0" else "2",
+            "triggerSource": "TokenGeneration_HostedAuth",
+            "region": pool.region,
+            "userPoolId": pool.id,
+            "userName": user.username,
+            "callerContext": {
+                "awsSdkVersion": "aws-sdk-unknown-unknown",
+                "clientId": self.client_id,
+            },
+            "request": {
+                "userAttributes": attributes,
+                "groupConfiguration": {
+                    "groupsToOverride": [],
+                    "iamRolesToOverride": [],
+                    "preferredRole": None,
+                },
+            },
+        }
+        if self.token_version == "V1_0":
+            event["response"] = {"claimsOverrideDetails": None}
+        else:
+            event["request"]["scopes"] = ["openid", "email"]
+            event["response"] = {"claimsAndScopeOverrideDetails": None}
+        return event
+
+    def _email_count(self, email: str | None) -> int:
+        if not email:
+            return 0
+        return len(self.double.users_with_email(self.pool_id, email))
+
+
+def _stored(mapped: dict[str, str]) -> dict[str, str]:
+    """Mapped attributes as stored: email_verified "false" unless the IdP maps it (FACTS §4)."""
+    stored = dict(mapped)
+    if "email" in stored and "email_verified" not in stored:
+        stored["email_verified"] = "false"
+    return stored
+
+
+def _claim_overrides(answer: Any, version: str) -> dict[str, Any]:
+    response = (answer or {}).get("response") or {}
+    if version == "V1_0":
+        details = response.get("claimsOverrideDetails") or {}
+        return dict(details.get("claimsToAddOrOverride") or {})
+    details = response.get("claimsAndScopeOverrideDetails") or {}
+    id_token = details.get("idTokenGeneration") or {}
+    return dict(id_token.get("claimsToAddOrOverride") or {})
+
+
+def _parse_lines(text: str) -> list[dict[str, Any]]:
+    records = []
+    for line in text.splitlines():
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(record, dict) and "decision" in record:
+            records.append(record)
+    return records

@@ -1,0 +1,251 @@
+"""The double itself: the Cognito rules it adds to moto hold through real boto3 calls."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+from tests.cognito_double import CognitoDouble
+from tests.triggers.conftest import REGION
+
+
+@pytest.fixture
+def client(double: CognitoDouble) -> Any:
+    return boto3.session.Session().client("cognito-idp", region_name=REGION)
+
+
+def source(provider: str, subject: str) -> dict[str, str]:
+    return {
+        "ProviderName": provider,
+        "ProviderAttributeName": "Cognito_Subject",
+        "ProviderAttributeValue": subject,
+    }
+
+
+def destination(username: str) -> dict[str, str]:
+    return {"ProviderName": "Cognito", "ProviderAttributeValue": username}
+
+
+def error_of(call: Any) -> tuple[str, str]:
+    with pytest.raises(ClientError) as caught:
+        call()
+    error = caught.value.response["Error"]
+    return error["Code"], error["Message"]
+
+
+@pytest.fixture
+def pool(double: CognitoDouble) -> str:
+    pool_id = double.create_pool(custom_attributes={"idp_sub": True, "tenant": False})
+    for name, kind in (("Google", "Google"), ("LinkedIn", "OIDC"), ("Okta", "SAML")):
+        double.add_identity_provider(pool_id, name, kind, {"email": "email"})
+    return pool_id
+
+
+def native(double: CognitoDouble, pool: str, name: str, **attributes: str) -> str:
+    return double.put_user(
+        pool, name, attributes={"email": f"{name}@example.com", **attributes}
+    ).username
+
+
+def test_link_records_the_identity_in_the_identities_attribute(
+    double: CognitoDouble, client: Any, pool: str
+) -> None:
+    user = native(double, pool, "ann")
+
+    client.admin_link_provider_for_user(
+        UserPoolId=pool, DestinationUser=destination(user), SourceUser=source("LinkedIn", "AbC")
+    )
+
+    attributes = {
+        a["Name"]: a["Value"]
+        for a in client.admin_get_user(UserPoolId=pool, Username=user)["UserAttributes"]
+    }
+    [identity] = json.loads(attributes["identities"])
+    assert identity["providerName"] == "LinkedIn" and identity["userId"] == "AbC"
+    assert identity["providerType"] == "OIDC"
+
+
+def test_linking_an_identity_twice_or_elsewhere_is_a_merging_error(
+    double: CognitoDouble, client: Any, pool: str
+) -> None:
+    ann, bob = native(double, pool, "ann"), native(double, pool, "bob")
+    link = {"UserPoolId": pool, "SourceUser": source("Google", "1")}
+    client.admin_link_provider_for_user(DestinationUser=destination(ann), **link)
+
+    for user in (ann, bob):
+        code, message = error_of(
+            lambda u=user: client.admin_link_provider_for_user(
+                DestinationUser=destination(u), **link
+            )
+        )
+        assert code == "InvalidParameterException"
+        assert message.startswith("Merging is not currently supported")
+
+
+def test_subjects_match_exactly_so_a_case_variant_is_another_identity(
+    double: CognitoDouble, client: Any, pool: str
+) -> None:
+    ann = native(double, pool, "ann")
+    for subject in ("AbC", "abc"):
+        client.admin_link_provider_for_user(
+            UserPoolId=pool, DestinationUser=destination(ann), SourceUser=source("Okta", subject)
+        )
+    assert double.user(pool, ann).linked == {("Okta", "AbC"), ("Okta", "abc")}
+
+
+@pytest.mark.parametrize(
+    ("setup", "link_source", "expected_code"),
+    [
+        ("five", source("Google", "6"), "LimitExceededException"),
+        ("immutable", source("Google", "7"), "InvalidParameterException"),
+        ("plain", source("google", "8"), "ResourceNotFoundException"),
+        ("federated", source("Google", "9"), "InvalidParameterException"),
+    ],
+    ids=["sixth-identity", "immutable-custom-attribute", "provider-name-case", "federated-dest"],
+)
+def test_link_refusals_fact_1_lists(
+    double: CognitoDouble,
+    client: Any,
+    pool: str,
+    setup: str,
+    link_source: dict[str, str],
+    expected_code: str,
+) -> None:
+    user = native(double, pool, "ann")
+    if setup == "five":
+        for n in range(5):
+            double.add_identity_provider(pool, f"Idp{n}", "OIDC", {})
+            double.link(pool, user, f"Idp{n}", str(n))
+    if setup == "immutable":
+        user = native(double, pool, "ten", **{"custom:tenant": "t1"})
+    if setup == "federated":
+        user = double.put_user(pool, "google_5", status="EXTERNAL_PROVIDER").username
+    before = double.snapshot(pool)
+
+    code, _ = error_of(
+        lambda: client.admin_link_provider_for_user(
+            UserPoolId=pool, DestinationUser=destination(user), SourceUser=link_source
+        )
+    )
+
+    assert code == expected_code
+    assert double.snapshot(pool) == before
+
+
+def test_disable_provider_removes_the_link(double: CognitoDouble, client: Any, pool: str) -> None:
+    ann = native(double, pool, "ann")
+    double.link(pool, ann, "Google", "1")
+
+    client.admin_disable_provider_for_user(UserPoolId=pool, User=source("Google", "1"))
+
+    assert double.user(pool, ann).linked == set()
+    code, _ = error_of(
+        lambda: client.admin_disable_provider_for_user(UserPoolId=pool, User=source("Google", "1"))
+    )
+    assert code == "UserNotFoundException"
+
+
+def test_case_insensitive_pool_compares_usernames_and_emails_without_case(
+    double: CognitoDouble, client: Any
+) -> None:
+    insensitive = double.create_pool(case_sensitive=False, username_attributes=None)
+    sensitive = double.create_pool(case_sensitive=True, username_attributes=None)
+    for pool_id in (insensitive, sensitive):
+        client.admin_create_user(
+            UserPoolId=pool_id,
+            Username="Mixed",
+            UserAttributes=[{"Name": "email", "Value": "Mixed@Example.com"}],
+            MessageAction="SUPPRESS",
+        )
+
+    def found(pool_id: str) -> int:
+        return len(
+            client.list_users(UserPoolId=pool_id, Filter='email = "mixed@example.com"')["Users"]
+        )
+
+    assert found(insensitive) == 1 and found(sensitive) == 0
+    assert client.admin_get_user(UserPoolId=insensitive, Username="MIXED")["Username"] == "Mixed"
+    code, _ = error_of(lambda: client.admin_get_user(UserPoolId=sensitive, Username="MIXED"))
+    assert code == "UserNotFoundException"
+    code, _ = error_of(
+        lambda: client.admin_create_user(
+            UserPoolId=insensitive, Username="mixed", MessageAction="SUPPRESS"
+        )
+    )
+    assert code == "UsernameExistsException"
+
+
+def test_list_users_refuses_quotes_and_backslashes_in_filter_values(
+    double: CognitoDouble, client: Any, pool: str
+) -> None:
+    for value in ('a"b@example.com', "a\\b@example.com"):
+        code, _ = error_of(
+            lambda v=value: client.list_users(UserPoolId=pool, Filter=f'email = "{v}"')
+        )
+        assert code == "InvalidParameterException"
+
+
+def test_email_alias_pool_refuses_email_format_usernames_and_resolves_verified_aliases(
+    double: CognitoDouble, client: Any
+) -> None:
+    pool_id = double.create_pool(username_attributes=None, alias_attributes=("email",))
+    code, message = error_of(
+        lambda: client.admin_create_user(
+            UserPoolId=pool_id, Username="a@example.com", MessageAction="SUPPRESS"
+        )
+    )
+    assert code == "InvalidParameterException" and "email format" in message
+    double.put_user(pool_id, "unverified", attributes={"email": "u@example.com"})
+    double.put_user(
+        pool_id, "verified", attributes={"email": "v@example.com", "email_verified": "true"}
+    )
+
+    assert client.admin_get_user(UserPoolId=pool_id, Username="v@example.com")["Username"] == (
+        "verified"
+    )
+    code, _ = error_of(lambda: client.admin_get_user(UserPoolId=pool_id, Username="u@example.com"))
+    assert code == "UserNotFoundException"
+
+
+def test_admin_create_user_re_enters_pre_sign_up_and_a_raising_trigger_stops_it(
+    double: CognitoDouble, client: Any, pool: str
+) -> None:
+    seen: list[str] = []
+
+    def trigger(event: dict[str, Any]) -> None:
+        seen.append(event["triggerSource"])
+        if event["userName"] == "blocked@example.com":
+            raise RuntimeError("Not allowed here")
+
+    double.set_pre_signup_trigger(pool, trigger)
+    client.admin_create_user(UserPoolId=pool, Username="ok@example.com", MessageAction="SUPPRESS")
+    code, message = error_of(
+        lambda: client.admin_create_user(
+            UserPoolId=pool, Username="blocked@example.com", MessageAction="SUPPRESS"
+        )
+    )
+
+    assert seen == ["PreSignUp_AdminCreateUser", "PreSignUp_AdminCreateUser"]
+    assert code == "UserLambdaValidationException"
+    assert message == "PreSignUp failed with error Not allowed here"
+    assert [u.email for u in double.users(pool)] == ["ok@example.com"]
+
+
+def test_injected_faults_answer_once_and_can_apply_the_operation_first(
+    double: CognitoDouble, client: Any, pool: str
+) -> None:
+    ann = native(double, pool, "ann")
+    double.inject_fault("AdminLinkProviderForUser", after=True)
+    link = {"UserPoolId": pool, "DestinationUser": destination(ann)}
+
+    code, _ = error_of(
+        lambda: client.admin_link_provider_for_user(SourceUser=source("Google", "1"), **link)
+    )
+    client.admin_link_provider_for_user(SourceUser=source("LinkedIn", "2"), **link)
+
+    assert code == "TooManyRequestsException"
+    assert double.user(pool, ann).linked == {("Google", "1"), ("LinkedIn", "2")}

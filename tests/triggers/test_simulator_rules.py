@@ -1,0 +1,130 @@
+"""The simulator plays Cognito's part faithfully: the rules the trigger tests stand on."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.cognito_double import FederatedSignInSimulator
+from tests.triggers.assertions import claims
+from tests.triggers.conftest import SimFactory
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_case_insensitive_events_lower_case_username_and_email_but_not_custom_attributes(
+    sim: FederatedSignInSimulator,
+) -> None:
+    event = sim.pre_signup_event("LinkedIn", "AbCd", claims("Mixed@Example.com"))
+
+    attributes = event["request"]["userAttributes"]
+    assert event["userName"] == "linkedin_abcd"  # FACTS §2
+    assert attributes["email"] == "mixed@example.com"
+    assert attributes["custom:idp_sub"] == "AbCd"  # FACTS §3 (reported, unconfirmed)
+    assert event["triggerSource"] == "PreSignUp_ExternalProvider"
+
+
+def test_case_sensitive_events_keep_the_case(make_sim: SimFactory) -> None:
+    sim = make_sim(case_sensitive=True)
+
+    event = sim.pre_signup_event("LinkedIn", "AbCd", claims("Mixed@Example.com"))
+
+    assert event["userName"] == "LinkedIn_AbCd"
+    assert event["request"]["userAttributes"]["email"] == "Mixed@Example.com"
+
+
+def test_an_unmapped_email_verified_is_stored_false_on_every_sign_in(
+    sim: FederatedSignInSimulator, double: Any
+) -> None:
+    # FACTS §4: for the linked native user too. Pre token generation is off here so the
+    # stored value shows Cognito's behaviour alone.
+    sim.pre_token = None
+    native = sim.native_sign_up("dee@corp.example")
+    assert native.email_verified
+
+    result = sim.federated_sign_in("CorpSAML", "Dee", {"email": "dee@corp.example"})
+
+    assert result.sub == native.sub
+    assert not double.user(sim.pool_id, native.username).email_verified
+    assert result.claims["email_verified"] is False
+
+
+@pytest.mark.parametrize(
+    ("mapping", "message"),
+    [
+        ({"email": "email", "custom:undeclared": "sub"}, "could not be determined"),
+        ({"email": "email", "custom:frozen": "sub"}, "immutable"),
+        ({"email": "email", "sub": "sub"}, "immutable"),
+        ({"email": "email", "bogus": "sub"}, "Invalid attribute"),
+    ],
+    ids=["undeclared-custom", "immutable-custom", "immutable-standard", "unknown-standard"],
+)
+def test_mappings_the_schema_does_not_allow_fail_the_sign_in(
+    double: Any, mapping: dict[str, str], message: str
+) -> None:
+    pool_id = double.create_pool(custom_attributes={"frozen": False})
+    sim = FederatedSignInSimulator(double, pool_id)
+    sim.add_identity_provider("Odd", "OIDC", attribute_mapping=mapping)
+
+    result = sim.federated_sign_in("Odd", "1", claims("odd@example.com"))
+
+    assert result.outcome == "refused" and message in (result.message or "")
+    assert result.pre_signup_attempts == 0 and double.users(pool_id) == []
+
+
+def test_required_attributes_must_be_mapped(double: Any) -> None:
+    pool_id = double.create_pool(required_attributes=("name",))
+    sim = FederatedSignInSimulator(double, pool_id)
+    sim.add_identity_provider("Google", "Google")
+
+    result = sim.federated_sign_in("Google", "1", claims("req@example.com"))
+
+    assert result.outcome == "refused" and "Required attribute name" in (result.message or "")
+
+
+def test_an_unlinked_identity_gets_cognitos_own_user_named_after_it(
+    make_sim: SimFactory, double: Any
+) -> None:
+    sim = make_sim(pre_signup=lambda event, context: event)
+
+    result = sim.federated_sign_in("LinkedIn", "XyZ", claims("own@example.com"))
+
+    assert result.signed_in and result.federated_user_created
+    user = double.user(sim.pool_id, result.username)
+    assert user.username == "linkedin_xyz" and user.status == "EXTERNAL_PROVIDER"
+    assert user.linked == {("LinkedIn", "XyZ")}  # the exact subject is kept
+    again = sim.federated_sign_in("LinkedIn", "XyZ", claims("own@example.com"))
+    assert again.sub == result.sub and not again.federated_user_created
+
+
+def test_the_double_is_importable_from_the_repository_root_for_scripts() -> None:
+    script = textwrap.dedent(
+        """
+        from tests.cognito_double import FederatedSignInSimulator, in_memory_cognito
+
+        with in_memory_cognito() as double:
+            sim = FederatedSignInSimulator(double, double.create_pool())
+            sim.add_identity_provider("Google", "Google")
+            result = sim.federated_sign_in(
+                "Google", "1", {"email": "a@example.com", "email_verified": "true"}
+            )
+            print(result.outcome, result.total_cognito_calls)
+        """
+    )
+    env_free = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    completed = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=REPO_ROOT,
+        env=env_free,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert completed.stdout.strip().splitlines()[-1] == "signed_in 4"
