@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 
-.PHONY: install test demo lint fmt docs bench tf-check clean
+.PHONY: install test demo lint fmt docs bench tf-check gate clean
 
 install: $(STAMP)
 
@@ -22,6 +22,9 @@ demo: $(STAMP)
 
 tf-check: $(STAMP)
 	$(BIN)/cogfed-tf-check
+
+gate: $(STAMP)
+	$(BIN)/cogfed-gate examples/complete examples/minimal
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -1,0 +1,570 @@
+"""cogfed-gate: the project's checkov checks, with proof that they ran.
+
+checkov passes quietly when a check fails to load, when a value is unresolved, or when a module
+was never downloaded (FACTS.md §9). The gate runs the contract's checkov command
+(CONTRACT.md §2) and then proves the scan meant something:
+
+1. canary: the same checkov, with the same policies, scans a bundled tree (``gate_canary``)
+   where every check must fail one resource and pass another; a check that did not load, was
+   filtered out or misbehaves is named;
+2. coverage: the gate parses the scanned Terraform itself and requires a result from every
+   applicable check on every Cognito resource block and module call it finds (an instance
+   checkov silently dropped, e.g. a count it evaluated to 0, is named);
+3. module sources: a module call whose source checkov did not scan fails (CKV_COGFED_5; the
+   canary proves that check runs);
+4. parse errors, unknown checkov exit codes, load errors in checkov's log, and suppressions
+   without a reason all fail the gate.
+
+checkov runs as ``python -m checkov.main`` in a subprocess of the gate's own interpreter: the
+same checkov the gate depends on, the exact command line of the contract, no process-global
+registries shared between the canary scan and the real one, and both scans run in parallel.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import importlib.util
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from cogfed_tools import gate_canary, gate_report
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+POLICIES_ENV = "COGFED_POLICIES_DIR"
+NO_INSTANCES = re.compile(r"cogfed-gate:\s*no-instances\b[ \t:]*(?P<reason>[^\n]*)")
+IGNORED_DIRS = frozenset({"node_modules", ".terraform", ".serverless"})  # checkov's defaults
+LOAD_ERRORS = re.compile(
+    r"Cannot load external check[^\n]*|Failed to parse check id[^\n]*|"
+    r"Loaded data from JSON is not Dict[^\n]*|Refusing to load unverified[^\n]*"
+)
+
+
+class GateError(Exception):
+    """A usage or environment problem: the message names it and the fix."""
+
+
+# --------------------------------------------------------------------------------------------
+# Finding the policies
+
+
+def _valid_policies_dir(path: Path) -> bool:
+    return (path / "cogfed_rules.py").is_file() and (path / "__init__.py").is_file()
+
+
+def find_policies_dir(explicit: str | None = None) -> Path:
+    """The project's external-checks directory.
+
+    Looked up as: ``--policies-dir``; ``$COGFED_POLICIES_DIR``; the ``cogfed_tools.policies``
+    package data of an installed wheel; ``policies/`` beside ``cogfed_tools`` in a checkout.
+    """
+    if explicit:
+        path = Path(explicit).resolve()
+        if not _valid_policies_dir(path):
+            raise GateError(
+                f"--policies-dir {explicit}: no cogfed_rules.py and __init__.py there; point it "
+                "at the repository's policies/ directory"
+            )
+        return path
+    candidates: list[Path] = []
+    if os.environ.get(POLICIES_ENV):
+        candidates.append(Path(os.environ[POLICIES_ENV]))
+    with contextlib.suppress(ImportError, ValueError):
+        spec = importlib.util.find_spec("cogfed_tools.policies")
+        if spec and spec.submodule_search_locations:
+            candidates += [Path(p) for p in spec.submodule_search_locations]
+    candidates.append(Path(__file__).resolve().parent.parent / "policies")
+    for candidate in candidates:
+        if _valid_policies_dir(candidate.resolve()):
+            return candidate.resolve()
+    raise GateError(
+        "cannot find the policy checks (policies/cogfed_rules.py): reinstall the package so it "
+        "ships cogfed_tools/policies, or pass --policies-dir PATH / set "
+        f"{POLICIES_ENV}"
+    )
+
+
+def load_rules(policies: Path) -> ModuleType:
+    """The rule catalogue from the policies directory (it imports nothing from checkov)."""
+    spec = importlib.util.spec_from_file_location("cogfed_gate_rules", policies / "cogfed_rules.py")
+    if spec is None or spec.loader is None:
+        raise GateError(f"cannot import {policies / 'cogfed_rules.py'}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses resolve their module while the class is built
+    spec.loader.exec_module(module)
+    return module
+
+
+# --------------------------------------------------------------------------------------------
+# Running checkov
+
+
+@dataclass
+class Scan:
+    """One checkov run: its records, parse errors, exit code and log."""
+
+    directory: Path
+    returncode: int
+    records: list[dict[str, Any]]
+    parsing_errors: list[str]
+    stderr: str
+    problems: list[str] = field(default_factory=list)
+
+
+def checkov_command(
+    directory: Path,
+    policies: Path,
+    pattern: str,
+    *,
+    download_external_modules: bool = False,
+    var_files: Sequence[str] = (),
+) -> list[str]:
+    """The contract's command line (CONTRACT.md §2), plus JSON output for the gate to read."""
+    command = [
+        sys.executable,
+        "-m",
+        "checkov.main",
+        "-d",
+        str(directory),
+        "--framework",
+        "terraform",
+        "--external-checks-dir",
+        str(policies),
+        "--check",
+        pattern,
+        "--skip-download",
+        "-o",
+        "json",
+    ]
+    if download_external_modules:
+        command += ["--download-external-modules", "true"]
+    for var_file in var_files:
+        command += ["--var-file", var_file]
+    return command
+
+
+def _start(command: list[str]) -> subprocess.Popen[str]:
+    env = dict(
+        os.environ, ANSI_COLORS_DISABLED="1", LOG_LEVEL=os.environ.get("LOG_LEVEL", "WARNING")
+    )
+    return subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    )
+
+
+def _finish(process: subprocess.Popen[str], directory: Path, timeout: float) -> Scan:
+    try:
+        stdout, stderr = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.communicate()
+        return Scan(directory, -1, [], [], "", [f"checkov did not finish within {timeout:.0f} s"])
+    scan = Scan(directory, process.returncode, [], [], stderr)
+    if process.returncode not in (0, 1):
+        tail = "\n".join(stderr.strip().splitlines()[-15:])
+        scan.problems.append(f"checkov exited with {process.returncode}:\n{tail}")
+        return scan
+    try:
+        document = json.loads(stdout) if stdout.strip() else {}
+    except json.JSONDecodeError as exc:
+        scan.problems.append(f"checkov's JSON output could not be read ({exc})")
+        return scan
+    reports = document if isinstance(document, list) else [document]
+    for report in reports:
+        results = report.get("results") if isinstance(report, dict) else None
+        if not isinstance(results, dict):
+            continue  # a summary-only document: nothing was found to scan
+        for kind, result in (
+            ("failed_checks", "FAILED"),
+            ("passed_checks", "PASSED"),
+            ("skipped_checks", "SKIPPED"),
+        ):
+            for record in results.get(kind, []):
+                scan.records.append(_record(record, result, directory))
+        scan.parsing_errors += [str(p) for p in results.get("parsing_errors", [])]
+    for match in LOAD_ERRORS.finditer(stderr):
+        scan.problems.append(f"checkov could not load a policy: {match.group(0).strip()}")
+    return scan
+
+
+def _record(raw: dict[str, Any], result: str, directory: Path) -> dict[str, Any]:
+    check_result = raw.get("check_result") or {}
+    caller = raw.get("caller_file_path")
+    return {
+        "check_id": raw.get("check_id"),
+        "check_name": raw.get("check_name"),
+        "result": result,
+        "resource": raw.get("resource"),
+        "file_abs_path": raw.get("file_abs_path"),
+        "file_path": raw.get("file_path"),
+        "lines": raw.get("file_line_range") or [0, 0],
+        "caller_file_path": str(directory / caller.lstrip("/")) if caller else None,
+        "caller_lines": raw.get("caller_file_line_range"),
+        # checkov can repeat a check's detail lines; keep each once, in order
+        "details": list(dict.fromkeys(raw.get("details") or [])),
+        "severity": raw.get("severity"),
+        "suppress_comment": check_result.get("suppress_comment"),
+    }
+
+
+def run_scans(
+    directories: Sequence[Path],
+    policies: Path,
+    pattern: str,
+    *,
+    download_external_modules: bool = False,
+    var_files: Sequence[str] = (),
+    timeout: float = 900.0,
+    canary_dir: Path | None = None,
+) -> tuple[list[Scan], Scan | None]:
+    """Scan every directory (and the canary, when given), a few checkov processes at a time."""
+    commands = [
+        (
+            directory,
+            checkov_command(
+                directory,
+                policies,
+                pattern,
+                download_external_modules=download_external_modules,
+                var_files=var_files,
+            ),
+        )
+        for directory in directories
+    ]
+    if canary_dir is not None:
+        commands.append((canary_dir, checkov_command(canary_dir, policies, pattern)))
+    width = max(2, os.cpu_count() or 2)
+    finished: list[Scan] = []
+    for start in range(0, len(commands), width):
+        batch = [(d, _start(c)) for d, c in commands[start : start + width]]
+        finished += [_finish(process, directory, timeout) for directory, process in batch]
+    if canary_dir is not None:
+        return finished[:-1], finished[-1]
+    return finished, None
+
+
+# --------------------------------------------------------------------------------------------
+# Coverage: what the gate itself finds in the Terraform
+
+
+@dataclass
+class Block:
+    kind: str  # "resource" or "module"
+    type: str  # resource type, or "module"
+    name: str
+    file: Path
+    start: int
+    end: int
+    multi: bool  # has count or for_each
+    marker: str | None  # the reason of a `cogfed-gate: no-instances` comment, if any
+
+
+def _tf_files(directory: Path) -> Iterable[Path]:
+    for root, dirs, files in os.walk(directory):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in IGNORED_DIRS)
+        for name in sorted(files):
+            if name.endswith(".tf"):
+                yield Path(root) / name
+
+
+def _parse(path: Path) -> dict[str, Any]:
+    import hcl2  # checkov's own HCL parser, installed with it
+
+    try:
+        with path.open(encoding="utf-8") as handle:
+            return hcl2.load(handle)
+    except Exception as exc:  # hcl2 raises lark errors of many kinds
+        raise GateError(f"{path}: not valid HCL ({type(exc).__name__}); fix the syntax") from exc
+
+
+def inventory(directory: Path, types: set[str]) -> tuple[list[Block], list[str]]:
+    """Resource blocks of ``types`` and module calls under ``directory`` and its local modules."""
+    blocks: list[Block] = []
+    problems: list[str] = []
+    files = [path.resolve() for path in _tf_files(directory)]
+    seen_dirs = {path.parent for path in files} | {directory.resolve()}
+    index = 0
+    while index < len(files):
+        path = files[index]
+        index += 1
+        try:
+            parsed = _parse(path)
+        except GateError as exc:
+            problems.append(str(exc))
+            continue
+        lines = path.read_text(encoding="utf-8").splitlines()
+        for block in parsed.get("resource", []):
+            for resource_type, by_name in block.items():
+                if resource_type not in types:
+                    continue
+                for name, body in by_name.items():
+                    blocks.append(_block("resource", resource_type, name, path, body, lines))
+        for block in parsed.get("module", []):
+            for name, body in block.items():
+                blocks.append(_block("module", "module", name, path, body, lines))
+                source = body.get("source", [""])
+                source = source[0] if isinstance(source, list) and source else source
+                if isinstance(source, str) and source.startswith(("./", "../")):
+                    module_dir = (path.parent / source).resolve()
+                    if module_dir.is_dir() and module_dir not in seen_dirs:
+                        seen_dirs.add(module_dir)
+                        files += sorted(p.resolve() for p in module_dir.glob("*.tf"))
+    return blocks, problems
+
+
+def _block(
+    kind: str, type_: str, name: str, path: Path, body: dict[str, Any], lines: list[str]
+) -> Block:
+    start = int(body.get("__start_line__", 1))
+    end = int(body.get("__end_line__", start))
+    text = "\n".join(lines[start - 1 : end])
+    match = NO_INSTANCES.search(text)
+    return Block(
+        kind=kind,
+        type=type_,
+        name=name,
+        file=path,
+        start=start,
+        end=end,
+        multi="count" in body or "for_each" in body,
+        marker=match.group("reason").strip() if match else None,
+    )
+
+
+_INDEX = re.compile(r"\[[^\]]*\]")
+
+
+def _record_key(record: dict[str, Any], module_checks: set[str]) -> tuple[str, str]:
+    """(resource type or "module", name) of a record, without module path or instance key."""
+    address = _INDEX.sub("", str(record.get("resource", "")))
+    parts = address.split(".")
+    if str(record.get("check_id")) in module_checks:
+        return "module", parts[-1]
+    if len(parts) >= 2:
+        return parts[-2], parts[-1]
+    return "", address
+
+
+def coverage_problems(
+    blocks: list[Block], records: list[dict[str, Any]], checks_by_type: dict[str, list[str]]
+) -> tuple[list[str], list[str]]:
+    """Blocks some applicable check gave no result for; and notes on excused blocks."""
+    module_checks = set(checks_by_type.get("module", []))
+    have: set[tuple[str, str, str, str]] = set()
+    for record in records:
+        type_, name = _record_key(record, module_checks)
+        file = str(Path(str(record.get("file_abs_path", ""))).resolve())
+        have.add((str(record.get("check_id")), type_, name, file))
+    problems: list[str] = []
+    notes: list[str] = []
+    for block in blocks:
+        expected = checks_by_type.get(block.type, [])
+        missing = [
+            check_id
+            for check_id in expected
+            if (check_id, block.type, block.name, str(block.file)) not in have
+        ]
+        if not missing:
+            continue
+        if len(missing) < len(expected):
+            problems.append(
+                f"{', '.join(missing)} gave no result on {block.type}.{block.name} "
+                f"({_display(block.file)}:{block.start}) while other checks did: the check did "
+                "not load or did not run"
+            )
+            continue
+        where = f"{_display(block.file)}:{block.start}"
+        label = block.name if block.kind == "module" else f"{block.type}.{block.name}"
+        if block.marker:
+            notes.append(f"{label} ({where}) not evaluated; marked no-instances: {block.marker}")
+            continue
+        text = (
+            f"checkov gave no result for {', '.join(missing)} on {label} ({where}), so the gate "
+            "cannot show the rules hold there"
+        )
+        if block.marker == "":
+            text += "; its `cogfed-gate: no-instances` comment needs a reason"
+        elif block.multi:
+            text += (
+                "; checkov found no instance of it (count or for_each evaluated to nothing). "
+                "If it really has none here, say so inside the block: "
+                "`# cogfed-gate: no-instances <reason>`"
+            )
+        problems.append(text)
+    return problems, notes
+
+
+# --------------------------------------------------------------------------------------------
+# The gate
+
+
+@dataclass
+class GateResult:
+    records: list[dict[str, Any]]
+    proof_failures: list[str]
+    notes: list[str]
+    canary_ok: bool
+    rules: dict[str, Any]
+
+    @property
+    def failed(self) -> list[dict[str, Any]]:
+        return [r for r in self.records if r["result"] == "FAILED"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed and not self.proof_failures
+
+
+def _display(path: Path | str) -> str:
+    path = Path(path)
+    with contextlib.suppress(ValueError):
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    return str(path)
+
+
+def run_gate(
+    directories: Sequence[Path],
+    *,
+    policies: Path,
+    download_external_modules: bool = False,
+    var_files: Sequence[str] = (),
+    timeout: float = 900.0,
+) -> GateResult:
+    rules_module = load_rules(policies)
+    rules: dict[str, Any] = rules_module.RULES
+    pattern: str = rules_module.CHECK_PATTERN
+    checks_by_type: dict[str, list[str]] = {}
+    for rule_id, rule in sorted(rules.items()):
+        checks_by_type.setdefault(rule.entity, []).append(rule_id)
+
+    for directory in directories:
+        if not directory.is_dir():
+            raise GateError(f"{directory}: not a directory; pass the Terraform root to scan")
+        if not any(_tf_files(directory)):
+            raise GateError(
+                f"{directory}: no .tf file found (hidden directories and .terraform are "
+                "skipped); pass the directory that holds the Terraform configuration"
+            )
+
+    proof_failures: list[str] = []
+    notes: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="cogfed-canary-") as tmp:
+        canary_dir = gate_canary.write(Path(tmp))
+        scans, canary = run_scans(
+            directories,
+            policies,
+            pattern,
+            download_external_modules=download_external_modules,
+            var_files=var_files,
+            timeout=timeout,
+            canary_dir=canary_dir,
+        )
+        canary_problems = list(canary.problems) if canary else ["the canary did not run"]
+        if canary:
+            canary_problems += gate_canary.verify(canary.records, set(rules))
+    proof_failures += [f"canary: {p}" for p in canary_problems]
+
+    records: list[dict[str, Any]] = []
+    for scan in scans:
+        records += scan.records
+        proof_failures += [f"{_display(scan.directory)}: {p}" for p in scan.problems]
+        proof_failures += [
+            f"checkov could not parse {_display(p)}: fix the file, nothing in it was checked"
+            for p in scan.parsing_errors
+        ]
+        blocks, parse_problems = inventory(scan.directory, set(checks_by_type) - {"module"})
+        proof_failures += parse_problems
+        problems, excused = coverage_problems(blocks, scan.records, checks_by_type)
+        proof_failures += problems
+        notes += excused
+    for record in records:
+        if record["result"] == "SKIPPED" and (
+            not record.get("suppress_comment")
+            or str(record["suppress_comment"]).strip() in ("", "No comment provided")
+        ):
+            proof_failures.append(
+                f"{record['check_id']} is suppressed on {record['resource']} "
+                f"({_display(record['file_abs_path'])}) without a reason: write "
+                f"`#checkov:skip={record['check_id']}:<why this is safe>`"
+            )
+    return GateResult(
+        records=records,
+        proof_failures=proof_failures,
+        notes=notes,
+        canary_ok=not canary_problems,
+        rules=rules,
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cogfed-gate",
+        description=(
+            "Run the Cognito federation checkov policies on Terraform directories and prove "
+            "every check loaded and ran. Exit 0: all rules hold; 1: a rule or a proof failed; "
+            "2: bad input."
+        ),
+    )
+    parser.add_argument(
+        "directories", nargs="*", default=["."], metavar="DIR", help="Terraform roots (default .)"
+    )
+    parser.add_argument("--policies-dir", help="the policies directory (found automatically)")
+    parser.add_argument(
+        "--download-external-modules",
+        choices=("true", "false"),
+        default="false",
+        help="let checkov download registry/git modules so their resources are checked",
+    )
+    parser.add_argument(
+        "--var-file", action="append", default=[], help="tfvars file for checkov (repeatable)"
+    )
+    parser.add_argument("--sarif", metavar="PATH", help="also write SARIF 2.1.0 to PATH")
+    parser.add_argument("--junitxml", metavar="PATH", help="also write JUnit XML to PATH")
+    parser.add_argument(
+        "--timeout", type=float, default=900.0, help="seconds per checkov run (default 900)"
+    )
+    parser.add_argument(
+        "--show-passed", action="store_true", help="list passed checks in the text report"
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        policies = find_policies_dir(args.policies_dir)
+        for var_file in args.var_file:
+            if not Path(var_file).is_file():
+                raise GateError(f"--var-file {var_file}: no such file")
+        result = run_gate(
+            [Path(d) for d in args.directories],
+            policies=policies,
+            download_external_modules=args.download_external_modules == "true",
+            var_files=args.var_file,
+            timeout=args.timeout,
+        )
+    except GateError as exc:
+        print(f"cogfed-gate: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    print(gate_report.text(result, show_passed=args.show_passed, display=_display))
+    if args.sarif:
+        gate_report.write_sarif(result, Path(args.sarif), display=_display)
+    if args.junitxml:
+        gate_report.write_junit(result, Path(args.junitxml), display=_display)
+    return EXIT_OK if result.ok else EXIT_FAILED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

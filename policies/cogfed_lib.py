@@ -1,0 +1,740 @@
+"""Shared machinery for the project's checkov checks.
+
+Why Python checks with graph access rather than YAML graph policies (FACTS.md §9):
+- the cross-resource rules compare *values* of two resources (a mapping key ``custom:x`` against
+  a schema entry ``x``; mapped attributes against a client's ``write_attributes``); YAML
+  attribute/connection solvers can test each side but cannot join them;
+- checkov drops a YAML solver's result when a value is an unresolved variable, and skips a
+  policy with a bad operator, both with exit code 0; here every "cannot see" is turned into a
+  FAILED result that says what was not visible, and a crash in a check becomes a FAILED result
+  instead of checkov's silent UNKNOWN.
+
+The checks read the resource graph checkov hands every resource check (``self.graph``) to find
+the pool an identity provider or app client belongs to (through ``user_pool_id``, variables,
+module calls and outputs), and to see what checkov's rendering hides: the per-block values of
+``dynamic`` blocks, and whether an empty ``for_each`` is really empty or a variable checkov
+could not resolve.
+
+checkov imports every ``.py`` file in this directory by file name, so helper modules carry the
+``cogfed_`` prefix to stay clear of other modules in ``sys.modules``.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import hcl2
+from checkov.common.bridgecrew.severities import Severities
+from checkov.common.models.enums import CheckCategories, CheckResult
+from checkov.terraform.checks.module.base_module_check import BaseModuleCheck
+from checkov.terraform.checks.resource.base_resource_check import BaseResourceCheck
+from cogfed_rules import RULES, Rule
+
+# A rendered value that still holds a Terraform reference or expression: checkov could not
+# evaluate it (FACTS.md §9 "unresolved variables"). Resource references (aws_x.y.id) are not
+# listed: checkov leaves them as text and they are real values at apply time.
+_UNRESOLVED = re.compile(
+    r"\$\{|(?<![\w./:-])(?:var|local|each|count|module|data|path|self|terraform)\.[A-Za-z_]"
+    r"|(?<![\w.])(?:lookup|try|merge|coalesce|concat|tomap|toset|tolist|keys|values|flatten)\("
+)
+
+UNSEEN = "unseen"  # marker for a value checkov could not see
+
+
+def is_unresolved(value: Any) -> bool:
+    """True when a rendered value (or anything inside it) is still an unevaluated expression."""
+    if isinstance(value, str):
+        return bool(_UNRESOLVED.search(value))
+    if isinstance(value, dict):
+        return any(is_unresolved(k) or is_unresolved(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(is_unresolved(v) for v in value)
+    return False
+
+
+def unwrap(value: Any) -> Any:
+    """checkov wraps every HCL attribute value in a one-element list."""
+    while isinstance(value, list) and len(value) == 1:
+        value = value[0]
+    return value
+
+
+def attr(conf: dict[str, Any], key: str, default: Any = None) -> Any:
+    """An attribute of a rendered resource, unwrapped once (lists stay lists)."""
+    if key not in conf:
+        return default
+    value = conf[key]
+    if isinstance(value, list) and len(value) == 1:
+        return value[0]
+    return value
+
+
+def to_bool(value: Any) -> bool | str | None:
+    """A Terraform bool as Python bool; None when absent; UNSEEN when not evaluable."""
+    value = unwrap(value)
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    return UNSEEN
+
+
+def short(value: Any, limit: int = 120) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, default=str)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# checkov leaves some values half-rendered although every part is known (FACTS.md §9): an
+# index by a substituted key loses its quotes (`{...}[Google]`), a conditional inside a
+# function call is not evaluated, and `each.value.<attribute>` stays as text when the
+# attribute was omitted for its optional() default, which checkov does not apply.
+_BARE_INDEX = re.compile(r"\[([A-Za-z_][\w-]*)\]")
+_EACH_VALUE_ATTRIBUTE = re.compile(r"\beach\.value\.([A-Za-z_]\w*)\b(?![.\[])")
+_OPTIONAL_ATTRIBUTE = re.compile(r"'([A-Za-z_]\w*)': '\$\{optional\((.*?)\)\}'")
+
+
+def optional_defaults(type_text: Any) -> dict[str, str]:
+    """`optional(T, default)` attributes of a variable's type (checkov's rendering of it)."""
+    defaults: dict[str, str] = {}
+    if not isinstance(type_text, str):
+        return defaults
+    for name, arguments in _OPTIONAL_ATTRIBUTE.findall(type_text):
+        depth, split = 0, -1
+        for index, char in enumerate(arguments):
+            if char in "([{":
+                depth += 1
+            elif char in ")]}":
+                depth -= 1
+            elif char == "," and depth == 0:
+                split = index
+        defaults[name] = arguments[split + 1 :].strip() if split >= 0 else "null"
+    return defaults
+
+
+def settle(value: Any, defaults: dict[str, str] | None = None) -> Any:
+    """Finish evaluating a value checkov left half-rendered; unchanged when that fails."""
+    if not isinstance(value, str) or not is_unresolved(value):
+        return value
+    from checkov.terraform.graph_builder.variable_rendering.evaluate_terraform import (
+        evaluate_terraform,
+    )
+
+    text = value
+    if defaults:
+        text = _EACH_VALUE_ATTRIBUTE.sub(lambda m: defaults.get(m.group(1), m.group(0)), text)
+    text = _BARE_INDEX.sub(lambda m: f"['{m.group(1)}']", text)
+    try:
+        result = evaluate_terraform(text)
+    except Exception:  # checkov's evaluator raises on what it cannot parse
+        return value
+    return value if is_unresolved(result) or result == text else result
+
+
+# --------------------------------------------------------------------------------------------
+# Outcome of one evaluation
+
+
+@dataclass
+class Outcome:
+    """What a rule found on one resource: violations, values it could not see, and notes."""
+
+    violations: list[str] = field(default_factory=list)
+    unseen: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def violate(self, text: str) -> None:
+        self.violations.append(text)
+
+    def cannot_see(self, text: str) -> None:
+        self.unseen.append(text)
+
+    @property
+    def result(self) -> CheckResult:
+        return CheckResult.FAILED if self.violations or self.unseen else CheckResult.PASSED
+
+    def details(self, rule: Rule) -> list[str]:
+        lines = [f"Violation: {text}" for text in self.violations]
+        lines += [
+            f"Not visible to checkov: {text}; the gate fails rather than pass unseen"
+            for text in self.unseen
+        ]
+        if lines:
+            lines.append(f"Fix: {rule.fix}")
+            if self.unseen:
+                lines.append(
+                    "Fix (not visible): give checkov the value: a literal, a variable default, "
+                    "terraform.tfvars/*.auto.tfvars or --var-file, a local module call with "
+                    "literal arguments; or suppress with a reason (docs/policy-gate.md)"
+                )
+        return lines + [f"Note: {text}" for text in self.notes]
+
+
+# --------------------------------------------------------------------------------------------
+# The resource graph
+
+
+class GraphView:
+    """One interface over checkov's rustworkx (default) and networkx graphs."""
+
+    def __init__(self, graph: Any) -> None:
+        self.raw = graph
+        self.nodes: dict[Any, dict[str, Any]] = {}
+        self.out: dict[Any, list[tuple[str, Any]]] = {}
+        if hasattr(graph, "weighted_edge_list"):  # rustworkx.PyDiGraph
+            for index in graph.node_indices():
+                payload = graph[index]
+                data = payload[1] if isinstance(payload, tuple) else payload
+                self.nodes[index] = data
+            for origin, dest, weight in graph.weighted_edge_list():
+                label = weight.get("label", "") if isinstance(weight, dict) else str(weight)
+                self.out.setdefault(origin, []).append((label, dest))
+        else:  # networkx.DiGraph
+            for key, data in graph.nodes(data=True):
+                self.nodes[key] = data
+            for origin, dest, data in graph.edges(data=True):
+                self.out.setdefault(origin, []).append((data.get("label", ""), dest))
+        self._by_config: dict[int, Any] = {}
+        self._by_address: dict[str, list[Any]] = {}
+        self._by_block: dict[tuple[str, str], list[Any]] = {}
+        for key, data in self.nodes.items():
+            config = data.get("config_")
+            if isinstance(config, dict):
+                for inner in config.values():
+                    if isinstance(inner, dict):
+                        for entity in inner.values():
+                            if isinstance(entity, dict):
+                                self._by_config[id(entity)] = key
+            self._by_block.setdefault(
+                (str(data.get("block_type_")), str(data.get("file_path_"))), []
+            ).append(key)
+            address = data.get("__address__")
+            if address:
+                self._by_address.setdefault(address, []).append(key)
+        self._pool_cache: dict[Any, list[Any]] = {}
+
+    def vertices_for(self, conf: dict[str, Any]) -> list[Any]:
+        """The vertices behind a rendered resource configuration.
+
+        The configuration checkov passes a check is the very dict stored in its vertex, which
+        identifies the vertex even when two root modules give two resources the same address.
+        """
+        key = self._by_config.get(id(conf))
+        if key is not None:
+            return [key]
+        address = attr(conf, "__address__")
+        return list(self._by_address.get(address, [])) if isinstance(address, str) else []
+
+    def of_type(self, resource_type: str) -> Iterator[Any]:
+        for key, data in self.nodes.items():
+            if data.get("block_type_") == "resource" and data.get("resource_type") == resource_type:
+                yield key
+
+    def edges_for(self, key: Any, attribute: str) -> list[Any]:
+        prefix = (attribute + ".", attribute + "[")
+        return [
+            dest
+            for label, dest in self.out.get(key, [])
+            if label == attribute or label.startswith(prefix)
+        ]
+
+    def instance_defaults(self, key: Any) -> dict[str, str]:
+        """optional() defaults of the for_each variable that made this resource instance.
+
+        The instance address ends in `type.name["key"]`; the variable is one of the same
+        module whose value is a map holding that key.
+        """
+        address = str(self.nodes[key].get("__address__", ""))
+        match = re.match(r'^(.*?)[\w-]+\.[\w-]+\["([^"]+)"\]$', address)
+        if not match:
+            return {}
+        prefix, instance = match.groups()
+        defaults: dict[str, str] = {}
+        for data in self.nodes.values():
+            name = str(data.get("__address__", ""))
+            if (
+                data.get("block_type_") == "variable"
+                and name.startswith(prefix)
+                and "." not in name[len(prefix) :]
+                and isinstance(data.get("default"), dict)
+                and instance in data["default"]
+            ):
+                defaults.update(optional_defaults(unwrap(data.get("type"))))
+        return defaults
+
+    def settle(self, key: Any, value: Any) -> Any:
+        """`settle` with the optional() defaults of this resource instance."""
+        if not isinstance(unwrap(value), str) or not is_unresolved(unwrap(value)):
+            return value
+        return settle(unwrap(value), self.instance_defaults(key))
+
+    def describe(self, key: Any) -> str:
+        data = self.nodes[key]
+        return str(data.get("__address__") or data.get("block_name_") or key)
+
+    # -- which pool a resource belongs to ---------------------------------------------------
+
+    def pools_of(self, key: Any) -> list[Any]:
+        """Pool vertices reached from ``user_pool_id`` through variables, modules and outputs."""
+        if key not in self._pool_cache:
+            found: list[Any] = []
+            for dest in self._walk(key, "user_pool_id"):
+                data = self.nodes[dest]
+                if (
+                    data.get("block_type_") == "resource"
+                    and data.get("resource_type") == "aws_cognito_user_pool"
+                    and dest not in found
+                ):
+                    found.append(dest)
+            self._pool_cache[key] = found
+        return self._pool_cache[key]
+
+    def _walk(self, start: Any, attribute: str) -> Iterator[Any]:
+        """Every vertex a resource attribute depends on, following how checkov links values.
+
+        resource -attribute-> variable -default-> module call -<variable name>-> ... ->
+        output -value-> resource; locals are followed through all their edges.
+        """
+        queue: list[tuple[Any, str | None]] = [(d, None) for d in self.edges_for(start, attribute)]
+        seen: set[Any] = set()
+        while queue:
+            key, wanted = queue.pop()
+            if (key, wanted) in seen:
+                continue
+            seen.add((key, wanted))
+            yield key
+            data = self.nodes[key]
+            kind = data.get("block_type_")
+            if kind == "variable":
+                name = str(data.get("block_name_"))
+                queue += [(d, name) for d in self.edges_for(key, "default")]
+            elif kind == "module":
+                if wanted is None:
+                    continue
+                queue += [(d, None) for d in self.edges_for(key, wanted)]
+            elif kind in ("locals", "output"):
+                queue += [(d, None) for _, d in self.out.get(key, [])]
+
+    def empty_module_call(self, key: Any) -> str | None:
+        """The module call (if any) around a resource that has count = 0 or an empty for_each."""
+        chain: Any = self.nodes[key].get("source_module_object_")
+        while chain:
+            # checkov keeps a TFModule object here; its JSON form is a string or a dict
+            if isinstance(chain, str):
+                try:
+                    chain = json.loads(chain)
+                except ValueError:
+                    return None
+            if isinstance(chain, dict):
+                name, path, nested = (
+                    chain.get("name"),
+                    chain.get("path"),
+                    chain.get("nested_tf_module"),
+                )
+            else:
+                name = getattr(chain, "name", None)
+                path = getattr(chain, "path", None)
+                nested = getattr(chain, "nested_tf_module", None)
+            for call in self._by_block.get(("module", path), []):
+                data = self.nodes[call]
+                if str(data.get("block_name_", "")).split("[", 1)[0] != name:
+                    continue
+                count = unwrap(data.get("count"))
+                for_each = data.get("for_each")
+                inputs = self.unresolved_inputs(call, ["for_each", "count"])
+                if not inputs and (
+                    count == 0 or (isinstance(for_each, (dict, list)) and not for_each)
+                ):
+                    return f"module.{name} ({'count = 0' if count == 0 else 'empty for_each'})"
+            chain = nested
+        return None
+
+    def unresolved_inputs(self, key: Any, attributes: Iterable[str]) -> list[str]:
+        """Variables a resource attribute depends on that have no value checkov could see.
+
+        checkov renders such a variable as an empty map or list when it is passed through a
+        module call, which would make a rule pass on nothing (FACTS.md §9).
+        """
+        missing: list[str] = []
+        for attribute in attributes:
+            for dest in self._walk(key, attribute):
+                data = self.nodes[dest]
+                if (
+                    data.get("block_type_") == "variable"
+                    and "default" not in data
+                    and not self.edges_for(dest, "default")
+                ):
+                    where = data.get("file_path_", "?")
+                    text = f"var.{data.get('block_name_')} ({where}) has no value"
+                    if text not in missing:
+                        missing.append(text)
+        return missing
+
+
+_VIEWS: dict[int, GraphView] = {}
+
+
+def graph_view(graph: Any) -> GraphView | None:
+    if graph is None:
+        return None
+    view = _VIEWS.get(id(graph))
+    if view is None or view.raw is not graph:
+        _VIEWS.clear()  # one graph per scan; drop views of earlier graphs
+        view = GraphView(graph)
+        _VIEWS[id(graph)] = view
+    return view
+
+
+# --------------------------------------------------------------------------------------------
+# Instances: for_each and count
+
+
+def instance_state(view: GraphView | None, key: Any, conf: dict[str, Any], out: Outcome) -> bool:
+    """False when Terraform creates no instance of this resource (nothing to check).
+
+    checkov expands for_each/count it can evaluate into instances (``x["a"]``); a ``for_each``
+    left in the configuration is one it could not expand: an empty collection, which checkov
+    still evaluates once with ``each.key`` unresolved, or an unresolved expression. checkov also
+    evaluates the resources of a module call with ``count = 0`` or an empty ``for_each``.
+    """
+    if view is not None and key is not None:
+        empty_call = view.empty_module_call(key)
+        if empty_call:
+            out.notes.append(f"{empty_call} creates no instance: nothing to check")
+            return False
+    if "for_each" in conf:
+        for_each = attr(conf, "for_each")
+        missing = view.unresolved_inputs(key, ["for_each"]) if view and key is not None else []
+        if isinstance(for_each, (dict, list)) and not for_each and not missing:
+            out.notes.append("for_each is empty: Terraform creates no instance to check")
+            return False
+        reason = "; ".join(missing) if missing else f"for_each = {short(for_each)}"
+        out.cannot_see(f"which instances exist ({reason})")
+    if "count" in conf:
+        count = attr(conf, "count")
+        if count == 0:
+            out.notes.append("count is 0: Terraform creates no instance to check")
+            return False
+        if not isinstance(count, int):
+            out.notes.append(
+                f"count = {short(count)} could not be evaluated; checked as if it were created"
+            )
+    return True
+
+
+# --------------------------------------------------------------------------------------------
+# Facts about the resources
+
+
+@dataclass
+class Idp:
+    address: str
+    provider_type: str | None
+    provider_name: str | None
+    mapping: dict[str, str] | None  # None when not visible
+
+
+def read_idp(view: GraphView | None, key: Any, conf: dict[str, Any], out: Outcome) -> Idp:
+    address = str(attr(conf, "__address__", "?"))
+    provider_type = attr(conf, "provider_type")
+    provider_name = attr(conf, "provider_name")
+    mapping = attr(conf, "attribute_mapping")
+    if view is not None and key is not None:
+        provider_type = view.settle(key, provider_type)
+        provider_name = view.settle(key, provider_name)
+        mapping = view.settle(key, mapping)
+    if not isinstance(provider_type, str) or is_unresolved(provider_type):
+        out.cannot_see(f"provider_type ({short(provider_type)})")
+        provider_type = None
+    if not isinstance(provider_name, str) or is_unresolved(provider_name):
+        provider_name = None
+    if mapping is None:
+        mapping = {}
+    missing = view.unresolved_inputs(key, ["attribute_mapping"]) if view and key is not None else []
+    if not isinstance(mapping, dict) or any(is_unresolved(k) for k in mapping):
+        out.cannot_see(f"attribute_mapping ({short(mapping)})")
+        mapping = None
+    elif missing:
+        out.cannot_see("attribute_mapping: " + "; ".join(missing))
+        mapping = None
+    else:
+        mapping = {str(k): v for k, v in mapping.items()}
+    return Idp(address, provider_type, provider_name, mapping)
+
+
+@dataclass
+class SchemaEntry:
+    name: str
+    mutable: bool | str | None
+    required: bool | str | None
+
+
+@dataclass
+class Pool:
+    key: Any
+    address: str
+    file: str
+    case_sensitive: bool | str | None
+    schema: dict[str, SchemaEntry]
+    unseen: list[str]  # what about its schema checkov could not see
+
+
+@functools.lru_cache(maxsize=64)
+def _raw_resources(path: str) -> dict[tuple[str, str], dict[str, Any]]:
+    """The unrendered resource blocks of a file, for the static blocks dynamic ones hide."""
+    with open(path, encoding="utf-8") as handle:
+        parsed = hcl2.load(handle)
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    for block in parsed.get("resource", []):
+        for resource_type, by_name in block.items():
+            for name, body in by_name.items():
+                found[(resource_type, name)] = body
+    return found
+
+
+_ITER_REF = re.compile(
+    r"^\$?\{?\s*([A-Za-z_][\w-]*)\.(key|value)((?:\.[\w-]+|\[\"[^\"]+\"\])*)\s*\}?$"
+)
+_LOOKUP_REF = re.compile(
+    r"^\$?\{?\s*lookup\(\s*([A-Za-z_][\w-]*)\.value\s*,\s*\"([^\"]+)\"\s*,\s*(.+?)\s*\)\s*\}?$"
+)
+
+
+def _literal(text: str) -> Any:
+    text = text.strip()
+    if text in ("true", "false"):
+        return text == "true"
+    if text == "null":
+        return None
+    if len(text) >= 2 and text[0] == text[-1] == '"':
+        return text[1:-1]
+    try:
+        return int(text)
+    except ValueError:
+        return UNSEEN
+
+
+def _substitute(value: Any, iterator: str, item_key: Any, item_value: Any) -> Any:
+    """Evaluate one dynamic-block content value for one for_each element."""
+    value = unwrap(value)
+    if not isinstance(value, str):
+        return value
+    match = _ITER_REF.match(value)
+    if match and match.group(1) == iterator:
+        if match.group(2) == "key":
+            return item_key if not match.group(3) else UNSEEN
+        result = item_value
+        for part in re.findall(r"\.([\w-]+)|\[\"([^\"]+)\"\]", match.group(3)):
+            name = part[0] or part[1]
+            if not isinstance(result, dict) or name not in result:
+                return UNSEEN
+            result = result[name]
+        return result
+    match = _LOOKUP_REF.match(value)
+    if match and match.group(1) == iterator:
+        if isinstance(item_value, dict) and match.group(2) in item_value:
+            return item_value[match.group(2)]
+        return _literal(match.group(3))
+    if is_unresolved(value):
+        return UNSEEN
+    return value
+
+
+def _dynamic_entries(dynamic: Any, block: str) -> Iterator[dict[str, Any]]:
+    items = dynamic if isinstance(dynamic, list) else [dynamic]
+    for item in items:
+        if isinstance(item, dict) and block in item:
+            body = item[block]
+            yield unwrap(body) if isinstance(body, list) else body
+
+
+def _schema_entry(raw: dict[str, Any]) -> SchemaEntry | str:
+    name = unwrap(raw.get("name"))
+    if not isinstance(name, str) or is_unresolved(name) or name == UNSEEN:
+        return f"schema entry name ({short(name)})"
+    return SchemaEntry(
+        name=name,
+        mutable=to_bool(raw.get("mutable")) if raw.get("mutable") != UNSEEN else UNSEEN,
+        required=to_bool(raw.get("required")) if raw.get("required") != UNSEEN else UNSEEN,
+    )
+
+
+def read_pool(view: GraphView, key: Any) -> Pool:
+    data = view.nodes[key]
+    config = data.get("config_", {})
+    conf: dict[str, Any] = {}
+    for inner in config.values():
+        for entity in inner.values():
+            conf = entity
+    address = str(data.get("__address__") or data.get("block_name_"))
+    unseen: list[str] = []
+    username = attr(conf, "username_configuration")
+    if isinstance(username, dict) and "case_sensitive" in username:
+        case_sensitive = to_bool(username["case_sensitive"])
+        missing = view.unresolved_inputs(key, ["username_configuration"])
+        if missing:
+            case_sensitive = UNSEEN
+    else:
+        case_sensitive = None
+
+    entries: list[SchemaEntry | str] = []
+    dynamic = data.get("dynamic")
+    dynamic_schema = list(_dynamic_entries(dynamic, "schema")) if dynamic is not None else []
+    if not dynamic_schema:
+        # No dynamic schema block: checkov's rendered configuration holds the static blocks.
+        for raw in conf.get("schema", []) or []:
+            if isinstance(raw, dict):
+                entries.append(_schema_entry(raw))
+    else:
+        # checkov's rendering of dynamic blocks is loose (FACTS.md §9): several dynamic blocks
+        # of one name overwrite each other, a map for_each is left unexpanded, and placeholder
+        # entries are appended to the configuration. Rebuild the schema from the unrendered
+        # static blocks and each dynamic block's own rendered for_each.
+        block_name = str(data.get("block_name_", "")).split(".", 1)[-1].split("[", 1)[0]
+        raw_body = _raw_resources(str(data.get("file_path_"))).get(
+            (str(data.get("resource_type")), block_name), {}
+        )
+        for raw in raw_body.get("schema", []) or []:
+            entry = _schema_entry(raw)
+            if isinstance(entry, SchemaEntry) and (
+                entry.mutable == UNSEEN or entry.required == UNSEEN
+            ):
+                entry = f"schema entry {entry.name} (its values are expressions)"
+            entries.append(entry)
+        missing = view.unresolved_inputs(key, ["dynamic"])
+        for body in dynamic_schema:
+            iterator = unwrap(body.get("iterator")) or "schema"
+            for_each = body.get("for_each")
+            content = unwrap(body.get("content"))
+            if missing or not isinstance(for_each, (dict, list)) or not isinstance(content, dict):
+                reason = "; ".join(missing) if missing else f"for_each = {short(for_each)}"
+                unseen.append(f"the entries of a dynamic schema block ({reason})")
+                continue
+            pairs = for_each.items() if isinstance(for_each, dict) else enumerate(for_each)
+            for item_key, item_value in pairs:
+                if isinstance(for_each, list) and not isinstance(item_value, (dict, list)):
+                    # checkov renders toset() as a list; a set element's key is its value
+                    item_key = item_value
+                evaluated = {
+                    name: _substitute(value, iterator, item_key, item_value)
+                    for name, value in content.items()
+                    if name in ("name", "mutable", "required")
+                }
+                entries.append(_schema_entry(evaluated))
+    schema: dict[str, SchemaEntry] = {}
+    for entry in entries:
+        if isinstance(entry, str):
+            unseen.append(entry)
+        else:
+            schema[entry.name] = entry
+    return Pool(
+        key=key,
+        address=address,
+        file=str(data.get("file_path_", "?")),
+        case_sensitive=case_sensitive,
+        schema=schema,
+        unseen=unseen,
+    )
+
+
+def pools_for(view: GraphView | None, keys: list[Any], out: Outcome) -> list[Pool]:
+    """The pools a resource's ``user_pool_id`` leads to; records why none could be found."""
+    if view is None:
+        out.cannot_see(
+            "checkov gave the check no resource graph, so the user pool is unknown "
+            "(run checkov with its default graph settings)"
+        )
+        return []
+    if not keys:
+        out.cannot_see("this resource's vertex in checkov's graph")
+        return []
+    pool_keys: list[Any] = []
+    for key in keys:
+        for pool_key in view.pools_of(key):
+            if pool_key not in pool_keys:
+                pool_keys.append(pool_key)
+    if not pool_keys:
+        out.cannot_see(
+            "which aws_cognito_user_pool user_pool_id refers to (a literal ID, a data source, or "
+            "a value passed in from outside the scanned directory)"
+        )
+        return []
+    pools = [read_pool(view, key) for key in pool_keys]
+    if len(pools) > 1:
+        out.notes.append(
+            "user_pool_id leads to several pools in checkov's graph ("
+            + ", ".join(p.address for p in pools)
+            + "); every one is checked"
+        )
+    return pools
+
+
+# --------------------------------------------------------------------------------------------
+# Check base classes
+
+
+def _setup(check: Any, rule: Rule) -> None:
+    check.severity = Severities[rule.severity]
+    check.rule = rule
+
+
+class CogfedResourceCheck(BaseResourceCheck):
+    """A resource check whose result is PASSED or FAILED, never checkov's silent UNKNOWN."""
+
+    rule_id = ""
+
+    def __init__(self) -> None:
+        rule = RULES[self.rule_id]
+        super().__init__(
+            name=rule.name,
+            id=rule.id,
+            categories=[CheckCategories.IAM],
+            supported_resources=[rule.entity],
+        )
+        _setup(self, rule)
+
+    def scan_resource_conf(self, conf: dict[str, Any]) -> CheckResult:
+        out = Outcome()
+        try:
+            view = graph_view(self.graph)
+            keys = view.vertices_for(conf) if view else []
+            if instance_state(view, keys[0] if keys else None, conf, out):
+                self.evaluate(conf, view, keys, out)
+        except Exception as exc:  # a crash must fail, not vanish as UNKNOWN (FACTS.md §9)
+            out.cannot_see(f"the check crashed ({type(exc).__name__}: {exc})")
+        self.details = out.details(self.rule)
+        self.evaluated_keys = []
+        return out.result
+
+    def evaluate(
+        self, conf: dict[str, Any], view: GraphView | None, keys: list[Any], out: Outcome
+    ) -> None:
+        raise NotImplementedError
+
+
+class CogfedModuleCheck(BaseModuleCheck):
+    rule_id = ""
+
+    def __init__(self) -> None:
+        rule = RULES[self.rule_id]
+        super().__init__(name=rule.name, id=rule.id, categories=[CheckCategories.SUPPLY_CHAIN])
+        _setup(self, rule)
+
+    def scan_module_conf(self, conf: dict[str, Any]) -> CheckResult:
+        out = Outcome()
+        try:
+            self.evaluate(conf, out)
+        except Exception as exc:
+            out.cannot_see(f"the check crashed ({type(exc).__name__}: {exc})")
+        self.details = out.details(self.rule)
+        self.evaluated_keys = []
+        return out.result
+
+    def evaluate(self, conf: dict[str, Any], out: Outcome) -> None:
+        raise NotImplementedError

@@ -1,0 +1,227 @@
+"""The catalogue of the project's checkov rules: one place for IDs, names, severities and fixes.
+
+Plain data, no checkov import: the check modules build their metadata from it, and the gate
+(``cogfed_tools.gate``) reads it to know which check IDs must load and run. checkov imports
+every ``.py`` file of an external checks directory; this one registers no check, so that is
+harmless.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# checkov's ``--check`` pattern that selects exactly these rules (CONTRACT.md §2).
+CHECK_PATTERN = "CKV*_COGFED_*"
+
+IDP = "aws_cognito_identity_provider"
+POOL = "aws_cognito_user_pool"
+CLIENT = "aws_cognito_user_pool_client"
+PERMISSION = "aws_lambda_permission"
+MODULE = "module"
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    name: str
+    severity: str  # one of checkov's severities: LOW, MEDIUM, HIGH, CRITICAL
+    entity: str  # the resource type (or "module") whose results carry the rule
+    why: str
+    fix: str
+
+
+RULES: dict[str, Rule] = {
+    rule.id: rule
+    for rule in (
+        Rule(
+            id="CKV_COGFED_1",
+            name="Cognito user pool sets username_configuration.case_sensitive explicitly",
+            severity="HIGH",
+            entity=POOL,
+            why=(
+                "The setting is fixed at creation and the API default (case-sensitive) differs "
+                "from the console's (case-insensitive); changing it later replaces the pool and "
+                "its users (FACTS.md §3)."
+            ),
+            fix=(
+                "Add `username_configuration { case_sensitive = true|false }` with a value "
+                "checkov can see (a literal, a variable with a default or tfvars)."
+            ),
+        ),
+        Rule(
+            id="CKV2_COGFED_1",
+            name=(
+                "In a case-insensitive user pool, every identity provider other than Google and "
+                "Facebook maps its subject into a custom attribute"
+            ),
+            severity="HIGH",
+            entity=IDP,
+            why=(
+                "A case-insensitive pool lower-cases the subject in userName, so a link made from "
+                "it never matches a mixed-case subject and Cognito creates a second, unlinked "
+                "user (FACTS.md §3)."
+            ),
+            fix=(
+                'Map the subject claim into a mutable custom attribute, e.g. `"custom:idp_sub" = '
+                '"sub"` (OIDC, SignInWithApple), `"user_id"` (LoginWithAmazon) or the SAML '
+                "attribute that carries the NameID; or make the pool case-sensitive."
+            ),
+        ),
+        Rule(
+            id="CKV_COGFED_2",
+            name=(
+                "Identity provider maps email; Google and OIDC providers also map email_verified"
+            ),
+            severity="HIGH",
+            entity=IDP,
+            why=(
+                "Linking needs the IdP's email; mapping email without email_verified makes Cognito "
+                "store email_verified=false on every federated sign-in, for the linked native user "
+                "too, which breaks forgot-password (FACTS.md §4)."
+            ),
+            fix=(
+                'Add `email = "<IdP email claim>"` to attribute_mapping and, for Google and OIDC, '
+                '`email_verified = "email_verified"`.'
+            ),
+        ),
+        Rule(
+            id="CKV2_COGFED_2",
+            name=(
+                "Every attribute an identity provider maps is mutable in the pool schema; custom "
+                "attributes are declared there"
+            ),
+            severity="HIGH",
+            entity=IDP,
+            why=(
+                "Cognito rewrites mapped attributes on every sign-in: an undeclared custom "
+                'attribute fails with "Type for attribute {custom:x} could not be determined" and '
+                "an immutable one fails the sign-in (FACTS.md §4)."
+            ),
+            fix=(
+                'Declare `schema { name = "<x>" attribute_data_type = "String" mutable = true }` '
+                "in the pool for every mapped `custom:<x>`, and never set `mutable = false` on a "
+                "mapped attribute."
+            ),
+        ),
+        Rule(
+            id="CKV_COGFED_3",
+            name="Identity provider never maps to custom:<standard attribute name>",
+            severity="HIGH",
+            entity=IDP,
+            why=(
+                "Through the API (and so Terraform) a schema entry named like a standard "
+                "attribute (sub, email, name, …) modifies that standard attribute instead of "
+                "creating a custom one, so custom:<standard name> never exists (FACTS.md §3)."
+            ),
+            fix=(
+                "Give the custom attribute a name of its own, e.g. schema `idp_sub` mapped as "
+                "`custom:idp_sub`."
+            ),
+        ),
+        Rule(
+            id="CKV2_COGFED_3",
+            name="Every identity provider maps every attribute the pool marks required",
+            severity="HIGH",
+            entity=IDP,
+            why=(
+                "A federated sign-in fails when a required pool attribute has no mapping "
+                "(FACTS.md §4)."
+            ),
+            fix=(
+                "Add a mapping for each schema entry with `required = true` to every identity "
+                "provider of the pool, or stop marking it required (only possible for a new pool)."
+            ),
+        ),
+        Rule(
+            id="CKV2_COGFED_4",
+            name=(
+                "App client write_attributes include every attribute the pool's identity "
+                "providers map"
+            ),
+            severity="HIGH",
+            entity=CLIENT,
+            why=(
+                "Cognito writes mapped attributes through the app client on each federated "
+                "sign-in; one missing from write_attributes fails the sign-in. email_verified, "
+                "phone_number_verified and username can never be listed (FACTS.md §4)."
+            ),
+            fix=(
+                "Add every mapped attribute except email_verified, phone_number_verified and "
+                "username to write_attributes, or omit write_attributes."
+            ),
+        ),
+        Rule(
+            id="CKV_COGFED_4",
+            name="Lambda permission for cognito-idp.amazonaws.com sets source_arn",
+            severity="HIGH",
+            entity=PERMISSION,
+            why=(
+                "Without source_arn any user pool, in any account, can invoke the trigger "
+                "function (confused deputy)."
+            ),
+            fix="Set `source_arn = aws_cognito_user_pool.<name>.arn` (or the pool ARN output).",
+        ),
+        Rule(
+            id="CKV_COGFED_5",
+            name="Module call's source was scanned by checkov",
+            severity="HIGH",
+            entity=MODULE,
+            why=(
+                "checkov does not download registry or git modules unless asked, and then checks "
+                "nothing inside them: the rules would pass without having looked (FACTS.md §9)."
+            ),
+            fix=(
+                "Run checkov (or cogfed-gate) with `--download-external-modules true`, or vendor "
+                "the module into the repository and call it by a local path; if the module holds "
+                "no Cognito resources, suppress with `#checkov:skip=CKV_COGFED_5:<reason>`."
+            ),
+        ),
+    )
+}
+
+# The Cognito standard attributes (OIDC standard claims as Cognito names them). A schema entry
+# with one of these names edits the standard attribute, never creates custom:<name>
+# (FACTS.md §3; API reference CreateUserPool.Schema).
+STANDARD_ATTRIBUTES = frozenset(
+    {
+        "address",
+        "birthdate",
+        "email",
+        "email_verified",
+        "family_name",
+        "gender",
+        "given_name",
+        "locale",
+        "middle_name",
+        "name",
+        "nickname",
+        "phone_number",
+        "phone_number_verified",
+        "picture",
+        "preferred_username",
+        "profile",
+        "sub",
+        "updated_at",
+        "website",
+        "zoneinfo",
+    }
+)
+
+# Attributes an app client can never list in write_attributes; mapping them needs no write
+# access (FACTS.md §4).
+NEVER_WRITABLE = frozenset({"email_verified", "phone_number_verified", "username"})
+
+# The claim that carries each provider type's subject (FACTS.md §1). SAML has no fixed name:
+# the IdP must send the NameID as an attribute of its own choosing.
+SUBJECT_CLAIMS: dict[str, str | None] = {
+    "OIDC": "sub",
+    "SignInWithApple": "sub",
+    "LoginWithAmazon": "user_id",
+    "SAML": None,
+}
+
+# Providers whose subjects are digits, so a lower-cased userName still matches (FACTS.md §3).
+CASE_SAFE_PROVIDER_TYPES = frozenset({"Google", "Facebook"})
+
+# Providers that send email_verified and so must map it (FACTS.md §4).
+EMAIL_VERIFIED_PROVIDER_TYPES = frozenset({"Google", "OIDC"})

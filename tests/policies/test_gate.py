@@ -1,0 +1,190 @@
+"""The gate end to end: the contract command, the wrapper's proofs, its reports and errors."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from cogfed_tools import gate, gate_canary
+from tests.policies.conftest import (
+    CASES,
+    EXAMPLE,
+    FIXTURES,
+    POLICIES,
+    CaseResults,
+    contract_command,
+    load_rules,
+)
+
+GATE_FAILING = FIXTURES / "gate_failing"
+
+
+def test_contract_command_fails_on_a_violation(case_results: CaseResults) -> None:
+    result = subprocess.run(
+        contract_command(CASES / "literal_fail"),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode != 0, result.stdout[-2000:]
+    assert "CKV_COGFED_4" in result.stdout
+
+
+def test_contract_command_passes_the_example(
+    example_contract_run: subprocess.CompletedProcess[str],
+) -> None:
+    assert example_contract_run.returncode == 0, example_contract_run.stdout[-3000:]
+    assert "Passed checks: " in example_contract_run.stdout
+
+
+def test_canary_covers_every_rule_both_ways() -> None:
+    rules = load_rules()
+    for check_id in rules.RULES:
+        results = {r for cid, _, r in gate_canary.EXPECTED if cid == check_id}
+        assert results == {"PASSED", "FAILED"}, check_id
+    assert {cid for cid, _, _ in gate_canary.EXPECTED} == set(rules.RULES)
+
+
+@pytest.fixture(scope="module")
+def passing_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, str, Path]:
+    out = tmp_path_factory.mktemp("pass")
+    code, text = _run_main(
+        [str(EXAMPLE), "--sarif", str(out / "r.sarif"), "--junitxml", str(out / "r.xml")]
+    )
+    return code, text, out
+
+
+@pytest.fixture(scope="module")
+def failing_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, str, Path]:
+    out = tmp_path_factory.mktemp("fail")
+    code, text = _run_main(
+        [str(GATE_FAILING), "--sarif", str(out / "r.sarif"), "--junitxml", str(out / "r.xml")]
+    )
+    return code, text, out
+
+
+def _run_main(argv: list[str]) -> tuple[int, str]:
+    import contextlib
+    import io
+
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        code = gate.main(argv)
+    return code, stdout.getvalue() + stderr.getvalue()
+
+
+def test_gate_passes_the_example_and_proves_the_checks_ran(
+    passing_run: tuple[int, str, Path],
+) -> None:
+    code, text, out = passing_run
+    assert code == 0, text
+    assert "canary proved all 9 checks loaded and ran" in text
+    sarif = json.loads((out / "r.sarif").read_text())
+    assert sarif["version"] == "2.1.0"
+    assert sarif["runs"][0]["results"] == []
+    rule_ids = {r["id"] for r in sarif["runs"][0]["tool"]["driver"]["rules"]}
+    assert set(load_rules().RULES) <= rule_ids
+    suites = ET.parse(out / "r.xml").getroot()
+    assert suites.get("failures") == "0"
+    assert int(suites.get("tests", "0")) > 10
+
+
+def test_gate_failure_names_resource_file_line_rule_and_fix(
+    failing_run: tuple[int, str, Path],
+) -> None:
+    code, text, _ = failing_run
+    assert code == 1
+    assert "FAILED CKV_COGFED_4 [HIGH] Lambda permission for cognito-idp.amazonaws.com" in text
+    assert "resource: aws_lambda_permission.no_source_arn" in text
+    assert "gate_failing/main.tf:39-44" in text
+    assert "Fix: Set `source_arn = aws_cognito_user_pool.<name>.arn`" in text
+
+
+def test_gate_fails_on_an_unscanned_registry_module(failing_run: tuple[int, str, Path]) -> None:
+    _, text, _ = failing_run
+    assert "FAILED CKV_COGFED_5" in text
+    assert "resource: from_registry" in text
+    assert "--download-external-modules true" in text
+    assert "vendor the module" in text
+
+
+def test_gate_names_a_resource_checkov_dropped(failing_run: tuple[int, str, Path]) -> None:
+    _, text, _ = failing_run
+    dropped = [line for line in text.splitlines() if "identity_provider.dropped" in line]
+    assert dropped and dropped[0].startswith("GATE FAILED: checkov gave no result")
+    assert "cogfed-gate: no-instances <reason>" in dropped[0]
+    # the same block with a reasoned marker is excused, and the reason is shown
+    assert "marked no-instances: enabled only in the production account" in text
+
+
+def test_gate_refuses_a_suppression_without_reason(failing_run: tuple[int, str, Path]) -> None:
+    _, text, _ = failing_run
+    assert "CKV_COGFED_4 is suppressed on aws_lambda_permission.suppressed_without_reason" in text
+    assert "without a reason" in text
+
+
+def test_gate_sarif_and_junit_carry_failures(failing_run: tuple[int, str, Path]) -> None:
+    _, _, out = failing_run
+    sarif = json.loads((out / "r.sarif").read_text())
+    results = sarif["runs"][0]["results"]
+    by_rule = {r["ruleId"] for r in results}
+    assert {"CKV_COGFED_4", "CKV_COGFED_5", "COGFED_GATE"} <= by_rule
+    located = next(r for r in results if r["ruleId"] == "CKV_COGFED_4" and "suppressions" not in r)
+    location = located["locations"][0]["physicalLocation"]
+    assert location["artifactLocation"]["uri"].endswith("gate_failing/main.tf")
+    assert location["region"]["startLine"] == 39
+    assert "Fix:" in located["message"]["text"]
+    suppressed = [r for r in results if "suppressions" in r]
+    assert suppressed and suppressed[0]["suppressions"][0]["kind"] == "inSource"
+    suites = ET.parse(out / "r.xml").getroot()
+    failures = suites.findall(".//failure")
+    assert int(suites.get("failures", "0")) == len(failures) >= 4
+    assert any("aws_lambda_permission.no_source_arn" in (f.get("message") or "") for f in failures)
+
+
+def test_gate_fails_when_a_check_does_not_load(tmp_path: Path) -> None:
+    policies = tmp_path / "policies"
+    shutil.copytree(POLICIES, policies, ignore=shutil.ignore_patterns("__pycache__"))
+    # a syntax error: checkov logs it and goes on with exit code 0 (FACTS.md §9)
+    broken = policies / "cogfed_idp_required.py"
+    broken.write_text(broken.read_text() + "\nthis is not python(\n")
+    # a deleted check
+    (policies / "cogfed_lambda_permission.py").unlink()
+    code, text = _run_main([str(CASES / "suppressed"), "--policies-dir", str(policies)])
+    assert code == 1
+    assert "canary: CKV2_COGFED_3 gave no result on canary resource" in text
+    assert "canary: CKV_COGFED_4 gave no result on canary resource" in text
+    assert "checkov could not load a policy: Cannot load external check" in text
+    assert "canary FAILED" in text
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["does-not-exist"], "not a directory"),
+        ([str(POLICIES)], "no .tf file found"),
+        ([str(EXAMPLE), "--policies-dir", str(FIXTURES)], "no cogfed_rules.py"),
+        ([str(EXAMPLE), "--var-file", "missing.tfvars"], "--var-file missing.tfvars"),
+    ],
+)
+def test_gate_bad_input_exits_2_naming_the_problem(argv: list[str], message: str) -> None:
+    code, text = _run_main(argv)
+    assert code == 2
+    assert message in text
+
+
+def test_policies_dir_is_found_without_arguments() -> None:
+    assert gate.find_policies_dir() == POLICIES.resolve()
+
+
+def test_policies_dir_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    copy = tmp_path / "p"
+    shutil.copytree(POLICIES, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setenv(gate.POLICIES_ENV, str(copy))
+    assert gate.find_policies_dir() == copy.resolve()
