@@ -1,41 +1,32 @@
 # Cognito federation that lands every sign-in on one user.
 #
-#   identity_providers ──► federation_config ──► mappings, schema, client attributes,
-#                                    │            trigger configuration
-#   user_pool ◄── triggers (pre sign-up links identities; pre token keeps email verified)
-#       │
-#       ├──► identity_providers (one per ProviderName)
-#       └──► app_clients (created after the providers they list)
+#   trigger_functions ──► user_pool ──► trigger_permissions (each function may call,
+#   (pre sign-up links,       │          and be invoked by, this pool only)
+#    pre token keeps email    │
+#    verified)                │
+#       ├──► identity_providers (one per ProviderName; default mappings per type, the
+#       │    exact-case subject copied into custom:idp_sub in a case-insensitive pool)
+#       └──► app_clients (created after the providers they list, allowed to write
+#            every attribute the providers map)
+#
+# The values policy checks read (mappings, schema, write_attributes) are computed next to
+# their resources with plain expressions, so checkov can evaluate them through this module.
 
-module "federation_config" {
-  source = "./modules/federation-config"
+module "trigger_functions" {
+  source = "./modules/trigger-functions"
 
-  case_sensitive     = var.case_sensitive
-  identity_providers = var.identity_providers
-}
-
-module "user_pool" {
-  source = "./modules/user-pool"
-
-  name                            = var.name
-  case_sensitive                  = var.case_sensitive
-  user_pool_tier                  = var.user_pool_tier
-  deletion_protection             = var.deletion_protection
-  custom_attributes               = module.federation_config.custom_attributes
-  pre_sign_up_lambda_arn          = module.triggers.pre_signup_function_arn
-  pre_token_generation_lambda_arn = module.triggers.pre_token_generation_function_arn
-  pre_token_generation_version    = var.pre_token_generation_version
-  domain                          = var.domain
-  tags                            = var.tags
-}
-
-module "triggers" {
-  source = "./modules/triggers"
-
-  name               = var.name
-  user_pool_arn      = module.user_pool.arn
-  case_sensitive     = var.case_sensitive
-  identity_providers = module.federation_config.trigger_identity_providers
+  name           = var.name
+  case_sensitive = var.case_sensitive
+  # CONTRACT.md §1: the same identity_providers value the pool was built from.
+  identity_providers = {
+    for name, idp in var.identity_providers : name => {
+      type              = idp.type
+      link_by_email     = idp.link_by_email
+      email_trust       = idp.email_trust
+      email_domains     = idp.email_domains == null ? null : [for d in idp.email_domains : lower(d)]
+      subject_attribute = contains(keys(merge(local.subject_mappings[idp.type], idp.attribute_mapping)), "custom:idp_sub") ? "custom:idp_sub" : null
+    }
+  }
   runtime            = var.triggers.runtime
   architecture       = var.triggers.architecture
   memory_size        = var.triggers.memory_size
@@ -48,50 +39,76 @@ module "triggers" {
   tags               = var.tags
 }
 
+module "user_pool" {
+  source = "./modules/user-pool"
+
+  name                            = var.name
+  case_sensitive                  = var.case_sensitive
+  user_pool_tier                  = var.user_pool_tier
+  deletion_protection             = var.deletion_protection
+  custom_attributes               = local.custom_attributes
+  pre_sign_up_lambda_arn          = module.trigger_functions.pre_signup_function_arn
+  pre_token_generation_lambda_arn = module.trigger_functions.pre_token_generation_function_arn
+  pre_token_generation_version    = var.pre_token_generation_version
+  domain                          = var.domain
+  tags                            = var.tags
+}
+
+# After the pool: each function may call, and be invoked by, this pool only.
+module "trigger_permissions" {
+  source = "./modules/trigger-permissions"
+
+  user_pool_arn      = module.user_pool.arn
+  functions          = module.trigger_functions.functions
+  profile_table_name = module.trigger_functions.profile_table_name
+  tracing_mode       = var.triggers.tracing_mode
+}
+
 module "identity_providers" {
   source = "./modules/identity-providers"
 
-  user_pool_id = module.user_pool.id
-  identity_providers = {
-    for name, idp in var.identity_providers : name => {
-      type              = idp.type
-      provider_details  = local.provider_details[name]
-      attribute_mapping = module.federation_config.attribute_mappings[name]
-      idp_identifiers   = idp.idp_identifiers
-    }
-  }
-  secrets = var.identity_provider_secrets
+  user_pool_id       = module.user_pool.id
+  subject_mappings   = local.subject_mappings
+  identity_providers = var.identity_providers
+  provider_details   = local.provider_details
+  secrets            = var.identity_provider_secrets
 }
 
 module "app_clients" {
   source = "./modules/app-clients"
 
-  user_pool_id = module.user_pool.id
-  app_clients = {
-    for name, client in var.app_clients : name => {
-      callback_urls = client.callback_urls
-      logout_urls   = client.logout_urls
-      # Names come from the created providers, so clients wait for them.
-      supported_identity_providers = coalesce(
-        client.identity_providers,
-        concat(["COGNITO"], values(module.identity_providers.provider_names)),
-      )
-      allowed_oauth_flows           = client.allowed_oauth_flows
-      allowed_oauth_scopes          = client.allowed_oauth_scopes
-      explicit_auth_flows           = client.explicit_auth_flows
-      generate_secret               = client.generate_secret
-      read_attributes               = client.read_attributes
-      write_attributes              = sort(distinct(concat(module.federation_config.client_write_attributes, client.write_attributes)))
-      access_token_validity_minutes = client.access_token_validity_minutes
-      id_token_validity_minutes     = client.id_token_validity_minutes
-      refresh_token_validity_days   = client.refresh_token_validity_days
-    }
-  }
+  user_pool_id          = module.user_pool.id
+  app_clients           = var.app_clients
+  custom_attributes     = local.custom_attributes
+  identity_provider_ids = keys(var.identity_providers)
 
+  # A client may only list providers that exist.
   depends_on = [module.identity_providers]
 }
 
 locals {
+  # In a case-insensitive pool the trigger sees the subject lower-cased while Cognito
+  # links by the exact one, so the exact-case subject is copied into custom:idp_sub for
+  # the trigger to link with (FACTS.md §3). Google and Facebook subjects are digits and
+  # need no copy. SAML has no default: the NameID is not an assertion attribute, so the
+  # caller maps the attribute carrying its value (a validation requires it).
+  subject_copy_mappings = {
+    Google          = {}
+    Facebook        = {}
+    LoginWithAmazon = { "custom:idp_sub" = "user_id" }
+    SignInWithApple = { "custom:idp_sub" = "sub" }
+    OIDC            = { "custom:idp_sub" = "sub" }
+    SAML            = {}
+  }
+  no_subject_mappings = {
+    Google = {}, Facebook = {}, LoginWithAmazon = {}, SignInWithApple = {}, OIDC = {}, SAML = {}
+  }
+  subject_mappings = var.case_sensitive ? local.no_subject_mappings : local.subject_copy_mappings
+
+  # The custom attributes the schema declares: idp_sub in a case-insensitive pool, and
+  # the caller's own.
+  custom_attributes = concat(var.case_sensitive ? [] : ["idp_sub"], var.custom_attributes)
+
   # Non-secret provider_details per type; secrets are merged in the submodule.
   provider_details = {
     for name, idp in var.identity_providers : name => merge(

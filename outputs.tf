@@ -41,30 +41,30 @@ output "identity_provider_names" {
 
 output "attribute_mappings" {
   description = "The attribute mapping each identity provider got (defaults merged with yours)."
-  value       = module.federation_config.attribute_mappings
+  value       = module.identity_providers.attribute_mappings
 }
 
 output "pre_signup_function_arn" {
   description = "ARN of the pre sign-up trigger function."
-  value       = module.triggers.pre_signup_function_arn
+  value       = module.trigger_functions.pre_signup_function_arn
 }
 
 output "pre_token_generation_function_arn" {
   description = "ARN of the pre token generation trigger function."
-  value       = module.triggers.pre_token_generation_function_arn
+  value       = module.trigger_functions.pre_token_generation_function_arn
 }
 
 output "trigger_role_arns" {
   description = "Execution role ARNs of the triggers, keyed by trigger."
-  value       = module.triggers.role_arns
+  value       = module.trigger_functions.role_arns
 }
 
 output "trigger_log_group_names" {
   description = "Log group names of the triggers, keyed by trigger."
-  value       = module.triggers.log_group_names
+  value       = module.trigger_functions.log_group_names
 }
 
 output "trigger_environment" {
   description = "Environment the triggers receive; IDENTITY_PROVIDERS holds the linking settings per provider."
-  value       = module.triggers.environment
+  value       = module.trigger_functions.environment
 }

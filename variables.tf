@@ -90,9 +90,9 @@ variable "identity_providers" {
     idp_identifiers: domains or identifiers that route users to this IdP.
     provider_details: further provider_details keys, passed through as they are.
     attribute_mapping: added to, and overriding, the module's defaults for the type.
-    subject_claim: the IdP attribute that carries the subject with its exact case;
-      required for SAML in a case-insensitive pool (the attribute your IdP sends
-      with the NameID's value), defaults to the type's subject claim otherwise.
+      In a case-insensitive pool a SAML provider must map "custom:idp_sub" from the
+      assertion attribute that carries the NameID's exact value; other types get it
+      by default (Google and Facebook need none).
     link_by_email: link this IdP's users to the native user with the same email.
     email_trust: "verified_claim" trusts the email only when the IdP maps
       email_verified = "true"; "always" is for an IdP your organisation controls
@@ -113,7 +113,6 @@ variable "identity_providers" {
     idp_identifiers           = optional(list(string), [])
     provider_details          = optional(map(string), {})
     attribute_mapping         = optional(map(string), {})
-    subject_claim             = optional(string)
     link_by_email             = optional(bool, true)
     email_trust               = optional(string, "verified_claim")
     email_domains             = optional(list(string))
@@ -191,11 +190,34 @@ variable "identity_providers" {
   }
 
   validation {
-    # FACTS.md §4: Cognito cannot map into these; and the subject copy is the module's.
+    # Cognito owns these attributes; a mapping into them fails the sign-in (FACTS.md §4).
     condition = alltrue([for idp in values(var.identity_providers) :
-      length(setintersection(keys(idp.attribute_mapping), ["sub", "identities", "custom:idp_sub"])) == 0
+      length(setintersection(keys(idp.attribute_mapping), ["sub", "identities"])) == 0
     ])
-    error_message = "identity_providers: attribute_mapping must not map sub, identities or custom:idp_sub; set subject_claim to choose the claim copied into custom:idp_sub."
+    error_message = "identity_providers: attribute_mapping must not map sub or identities: Cognito sets them."
+  }
+
+  validation {
+    condition = var.case_sensitive || alltrue([for idp in values(var.identity_providers) :
+    !contains(keys(idp.attribute_mapping), "custom:idp_sub") || !contains(["Google", "Facebook"], idp.type)])
+    error_message = "identity_providers: Google and Facebook subjects are digits; do not map custom:idp_sub for them."
+  }
+
+  validation {
+    condition = !var.case_sensitive || alltrue([for idp in values(var.identity_providers) :
+    !contains(keys(idp.attribute_mapping), "custom:idp_sub")])
+    error_message = "identity_providers: custom:idp_sub is only used in a case-insensitive pool (case_sensitive = false); remove it from attribute_mapping."
+  }
+
+  validation {
+    # The trigger refuses a sign-in whose email it may not trust, and an IdP that never
+    # sends email_verified never has a trusted email under "verified_claim" (FACTS.md §4).
+    condition = alltrue([for idp in values(var.identity_providers) :
+      !idp.link_by_email || idp.email_trust == "always" ||
+      contains(["Google", "SignInWithApple", "OIDC"], idp.type) ||
+      contains(keys(idp.attribute_mapping), "email_verified")
+    ])
+    error_message = "identity_providers: Facebook, LoginWithAmazon and SAML do not send email_verified, so with email_trust = \"verified_claim\" every sign-in through them would be refused. Use email_trust = \"always\" with email_domains (an IdP your organisation controls), map a claim that is \"true\" only for verified emails into email_verified, or set link_by_email = false."
   }
 
   validation {
@@ -213,19 +235,20 @@ variable "identity_providers" {
   }
 
   validation {
+    # A mapped custom attribute must be declared in the schema (FACTS.md §4).
     condition = alltrue(flatten([for idp in values(var.identity_providers) : [
       for attribute in keys(idp.attribute_mapping) :
-      !startswith(attribute, "custom:") || can(regex("^custom:[A-Za-z0-9_]{1,20}$", attribute))
+      !startswith(attribute, "custom:") || attribute == "custom:idp_sub" || contains(var.custom_attributes, trimprefix(attribute, "custom:"))
     ]]))
-    error_message = "identity_providers: a custom attribute in attribute_mapping must be custom:<name> with a name of 1-20 letters, digits or '_'."
+    error_message = "identity_providers: attribute_mapping maps a custom attribute that custom_attributes does not declare; add its name (without custom:) to custom_attributes."
   }
 
   validation {
     # FACTS.md §3: the trigger can only link with the exact-case subject, which a
     # case-insensitive pool hides from it; SAML has no default claim carrying it.
     condition = var.case_sensitive || alltrue([for idp in values(var.identity_providers) :
-    idp.type != "SAML" || try(length(idp.subject_claim) > 0, false)])
-    error_message = "identity_providers: in a case-insensitive pool (case_sensitive = false) a SAML provider needs subject_claim, the assertion attribute that carries the NameID's exact value; without it links never match and users get a duplicate account."
+    idp.type != "SAML" || contains(keys(idp.attribute_mapping), "custom:idp_sub")])
+    error_message = "identity_providers: in a case-insensitive pool (case_sensitive = false) a SAML provider must map \"custom:idp_sub\" from the assertion attribute that carries the NameID's exact value; without it links never match and users get a duplicate account."
   }
 
   validation {
@@ -238,6 +261,30 @@ variable "identity_providers" {
       ])) == 0
     ])
     error_message = "identity_providers: provider_details may only add authorize_scopes, attributes_url, attributes_url_add_attributes, authorize_url, token_url, token_request_method, jwks_uri, oidc_issuer, api_version, attributes_request_method, IDPSignout, IDPInit, EncryptedResponses, RequestSigningAlgorithm, SLORedirectBindingURI or SSORedirectBindingURI; secrets go in identity_provider_secrets."
+  }
+}
+
+variable "custom_attributes" {
+  description = "Names (without custom:) of further custom attributes your mappings write; each is declared as a mutable string. idp_sub is the module's own, declared in a case-insensitive pool."
+  type        = list(string)
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for name in var.custom_attributes : can(regex("^[A-Za-z0-9_]{1,20}$", name))])
+    error_message = "custom_attributes: names must be 1-20 letters, digits or '_', without the custom: prefix."
+  }
+
+  validation {
+    # Through the API a custom attribute named like a standard one modifies the
+    # standard attribute instead (FACTS.md §3).
+    condition = length(setintersection(var.custom_attributes, [
+      "address", "birthdate", "email", "email_verified", "family_name", "gender",
+      "given_name", "locale", "middle_name", "name", "nickname", "phone_number",
+      "phone_number_verified", "picture", "preferred_username", "profile", "sub",
+      "updated_at", "website", "zoneinfo", "identities", "username", "idp_sub",
+    ])) == 0
+    error_message = "custom_attributes: a name may not be a standard attribute's name (e.g. sub, email) nor idp_sub, the module's own."
   }
 }
 

@@ -31,6 +31,8 @@ class ClientWritesMappedAttributes(CogfedResourceCheck):
         if attr(conf, "write_attributes") is None:
             return  # the rule applies to clients that list write_attributes
         write = attr(conf, "write_attributes")
+        if view is not None and keys:
+            write = view.settle(keys[0], write)
         if isinstance(write, str):
             write = [write]
         missing = view.unresolved_inputs(keys[0], ["write_attributes"]) if view and keys else []

@@ -97,6 +97,7 @@ def short(value: Any, limit: int = 120) -> str:
 # attribute was omitted for its optional() default, which checkov does not apply.
 _BARE_INDEX = re.compile(r"\[([A-Za-z_][\w-]*)\]")
 _EACH_VALUE_ATTRIBUTE = re.compile(r"\beach\.value\.([A-Za-z_]\w*)\b(?![.\[])")
+_VARIABLE = re.compile(r"(?<![\w.])var\.([A-Za-z_][\w-]*)\b(?![.\[])")
 _OPTIONAL_ATTRIBUTE = re.compile(r"'([A-Za-z_]\w*)': '\$\{optional\((.*?)\)\}'")
 
 
@@ -118,8 +119,14 @@ def optional_defaults(type_text: Any) -> dict[str, str]:
     return defaults
 
 
-def settle(value: Any, defaults: dict[str, str] | None = None) -> Any:
-    """Finish evaluating a value checkov left half-rendered; unchanged when that fails."""
+def settle(
+    value: Any, defaults: dict[str, str] | None = None, variables: dict[str, str] | None = None
+) -> Any:
+    """Finish evaluating a value checkov left half-rendered; unchanged when that fails.
+
+    `defaults`: optional() defaults by object attribute, for `each.value.<attribute>`;
+    `variables`: resolved values of the module's variables, for `var.<name>`.
+    """
     if not isinstance(value, str) or not is_unresolved(value):
         return value
     from checkov.terraform.graph_builder.variable_rendering.evaluate_terraform import (
@@ -129,6 +136,8 @@ def settle(value: Any, defaults: dict[str, str] | None = None) -> Any:
     text = value
     if defaults:
         text = _EACH_VALUE_ATTRIBUTE.sub(lambda m: defaults.get(m.group(1), m.group(0)), text)
+    if variables:
+        text = _VARIABLE.sub(lambda m: variables.get(m.group(1), m.group(0)), text)
     text = _BARE_INDEX.sub(lambda m: f"['{m.group(1)}']", text)
     try:
         result = evaluate_terraform(text)
@@ -268,11 +277,33 @@ class GraphView:
                 defaults.update(optional_defaults(unwrap(data.get("type"))))
         return defaults
 
+    def module_variables(self, key: Any) -> dict[str, str]:
+        """Resolved values of the variables of this resource's module, as literals.
+
+        checkov sometimes renders a variable's value on the variable but leaves `var.x` in
+        an attribute whose expression it then failed to evaluate.
+        """
+        address = str(self.nodes[key].get("__address__", ""))
+        match = re.match(r"^(.*?)[\w-]+\.[\w-]+(?:\[[^\]]*\])?$", address)
+        prefix = match.group(1) if match else ""
+        values: dict[str, str] = {}
+        for data in self.nodes.values():
+            name = str(data.get("__address__", ""))
+            if (
+                data.get("block_type_") == "variable"
+                and name.startswith(prefix)
+                and "." not in name[len(prefix) :]
+                and "default" in data
+                and not is_unresolved(data["default"])
+            ):
+                values[name[len(prefix) :]] = repr(unwrap(data["default"]))
+        return values
+
     def settle(self, key: Any, value: Any) -> Any:
-        """`settle` with the optional() defaults of this resource instance."""
+        """`settle` with this resource instance's optional() defaults and module variables."""
         if not isinstance(unwrap(value), str) or not is_unresolved(unwrap(value)):
             return value
-        return settle(unwrap(value), self.instance_defaults(key))
+        return settle(unwrap(value), self.instance_defaults(key), self.module_variables(key))
 
     def describe(self, key: Any) -> str:
         data = self.nodes[key]
@@ -414,6 +445,14 @@ def instance_state(view: GraphView | None, key: Any, conf: dict[str, Any], out: 
         if isinstance(for_each, (dict, list)) and not for_each and not missing:
             out.notes.append("for_each is empty: Terraform creates no instance to check")
             return False
+        if isinstance(for_each, dict) and for_each and not any(is_unresolved(k) for k in for_each):
+            # The keys decide which instances exist; only the values were left unevaluated
+            # (checkov then does not expand the instances). Every instance is configured
+            # alike here, so one check covers them.
+            out.notes.append(
+                f"for_each over {', '.join(map(str, for_each))}: checked once for every instance"
+            )
+            return True
         reason = "; ".join(missing) if missing else f"for_each = {short(for_each)}"
         out.cannot_see(f"which instances exist ({reason})")
     if "count" in conf:
@@ -610,7 +649,7 @@ def read_pool(view: GraphView, key: Any) -> Pool:
         missing = view.unresolved_inputs(key, ["dynamic"])
         for body in dynamic_schema:
             iterator = unwrap(body.get("iterator")) or "schema"
-            for_each = body.get("for_each")
+            for_each = view.settle(key, body.get("for_each"))
             content = unwrap(body.get("content"))
             if missing or not isinstance(for_each, (dict, list)) or not isinstance(content, dict):
                 reason = "; ".join(missing) if missing else f"for_each = {short(for_each)}"

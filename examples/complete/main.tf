@@ -34,8 +34,11 @@ module "cognito_federation" {
       type              = "SAML"
       saml_metadata_url = var.saml_metadata_url
       idp_identifiers   = var.saml_email_domains
-      # The directory sends the NameID's value, exact case, in this attribute too.
-      subject_claim = "http://schemas.microsoft.com/identity/claims/objectidentifier"
+      # The directory sends the NameID's value, exact case, in this attribute too: the
+      # trigger links with it (case-insensitive pool, FACTS.md §3).
+      attribute_mapping = {
+        "custom:idp_sub" = "http://schemas.microsoft.com/identity/claims/objectidentifier"
+      }
       # The organisation's own directory: trusted for its own domains only.
       email_trust   = "always"
       email_domains = var.saml_email_domains

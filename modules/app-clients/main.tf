@@ -1,10 +1,23 @@
+locals {
+  # Every standard attribute a client can be allowed to write. Federated sign-in writes
+  # every mapped attribute through the client, so each one must be writable or sign-in
+  # fails (FACTS.md §4); email_verified, phone_number_verified and username can never be
+  # listed. Granting the whole standard set is what a client without write_attributes
+  # gets; listing it is needed because custom attributes must be named explicitly.
+  standard_writable_attributes = [
+    "address", "birthdate", "email", "family_name", "gender", "given_name", "locale",
+    "middle_name", "name", "nickname", "phone_number", "picture", "preferred_username",
+    "profile", "updated_at", "website", "zoneinfo",
+  ]
+}
+
 resource "aws_cognito_user_pool_client" "this" {
   for_each = var.app_clients
 
   name         = each.key
   user_pool_id = var.user_pool_id
 
-  supported_identity_providers         = each.value.supported_identity_providers
+  supported_identity_providers         = coalesce(each.value.identity_providers, concat(["COGNITO"], var.identity_provider_ids))
   callback_urls                        = each.value.callback_urls
   logout_urls                          = each.value.logout_urls
   allowed_oauth_flows_user_pool_client = true
@@ -13,10 +26,8 @@ resource "aws_cognito_user_pool_client" "this" {
   explicit_auth_flows                  = each.value.explicit_auth_flows
   generate_secret                      = each.value.generate_secret
 
-  # Federated sign-in writes every mapped attribute through the client, so each one
-  # must be writable or sign-in fails (FACTS.md §4).
   read_attributes  = each.value.read_attributes
-  write_attributes = each.value.write_attributes
+  write_attributes = sort(distinct(concat(local.standard_writable_attributes, formatlist("custom:%s", var.custom_attributes), each.value.write_attributes)))
 
   prevent_user_existence_errors = "ENABLED"
   enable_token_revocation       = true

@@ -1,17 +1,73 @@
+locals {
+  # Default attribute mappings per type. `email_verified` only where the IdP sends it:
+  # mapping `email` without it resets the stored flag on every sign-in (FACTS.md §4).
+  # `username` is the claim Cognito derives the federated username from.
+  default_mappings = {
+    Google = {
+      email          = "email"
+      email_verified = "email_verified"
+      given_name     = "given_name"
+      family_name    = "family_name"
+      name           = "name"
+      username       = "sub"
+    }
+    Facebook = {
+      email       = "email"
+      given_name  = "first_name"
+      family_name = "last_name"
+      name        = "name"
+      username    = "id"
+    }
+    LoginWithAmazon = {
+      email    = "email"
+      name     = "name"
+      username = "user_id"
+    }
+    SignInWithApple = {
+      email          = "email"
+      email_verified = "email_verified"
+      given_name     = "firstName"
+      family_name    = "lastName"
+      username       = "sub"
+    }
+    OIDC = {
+      email          = "email"
+      email_verified = "email_verified"
+      given_name     = "given_name"
+      family_name    = "family_name"
+      name           = "name"
+      username       = "sub"
+    }
+    SAML = {
+      email       = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress"
+      given_name  = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/givenname"
+      family_name = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/surname"
+    }
+  }
+
+  attribute_mappings = {
+    for name, idp in var.identity_providers :
+    name => merge(local.default_mappings[idp.type], var.subject_mappings[idp.type], idp.attribute_mapping)
+  }
+}
+
 # One resource per ProviderName: a stable key, so adding or removing a provider never
 # re-creates the others (as a list index would).
 resource "aws_cognito_identity_provider" "this" {
   for_each = var.identity_providers
 
-  user_pool_id      = var.user_pool_id
-  provider_name     = each.key
-  provider_type     = each.value.type
-  attribute_mapping = each.value.attribute_mapping
-  idp_identifiers   = length(each.value.idp_identifiers) > 0 ? each.value.idp_identifiers : null
+  user_pool_id    = var.user_pool_id
+  provider_name   = each.key
+  provider_type   = each.value.type
+  idp_identifiers = length(each.value.idp_identifiers) > 0 ? each.value.idp_identifiers : null
+
+  # Written out (rather than local.attribute_mappings[each.key]) so policy checks that read
+  # the configuration statically can evaluate it; the local holds the same expression.
+  attribute_mapping = merge(local.default_mappings[each.value.type], var.subject_mappings[each.value.type], each.value.attribute_mapping)
 
   # The secret is merged in here, so a changed secret updates the provider in place
   # on the next apply: there is deliberately no ignore_changes on provider_details.
-  provider_details = merge(each.value.provider_details, lookup(var.secrets, each.key, {}))
+  provider_details = merge(var.provider_details[each.key], lookup(var.secrets, each.key, {}))
 }
 
 # The secret makes Terraform hide all of provider_details in plans. This record of
@@ -23,8 +79,8 @@ resource "terraform_data" "reviewable_settings" {
 
   input = {
     provider_type     = each.value.type
-    provider_details  = each.value.provider_details
-    attribute_mapping = each.value.attribute_mapping
+    provider_details  = var.provider_details[each.key]
+    attribute_mapping = local.attribute_mappings[each.key]
     idp_identifiers   = each.value.idp_identifiers
     # 12 hex digits of SHA-256: enough to see a rotation, useless for recovering a
     # high-entropy client secret (which the state holds in full anyway).

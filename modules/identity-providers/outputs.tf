@@ -3,6 +3,11 @@ output "provider_names" {
   value       = { for key, idp in aws_cognito_identity_provider.this : key => idp.provider_name }
 }
 
+output "attribute_mappings" {
+  description = "Attribute mapping per provider: the type's defaults, the subject copy in a case-insensitive pool, then the caller's entries."
+  value       = local.attribute_mappings
+}
+
 output "identity_providers" {
   description = "The identity provider resources keyed by ProviderName (sensitive: provider_details holds secrets)."
   value       = aws_cognito_identity_provider.this

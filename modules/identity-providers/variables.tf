@@ -3,14 +3,23 @@ variable "user_pool_id" {
   type        = string
 }
 
+variable "subject_mappings" {
+  description = "Per provider type, the mapping that copies the exact-case subject into a custom attribute (empty where none is needed), merged between the type's defaults and the provider's own attribute_mapping."
+  type        = map(map(string))
+}
+
 variable "identity_providers" {
-  description = "Providers keyed by ProviderName: type, non-secret provider_details, attribute_mapping, idp_identifiers."
+  description = "Providers keyed by ProviderName (the root module's identity_providers; other attributes are ignored here)."
   type = map(object({
     type              = string
-    provider_details  = map(string)
-    attribute_mapping = map(string)
+    attribute_mapping = optional(map(string), {})
     idp_identifiers   = optional(list(string), [])
   }))
+}
+
+variable "provider_details" {
+  description = "Non-secret provider_details keyed by ProviderName."
+  type        = map(map(string))
 }
 
 variable "secrets" {

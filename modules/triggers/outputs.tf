@@ -1,54 +1,39 @@
 output "pre_signup_function_arn" {
   description = "ARN of the pre sign-up trigger: the pool's lambda_config.pre_sign_up."
-  value       = aws_lambda_function.this["pre-signup"].arn
+  value       = module.functions.pre_signup_function_arn
 }
 
 output "pre_token_generation_function_arn" {
   description = "ARN of the pre token generation trigger: the pool's lambda_config.pre_token_generation_config.lambda_arn."
-  value       = aws_lambda_function.this["pre-token-generation"].arn
+  value       = module.functions.pre_token_generation_function_arn
 }
 
 output "role_arns" {
   description = "Execution role ARNs keyed by trigger (pre-signup, pre-token-generation)."
-  value       = { for key, role in aws_iam_role.this : key => role.arn }
+  value       = module.functions.role_arns
 }
 
 output "log_group_names" {
   description = "Log group names keyed by trigger."
-  value       = { for key, group in aws_cloudwatch_log_group.this : key => group.name }
+  value       = module.functions.log_group_names
 }
 
 output "profile_table_name" {
-  description = "Name of the profile table the triggers write, or null."
-  value       = local.profile_table_name
+  description = "Name of the profile table the pre sign-up trigger writes, or null."
+  value       = module.functions.profile_table_name
 }
 
 output "environment" {
   description = "The environment the trigger functions receive: IDENTITY_PROVIDERS, USERNAME_CASE_SENSITIVE and, with a profile store, PROFILE_TABLE_NAME."
-  value       = local.environment
-}
-
-output "functions" {
-  description = "The trigger function resources keyed by trigger."
-  value       = aws_lambda_function.this
-}
-
-output "permissions" {
-  description = "The Lambda permissions that let the pool invoke the triggers, keyed by trigger."
-  value       = aws_lambda_permission.cognito
+  value       = module.functions.environment
 }
 
 output "role_policies" {
   description = "The execution role policies keyed by trigger (JSON documents)."
-  value       = { for key, policy in aws_iam_role_policy.this : key => policy.policy }
+  value       = module.permissions.role_policies
 }
 
-output "alarm_names" {
-  description = "Names of the CloudWatch alarms on trigger errors and throttles."
-  value       = [for alarm in aws_cloudwatch_metric_alarm.this : alarm.alarm_name]
-}
-
-output "profile_table_created" {
-  description = "Whether this module created the profile table."
-  value       = length(aws_dynamodb_table.profiles) > 0
+output "permissions" {
+  description = "The Lambda permissions that let the pool invoke the triggers, keyed by trigger."
+  value       = module.permissions.permissions
 }

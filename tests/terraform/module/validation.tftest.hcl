@@ -67,7 +67,7 @@ run "always_trusted_without_domains" {
   expect_failures = [var.identity_providers]
 }
 
-run "case_insensitive_saml_without_subject_claim" {
+run "case_insensitive_saml_without_subject_mapping" {
   command = plan
   variables {
     case_sensitive = false
@@ -108,6 +108,78 @@ run "mapping_into_the_subject_attribute_directly" {
     }
   }
   expect_failures = [var.identity_providers]
+}
+
+run "social_provider_that_never_sends_email_verified" {
+  command = plan
+  variables {
+    identity_providers = {
+      Facebook = {
+        type      = "Facebook"
+        client_id = "facebook-app"
+      }
+    }
+    identity_provider_secrets = {
+      Facebook = { client_secret = "f-secret" }
+    }
+  }
+  expect_failures = [var.identity_providers]
+}
+
+run "social_provider_without_email_verified_and_no_linking" {
+  command = plan
+  variables {
+    identity_providers = {
+      Facebook = {
+        type          = "Facebook"
+        client_id     = "facebook-app"
+        link_by_email = false
+      }
+    }
+    identity_provider_secrets = {
+      Facebook = { client_secret = "f-secret" }
+    }
+  }
+}
+
+run "custom_attribute_not_declared" {
+  command = plan
+  variables {
+    identity_providers = {
+      Google = {
+        type              = "Google"
+        client_id         = "google-client"
+        attribute_mapping = { "custom:tenant" = "hd" }
+      }
+    }
+  }
+  expect_failures = [var.identity_providers]
+}
+
+run "custom_attribute_declared" {
+  command = plan
+  variables {
+    custom_attributes = ["tenant"]
+    identity_providers = {
+      Google = {
+        type              = "Google"
+        client_id         = "google-client"
+        attribute_mapping = { "custom:tenant" = "hd" }
+      }
+    }
+  }
+  assert {
+    condition     = contains([for s in module.user_pool.user_pool.schema : s.name], "tenant")
+    error_message = "A declared custom attribute must be in the schema."
+  }
+}
+
+run "custom_attribute_named_like_a_standard_one_declared" {
+  command = plan
+  variables {
+    custom_attributes = ["sub"]
+  }
+  expect_failures = [var.custom_attributes]
 }
 
 run "saml_with_two_metadata_sources" {

@@ -38,7 +38,7 @@ variables {
     Corporate = {
       type              = "SAML"
       saml_metadata_url = "https://idp.example.com/metadata"
-      subject_claim     = "objectid"
+      attribute_mapping = { "custom:idp_sub" = "objectid" }
       email_trust       = "always"
       email_domains     = ["Example.com"]
     }
@@ -70,7 +70,7 @@ run "case_insensitive_pool_maps_mixed_case_subjects" {
 
   assert {
     condition     = output.attribute_mappings["Corporate"]["custom:idp_sub"] == "objectid"
-    error_message = "A SAML provider must map its subject_claim into custom:idp_sub."
+    error_message = "A SAML provider keeps the subject mapping it was given."
   }
 
   assert {
@@ -154,10 +154,23 @@ run "app_clients_may_write_every_mapped_attribute" {
   command = plan
 
   assert {
-    condition = toset(module.app_clients.clients["web"].write_attributes) == toset([
-      "custom:idp_sub", "email", "family_name", "given_name", "locale", "name",
-    ])
-    error_message = "write_attributes must hold every mapped attribute except email_verified and username, plus the client's own."
+    condition = length(setsubtract(
+      setunion([for m in values(output.attribute_mappings) : keys(m)]...),
+      concat(["email_verified", "username"], module.app_clients.clients["web"].write_attributes),
+    )) == 0
+    error_message = "write_attributes must hold every mapped attribute except email_verified and username."
+  }
+
+  assert {
+    condition = length(setintersection(module.app_clients.clients["web"].write_attributes, [
+      "email_verified", "phone_number_verified", "username",
+    ])) == 0
+    error_message = "The API refuses a client that lists email_verified, phone_number_verified or username."
+  }
+
+  assert {
+    condition     = contains(module.app_clients.clients["web"].write_attributes, "custom:idp_sub") && contains(module.app_clients.clients["web"].write_attributes, "locale")
+    error_message = "The subject copy and the client's own write_attributes must be writable."
   }
 
   assert {
@@ -172,7 +185,7 @@ run "triggers_get_the_contract_configuration" {
   command = plan
 
   assert {
-    condition = jsondecode(module.triggers.functions["pre-signup"].environment[0].variables["IDENTITY_PROVIDERS"]) == {
+    condition = jsondecode(module.trigger_functions.function_resources["pre-signup"].environment[0].variables["IDENTITY_PROVIDERS"]) == {
       Google    = { type = "Google", link_by_email = true, email_trust = "verified_claim", email_domains = null, subject_attribute = null }
       LinkedIn  = { type = "OIDC", link_by_email = true, email_trust = "verified_claim", email_domains = null, subject_attribute = "custom:idp_sub" }
       Corporate = { type = "SAML", link_by_email = true, email_trust = "always", email_domains = ["example.com"], subject_attribute = "custom:idp_sub" }
@@ -181,17 +194,17 @@ run "triggers_get_the_contract_configuration" {
   }
 
   assert {
-    condition     = module.triggers.functions["pre-token-generation"].environment[0].variables["USERNAME_CASE_SENSITIVE"] == "false"
+    condition     = module.trigger_functions.function_resources["pre-token-generation"].environment[0].variables["USERNAME_CASE_SENSITIVE"] == "false"
     error_message = "USERNAME_CASE_SENSITIVE must be the pool's setting."
   }
 
   assert {
-    condition     = alltrue([for f in module.triggers.functions : f.timeout < 5])
+    condition     = alltrue([for f in module.trigger_functions.function_resources : f.timeout < 5])
     error_message = "Trigger timeouts must stay under Cognito's 5 s."
   }
 
   assert {
-    condition = alltrue([for p in module.triggers.permissions :
+    condition = alltrue([for p in module.trigger_permissions.permissions :
     p.source_arn == "arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_Example1" && p.principal == "cognito-idp.amazonaws.com"])
     error_message = "Each trigger may be invoked by this pool only."
   }
@@ -230,7 +243,7 @@ run "case_sensitive_pool_maps_no_subject" {
   }
 
   assert {
-    condition     = jsondecode(module.triggers.functions["pre-signup"].environment[0].variables["IDENTITY_PROVIDERS"])["LinkedIn"]["subject_attribute"] == null
+    condition     = jsondecode(module.trigger_functions.function_resources["pre-signup"].environment[0].variables["IDENTITY_PROVIDERS"])["LinkedIn"]["subject_attribute"] == null
     error_message = "subject_attribute is null where no subject is mapped."
   }
 }
@@ -239,7 +252,7 @@ run "profile_store_and_alarms_are_opt_in" {
   command = plan
 
   assert {
-    condition     = !module.triggers.profile_table_created && length(module.triggers.alarm_names) == 0
+    condition     = !module.trigger_functions.profile_table_created && length(module.trigger_functions.alarm_names) == 0
     error_message = "No profile table and no alarms unless asked for."
   }
 }
@@ -255,27 +268,27 @@ run "profile_store_and_alarms_when_asked" {
   }
 
   assert {
-    condition     = module.triggers.profile_table_created && module.triggers.profile_table_name == "cogfed-test-profiles"
+    condition     = module.trigger_functions.profile_table_created && module.trigger_functions.profile_table_name == "cogfed-test-profiles"
     error_message = "The profile table is created with a derived name."
   }
 
   assert {
-    condition     = module.triggers.functions["pre-token-generation"].environment[0].variables["PROFILE_TABLE_NAME"] == "cogfed-test-profiles"
+    condition     = module.trigger_functions.function_resources["pre-token-generation"].environment[0].variables["PROFILE_TABLE_NAME"] == "cogfed-test-profiles"
     error_message = "The trigger is told the table's name."
   }
 
   assert {
-    condition     = length(module.triggers.alarm_names) == 4
+    condition     = length(module.trigger_functions.alarm_names) == 4
     error_message = "Errors and throttles alarms for both triggers."
   }
 
   assert {
-    condition     = contains(jsondecode(module.triggers.role_policies["pre-token-generation"]).Statement[*].Sid, "WriteProfileOnce")
-    error_message = "The pre token trigger may write the profile table."
+    condition     = contains(jsondecode(module.trigger_permissions.role_policies["pre-signup"]).Statement[*].Sid, "WriteProfileOnce")
+    error_message = "The pre sign-up trigger writes the profile on the first sign-in."
   }
 
   assert {
-    condition     = !contains(jsondecode(module.triggers.role_policies["pre-signup"]).Statement[*].Sid, "WriteProfileOnce")
-    error_message = "The pre sign-up trigger may not touch the profile table."
+    condition     = !contains(jsondecode(module.trigger_permissions.role_policies["pre-token-generation"]).Statement[*].Sid, "WriteProfileOnce")
+    error_message = "The pre token trigger may not touch the profile table."
   }
 }

@@ -1,0 +1,151 @@
+locals {
+  source_dir         = coalesce(var.source_dir, "${path.module}/../../lambda_src")
+  profile_table_name = var.profile_table == null ? null : coalesce(var.profile_table.name, "${var.name}-profiles")
+
+  # One entry per trigger; every resource below is keyed by these stable names. The
+  # actions are exactly the calls each function's code makes (lambda_src/); the
+  # permissions module grants them on one pool only.
+  functions = {
+    pre-signup = {
+      handler = "pre_signup.handler"
+      cognito_actions = [
+        "cognito-idp:ListUsers",
+        "cognito-idp:AdminCreateUser",
+        "cognito-idp:AdminSetUserPassword",
+        "cognito-idp:AdminGetUser",
+        "cognito-idp:AdminLinkProviderForUser",
+      ]
+      # The profile is written once, on the first sign-in, which only pre sign-up sees.
+      writes_profile = var.profile_table != null
+    }
+    pre-token-generation = {
+      handler         = "pre_token_generation.handler"
+      cognito_actions = ["cognito-idp:AdminUpdateUserAttributes"]
+      writes_profile  = false
+    }
+  }
+
+  environment = merge(
+    {
+      # CONTRACT.md §1: the same identity_providers value the pool was built from.
+      IDENTITY_PROVIDERS      = jsonencode(var.identity_providers)
+      USERNAME_CASE_SENSITIVE = tostring(var.case_sensitive)
+    },
+    local.profile_table_name == null ? {} : { PROFILE_TABLE_NAME = local.profile_table_name },
+  )
+}
+
+data "archive_file" "triggers" {
+  type        = "zip"
+  source_dir  = local.source_dir
+  output_path = "${path.module}/.build/${var.name}-triggers.zip"
+  excludes    = ["__pycache__", "**/__pycache__/**", "**/*.pyc"]
+}
+
+resource "aws_iam_role" "this" {
+  for_each = local.functions
+
+  name = "${var.name}-${each.key}"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Action    = "sts:AssumeRole"
+      Principal = { Service = "lambda.amazonaws.com" }
+    }]
+  })
+  tags = var.tags
+}
+
+resource "aws_cloudwatch_log_group" "this" {
+  for_each = local.functions
+
+  name              = "/aws/lambda/${var.name}-${each.key}"
+  retention_in_days = var.log_retention_days
+  kms_key_id        = var.kms_key_arn
+  tags              = var.tags
+}
+
+resource "aws_lambda_function" "this" {
+  for_each = local.functions
+
+  #checkov:skip=CKV_AWS_116:Cognito invokes triggers synchronously; a dead-letter queue only receives failed asynchronous invocations.
+  #checkov:skip=CKV_AWS_117:The triggers call only the public Cognito API; a VPC would add a NAT path and cold-start time inside Cognito's 5 s limit.
+  #checkov:skip=CKV_AWS_115:Reserved concurrency would throttle sign-ins at peak; the account's concurrency limit applies instead.
+  #checkov:skip=CKV_AWS_272:The package is built by Terraform from this module's own lambda_src/ at plan time; there is no signing step to verify.
+  #checkov:skip=CKV_AWS_173:The environment holds configuration only (provider names, trust settings), no secrets; set kms_key_arn to encrypt it with your key.
+  #checkov:skip=CKV_AWS_50:X-Ray tracing is opt-in (triggers.tracing_mode = "Active"); it costs per trace.
+  function_name    = "${var.name}-${each.key}"
+  role             = aws_iam_role.this[each.key].arn
+  handler          = each.value.handler
+  runtime          = var.runtime
+  architectures    = [var.architecture]
+  memory_size      = var.memory_size
+  timeout          = var.timeout_seconds
+  filename         = data.archive_file.triggers.output_path
+  source_code_hash = data.archive_file.triggers.output_base64sha256
+  kms_key_arn      = var.kms_key_arn
+
+  environment {
+    variables = local.environment
+  }
+
+  tracing_config {
+    mode = var.tracing_mode
+  }
+
+  tags = var.tags
+
+  # Logs must have somewhere to go from the first invocation on. (The role policy is
+  # attached by the permissions module once the pool exists; Cognito invokes the
+  # function only at sign-in, after the apply.)
+  depends_on = [aws_cloudwatch_log_group.this]
+}
+
+resource "aws_dynamodb_table" "profiles" {
+  count = try(var.profile_table.create, false) ? 1 : 0
+
+  #checkov:skip=CKV_AWS_119:Encrypted at rest with the AWS owned key by default; pass kms_key_arn to use a customer managed key.
+  name                        = local.profile_table_name
+  billing_mode                = "PAY_PER_REQUEST"
+  hash_key                    = "user_id"
+  deletion_protection_enabled = true
+
+  attribute {
+    name = "user_id"
+    type = "S"
+  }
+
+  point_in_time_recovery {
+    enabled = true
+  }
+
+  server_side_encryption {
+    enabled     = var.kms_key_arn != null
+    kms_key_arn = var.kms_key_arn
+  }
+
+  tags = var.tags
+}
+
+resource "aws_cloudwatch_metric_alarm" "this" {
+  for_each = length(var.alarm_actions) == 0 ? {} : {
+    for pair in setproduct(keys(local.functions), ["Errors", "Throttles"]) :
+    "${pair[0]}-${lower(pair[1])}" => { function = pair[0], metric = pair[1] }
+  }
+
+  alarm_name          = "${var.name}-${each.key}"
+  alarm_description   = "Sign-ins fail while the ${each.value.function} trigger reports ${each.value.metric}: see its log group."
+  namespace           = "AWS/Lambda"
+  metric_name         = each.value.metric
+  dimensions          = { FunctionName = aws_lambda_function.this[each.value.function].function_name }
+  statistic           = "Sum"
+  period              = 60
+  evaluation_periods  = 1
+  threshold           = 0
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = var.alarm_actions
+  ok_actions          = var.alarm_actions
+  tags                = var.tags
+}

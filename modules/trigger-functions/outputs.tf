@@ -1,0 +1,66 @@
+output "pre_signup_function_arn" {
+  description = "ARN of the pre sign-up trigger: the pool's lambda_config.pre_sign_up."
+  value       = aws_lambda_function.this["pre-signup"].arn
+}
+
+output "pre_token_generation_function_arn" {
+  description = "ARN of the pre token generation trigger: the pool's lambda_config.pre_token_generation_config.lambda_arn."
+  value       = aws_lambda_function.this["pre-token-generation"].arn
+}
+
+output "functions" {
+  description = "Per trigger, what modules/trigger-permissions needs: function and role names, log group ARN, the Cognito actions its code calls, whether it writes the profile table."
+  # Keys written out, not built by a for expression: static policy checks must be able
+  # to tell which permission instances exist.
+  value = {
+    pre-signup = {
+      function_name   = aws_lambda_function.this["pre-signup"].function_name
+      role_name       = aws_iam_role.this["pre-signup"].name
+      log_group_arn   = aws_cloudwatch_log_group.this["pre-signup"].arn
+      cognito_actions = local.functions["pre-signup"].cognito_actions
+      writes_profile  = local.functions["pre-signup"].writes_profile
+    }
+    pre-token-generation = {
+      function_name   = aws_lambda_function.this["pre-token-generation"].function_name
+      role_name       = aws_iam_role.this["pre-token-generation"].name
+      log_group_arn   = aws_cloudwatch_log_group.this["pre-token-generation"].arn
+      cognito_actions = local.functions["pre-token-generation"].cognito_actions
+      writes_profile  = local.functions["pre-token-generation"].writes_profile
+    }
+  }
+}
+
+output "function_resources" {
+  description = "The trigger function resources keyed by trigger."
+  value       = aws_lambda_function.this
+}
+
+output "role_arns" {
+  description = "Execution role ARNs keyed by trigger (pre-signup, pre-token-generation)."
+  value       = { for key, role in aws_iam_role.this : key => role.arn }
+}
+
+output "log_group_names" {
+  description = "Log group names keyed by trigger."
+  value       = { for key, group in aws_cloudwatch_log_group.this : key => group.name }
+}
+
+output "profile_table_name" {
+  description = "Name of the profile table the pre sign-up trigger writes, or null."
+  value       = local.profile_table_name
+}
+
+output "profile_table_created" {
+  description = "Whether this module created the profile table."
+  value       = length(aws_dynamodb_table.profiles) > 0
+}
+
+output "alarm_names" {
+  description = "Names of the CloudWatch alarms on trigger errors and throttles."
+  value       = [for alarm in aws_cloudwatch_metric_alarm.this : alarm.alarm_name]
+}
+
+output "environment" {
+  description = "The environment the trigger functions receive: IDENTITY_PROVIDERS, USERNAME_CASE_SENSITIVE and, with a profile store, PROFILE_TABLE_NAME."
+  value       = local.environment
+}

@@ -1,0 +1,147 @@
+variable "name" {
+  description = "Prefix of the function, role and log group names."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9][A-Za-z0-9_-]{0,45}$", var.name))
+    error_message = "name must be 1-46 characters of letters, digits, '-' and '_' (it prefixes Lambda function names)."
+  }
+}
+
+variable "case_sensitive" {
+  description = "The pool's username_configuration.case_sensitive (USERNAME_CASE_SENSITIVE)."
+  type        = bool
+}
+
+variable "identity_providers" {
+  description = "Linking settings per identity provider, keyed by ProviderName exactly as created in the pool: type, link_by_email, email_trust (verified_claim | always), email_domains, subject_attribute (e.g. custom:idp_sub in a case-insensitive pool). Passed to the functions as IDENTITY_PROVIDERS."
+  type = map(object({
+    type              = string
+    link_by_email     = optional(bool, true)
+    email_trust       = optional(string, "verified_claim")
+    email_domains     = optional(list(string))
+    subject_attribute = optional(string)
+  }))
+
+  validation {
+    condition = alltrue([for idp in values(var.identity_providers) :
+    idp.email_trust != "always" || length(coalesce(idp.email_domains, [])) > 0])
+    error_message = "identity_providers: email_trust = \"always\" requires email_domains."
+  }
+
+  validation {
+    condition = alltrue([for idp in values(var.identity_providers) :
+    contains(["Google", "Facebook", "LoginWithAmazon", "SignInWithApple", "OIDC", "SAML"], idp.type)])
+    error_message = "identity_providers: type must be one of Google, Facebook, LoginWithAmazon, SignInWithApple, OIDC, SAML."
+  }
+
+  validation {
+    condition = alltrue([for idp in values(var.identity_providers) :
+    contains(["verified_claim", "always"], idp.email_trust)])
+    error_message = "identity_providers: email_trust must be \"verified_claim\" or \"always\"."
+  }
+}
+
+variable "source_dir" {
+  description = "Directory of the trigger sources; defaults to this repository's lambda_src/."
+  type        = string
+  default     = null
+}
+
+variable "runtime" {
+  description = "Lambda Python runtime."
+  type        = string
+  default     = "python3.13"
+
+  validation {
+    condition     = contains(["python3.11", "python3.12", "python3.13", "python3.14"], var.runtime)
+    error_message = "runtime must be python3.11, python3.12, python3.13 or python3.14."
+  }
+}
+
+variable "architecture" {
+  description = "arm64 or x86_64."
+  type        = string
+  default     = "arm64"
+
+  validation {
+    condition     = contains(["arm64", "x86_64"], var.architecture)
+    error_message = "architecture must be arm64 or x86_64."
+  }
+}
+
+variable "memory_size" {
+  description = "Memory of each function, in MB."
+  type        = number
+  default     = 256
+
+  validation {
+    condition     = var.memory_size >= 128 && var.memory_size <= 10240
+    error_message = "memory_size must be 128 to 10240 MB."
+  }
+}
+
+variable "timeout_seconds" {
+  description = "Function timeout in seconds; well under the 5 s Cognito waits for a trigger, which also covers a cold start."
+  type        = number
+  default     = 3
+
+  validation {
+    condition     = var.timeout_seconds >= 2 && var.timeout_seconds <= 4
+    error_message = "timeout_seconds must be 2 to 4: Cognito waits 5 s for a trigger and then retries."
+  }
+}
+
+variable "log_retention_days" {
+  description = "Retention of the functions' log groups, in days."
+  type        = number
+  default     = 365
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be a CloudWatch Logs retention value (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653)."
+  }
+}
+
+variable "kms_key_arn" {
+  description = "Optional KMS key for the log groups and the functions' environment."
+  type        = string
+  default     = null
+}
+
+variable "tracing_mode" {
+  description = "X-Ray tracing: PassThrough or Active."
+  type        = string
+  default     = "PassThrough"
+
+  validation {
+    condition     = contains(["PassThrough", "Active"], var.tracing_mode)
+    error_message = "tracing_mode must be PassThrough or Active."
+  }
+}
+
+variable "alarm_actions" {
+  description = "SNS topic ARNs notified when a trigger errors or is throttled; empty: no alarms."
+  type        = list(string)
+  default     = []
+}
+
+variable "profile_table" {
+  description = "Optional profile store: create a table (named <name>-profiles unless name is set), or name an existing one with create = false."
+  type = object({
+    create = optional(bool, true)
+    name   = optional(string)
+  })
+  default = null
+
+  validation {
+    condition     = var.profile_table == null || try(var.profile_table.create, true) || try(length(var.profile_table.name) > 0, false)
+    error_message = "profile_table: with create = false, name must be the existing table's name."
+  }
+}
+
+variable "tags" {
+  description = "Tags for every resource that takes them."
+  type        = map(string)
+  default     = {}
+}

@@ -1,0 +1,58 @@
+# modules/trigger-functions refuses settings that break sign-in or trust.
+
+mock_provider "aws" {}
+mock_provider "archive" {}
+
+variables {
+  name           = "team-app"
+  case_sensitive = true
+  identity_providers = {
+    Google = { type = "Google" }
+  }
+}
+
+run "valid_baseline" {
+  command = plan
+}
+
+run "always_trusted_without_domains" {
+  command = plan
+  variables {
+    identity_providers = {
+      Okta = { type = "OIDC", email_trust = "always" }
+    }
+  }
+  expect_failures = [var.identity_providers]
+}
+
+run "timeout_at_cognitos_limit" {
+  command = plan
+  variables {
+    timeout_seconds = 5
+  }
+  expect_failures = [var.timeout_seconds]
+}
+
+run "unsupported_runtime" {
+  command = plan
+  variables {
+    runtime = "python3.9"
+  }
+  expect_failures = [var.runtime]
+}
+
+run "existing_profile_table_without_name" {
+  command = plan
+  variables {
+    profile_table = { create = false }
+  }
+  expect_failures = [var.profile_table]
+}
+
+run "log_retention_cloudwatch_does_not_offer" {
+  command = plan
+  variables {
+    log_retention_days = 42
+  }
+  expect_failures = [var.log_retention_days]
+}
