@@ -18,7 +18,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 demo: $(STAMP)
-	$(BIN)/cogfed-tf-check
+	$(BIN)/python -m cogfed_tools.demo
 
 tf-check: $(STAMP)
 	$(BIN)/cogfed-tf-check
