@@ -3,8 +3,8 @@ variable "name" {
   type        = string
 
   validation {
-    condition     = can(regex("^[A-Za-z0-9][A-Za-z0-9_-]{0,45}$", var.name))
-    error_message = "name must be 1-46 characters of letters, digits, '-' and '_', starting with a letter or digit (it prefixes Lambda function names, which allow 64 characters)."
+    condition     = can(regex("^[A-Za-z0-9][A-Za-z0-9_-]{0,42}$", var.name))
+    error_message = "name must be 1-43 characters of letters, digits, '-' and '_', starting with a letter or digit: it prefixes the function and role names (64 characters at most), the longest being <name>-pre-token-generation."
   }
 }
 

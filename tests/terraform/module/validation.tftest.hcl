@@ -182,6 +182,25 @@ run "custom_attribute_named_like_a_standard_one_declared" {
   expect_failures = [var.custom_attributes]
 }
 
+run "name_too_long_for_the_function_names" {
+  command = plan
+  variables {
+    name = "a-name-that-is-forty-four-characters-long-xy"
+  }
+  expect_failures = [var.name]
+}
+
+run "longest_name_allowed" {
+  command = plan
+  variables {
+    name = "a-name-that-is-forty-three-characters-long-"
+  }
+  assert {
+    condition     = alltrue([for f in module.trigger_functions.function_resources : length(f.function_name) <= 64])
+    error_message = "Function names must fit Lambda's 64 characters."
+  }
+}
+
 run "saml_with_two_metadata_sources" {
   command = plan
   variables {
