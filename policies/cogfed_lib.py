@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -227,6 +228,18 @@ class GraphView:
             if address:
                 self._by_address.setdefault(address, []).append(key)
         self._pool_cache: dict[Any, list[Any]] = {}
+        # Variables by module instance: its directory (several scanned roots or copies
+        # share addresses) and its address prefix (one module called twice shares a
+        # directory).
+        self._variables: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
+        for data in self.nodes.values():
+            if data.get("block_type_") != "variable":
+                continue
+            address = str(data.get("__address__", ""))
+            prefix, _, name = address.rpartition(".")
+            directory = os.path.dirname(str(data.get("file_path_", "")))
+            place = (directory, prefix + "." if prefix else "")
+            self._variables.setdefault(place, {})[name] = data
 
     def vertices_for(self, conf: dict[str, Any]) -> list[Any]:
         """The vertices behind a rendered resource configuration.
@@ -253,27 +266,27 @@ class GraphView:
             if label == attribute or label.startswith(prefix)
         ]
 
+    def _module_variables_of(self, key: Any) -> dict[str, dict[str, Any]]:
+        """The variable vertices of the module instance a resource vertex belongs to."""
+        data = self.nodes[key]
+        address = str(data.get("__address__", ""))
+        match = re.match(r"^(.*?)[\w-]+\.[\w-]+(?:\[[^\]]*\])?$", address)
+        prefix = match.group(1) if match else ""
+        return self._variables.get((os.path.dirname(str(data.get("file_path_", ""))), prefix), {})
+
     def instance_defaults(self, key: Any) -> dict[str, str]:
         """optional() defaults of the for_each variable that made this resource instance.
 
         The instance address ends in `type.name["key"]`; the variable is one of the same
         module whose value is a map holding that key.
         """
-        address = str(self.nodes[key].get("__address__", ""))
-        match = re.match(r'^(.*?)[\w-]+\.[\w-]+\["([^"]+)"\]$', address)
+        match = re.search(r'\["([^"]+)"\]$', str(self.nodes[key].get("__address__", "")))
         if not match:
             return {}
-        prefix, instance = match.groups()
         defaults: dict[str, str] = {}
-        for data in self.nodes.values():
-            name = str(data.get("__address__", ""))
-            if (
-                data.get("block_type_") == "variable"
-                and name.startswith(prefix)
-                and "." not in name[len(prefix) :]
-                and isinstance(data.get("default"), dict)
-                and instance in data["default"]
-            ):
+        for data in self._module_variables_of(key).values():
+            value = data.get("default")
+            if isinstance(value, dict) and match.group(1) in value:
                 defaults.update(optional_defaults(unwrap(data.get("type"))))
         return defaults
 
@@ -283,21 +296,11 @@ class GraphView:
         checkov sometimes renders a variable's value on the variable but leaves `var.x` in
         an attribute whose expression it then failed to evaluate.
         """
-        address = str(self.nodes[key].get("__address__", ""))
-        match = re.match(r"^(.*?)[\w-]+\.[\w-]+(?:\[[^\]]*\])?$", address)
-        prefix = match.group(1) if match else ""
-        values: dict[str, str] = {}
-        for data in self.nodes.values():
-            name = str(data.get("__address__", ""))
-            if (
-                data.get("block_type_") == "variable"
-                and name.startswith(prefix)
-                and "." not in name[len(prefix) :]
-                and "default" in data
-                and not is_unresolved(data["default"])
-            ):
-                values[name[len(prefix) :]] = repr(unwrap(data["default"]))
-        return values
+        return {
+            name: repr(unwrap(data["default"]))
+            for name, data in self._module_variables_of(key).items()
+            if "default" in data and not is_unresolved(data["default"])
+        }
 
     def settle(self, key: Any, value: Any) -> Any:
         """`settle` with this resource instance's optional() defaults and module variables."""
