@@ -40,7 +40,7 @@ docs: $(STAMP)
 	$(BIN)/cogfed-module-docs
 
 bench: $(STAMP)
-	@echo "no benchmarks yet"
+	$(BIN)/python -m bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

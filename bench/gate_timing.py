@@ -1,0 +1,319 @@
+"""Wall time and peak memory of the policy gate on synthetic trees of N copies of the example.
+
+A tree holds N copies of `examples/complete`, each calling ONE shared copy of the module
+(root `*.tf`, `modules/`, `lambda_src/`) kept beside the tree, as `examples/complete` calls
+the repository root: checkov follows each local module call, so every copy expands the
+whole module. Three variants scan each tree, one after the other:
+
+- `builtin`: checkov with its built-in checks only;
+- `project`: checkov with the built-in checks plus the project's (`--external-checks-dir`);
+- `gate`: the wrapper, `cogfed-gate` (the contract's checkov command with the project's
+  checks only, its canary scan in parallel, and its own coverage parse of the tree).
+
+Each command runs under a small wrapper interpreter that reports the largest resident set
+of any process in its tree (`RUSAGE_CHILDREN` collects reaped descendants); the benchmark
+also samples the whole tree's resident memory from /proc, which counts what parallel
+processes (the gate's two scans) hold at once. Pages shared between processes are counted
+once per process there, so that figure is an upper bound.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bench.sign_in_world import REPO_ROOT
+
+EXAMPLE = REPO_ROOT / "examples" / "complete"
+POLICIES = REPO_ROOT / "policies"
+MODULE_SOURCE = re.compile(r'source\s*=\s*"\.\./\.\."')
+VARIANTS = ("builtin", "project", "gate")
+VARIANT_LABELS = {
+    "builtin": "checkov, built-in checks",
+    "project": "checkov, built-in + project checks",
+    "gate": "cogfed-gate (wrapper)",
+}
+SAMPLE_INTERVAL_S = 0.25
+# The gate's own limit per checkov run is 900 s; the benchmark must not be cut by it.
+GATE_TIMEOUT_S = 86_400
+WRAPPER = """
+import json, resource, subprocess, sys
+with open(sys.argv[1] + ".err", "w") as err:
+    code = subprocess.call(sys.argv[2:], stdout=subprocess.DEVNULL, stderr=err)
+peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # KiB on Linux
+with open(sys.argv[1], "w") as out:
+    out.write(json.dumps({"returncode": code, "peak_process_kib": peak_kib}))
+"""
+
+
+@dataclass
+class GateRun:
+    variant: str
+    copies: int
+    wall_seconds: float
+    peak_process_bytes: int  # the largest single process of the tree
+    peak_tree_bytes: int  # the whole tree at once, sampled
+    returncode: int
+    stderr_tail: str = ""
+    timed_out: bool = False  # stopped when the size's budget was spent: times are lower bounds
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0 and not self.timed_out
+
+
+@dataclass
+class GateTiming:
+    runs: list[GateRun] = field(default_factory=list)
+    skipped: dict[int, str] = field(default_factory=dict)  # copies -> why
+
+    def run(self, variant: str, copies: int) -> GateRun | None:
+        return next((r for r in self.runs if r.variant == variant and r.copies == copies), None)
+
+    def ratio(self, variant: str, copies: int) -> float | None:
+        base, other = self.run("builtin", copies), self.run(variant, copies)
+        if base is None or other is None or base.wall_seconds <= 0:
+            return None
+        return other.wall_seconds / base.wall_seconds
+
+
+def duration(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.0f} min"
+
+
+def copies_text(copies: int) -> str:
+    return f"{copies} cop{'y' if copies == 1 else 'ies'}"
+
+
+# ------------------------------------------------------------------------------- trees
+
+
+def write_module(workdir: Path) -> Path:
+    """One shared copy of the module: root *.tf, modules/ and lambda_src/."""
+    module = workdir / "module"
+    module.mkdir(parents=True)
+    for path in REPO_ROOT.glob("*.tf"):
+        shutil.copy2(path, module / path.name)
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".build", ".terraform")
+    shutil.copytree(REPO_ROOT / "modules", module / "modules", ignore=ignore)
+    shutil.copytree(REPO_ROOT / "lambda_src", module / "lambda_src", ignore=ignore)
+    return module
+
+
+def write_tree(workdir: Path, module: Path, copies: int) -> Path:
+    """`copies` copies of examples/complete under one directory, all calling `module`."""
+    tree = workdir / f"tree-{copies}"
+    main_tf = (EXAMPLE / "main.tf").read_text()
+    if len(MODULE_SOURCE.findall(main_tf)) != 1:
+        raise RuntimeError('examples/complete/main.tf no longer calls the module as "../.."')
+    files = sorted(EXAMPLE.glob("*.tf"))
+    for index in range(1, copies + 1):
+        copy = tree / f"complete-{index:03d}"
+        copy.mkdir(parents=True)
+        source = os.path.relpath(module, copy)
+        for path in files:
+            text = path.read_text()
+            if path.name == "main.tf":
+                text = MODULE_SOURCE.sub(f'source = "{source}"', text)
+            (copy / path.name).write_text(text)
+    return tree
+
+
+# ----------------------------------------------------------------------------- running
+
+
+def command(variant: str, tree: Path) -> list[str]:
+    checkov = [
+        sys.executable,
+        "-m",
+        "checkov.main",
+        "-d",
+        str(tree),
+        "--framework",
+        "terraform",
+        "--skip-download",
+        "--quiet",
+    ]
+    if variant == "builtin":
+        return checkov
+    if variant == "project":
+        return [*checkov, "--external-checks-dir", str(POLICIES)]
+    if variant == "gate":
+        return [
+            sys.executable,
+            "-m",
+            "cogfed_tools.gate",
+            "--timeout",
+            str(GATE_TIMEOUT_S),
+            str(tree),
+        ]
+    raise ValueError(f"unknown variant {variant!r}; expected one of {VARIANTS}")
+
+
+def _process_table() -> dict[int, tuple[int, int]]:
+    """pid -> (parent pid, resident bytes) of every process readable in /proc."""
+    page = os.sysconf("SC_PAGE_SIZE")
+    table: dict[int, tuple[int, int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as handle:
+                stat = handle.read()
+            with open(f"/proc/{entry}/statm") as handle:
+                resident_pages = int(handle.read().split()[1])
+        except (OSError, IndexError, ValueError):
+            continue  # the process ended while being read
+        # The command name may hold spaces and parentheses: fields follow the last ")".
+        parent = int(stat[stat.rfind(")") + 2 :].split()[1])
+        table[int(entry)] = (parent, resident_pages * page)
+    return table
+
+
+def tree_rss(root: int) -> int:
+    table = _process_table()
+    children: dict[int, list[int]] = {}
+    for pid, (parent, _) in table.items():
+        children.setdefault(parent, []).append(pid)
+    total, stack = 0, [root]
+    while stack:
+        pid = stack.pop()
+        total += table.get(pid, (0, 0))[1]
+        stack += children.get(pid, [])
+    return total
+
+
+def run_measured(
+    variant: str, copies: int, tree: Path, workdir: Path, timeout: float | None = None
+) -> GateRun:
+    """Run one variant under the measuring wrapper; stop it after `timeout` seconds.
+
+    The wrapper starts a session of its own, so a run over its time is ended by killing
+    exactly that process group: the wrapper and the scan it started.
+    """
+    report = workdir / f"{variant}-{copies}.json"
+    env = dict(os.environ, ANSI_COLORS_DISABLED="1", LOG_LEVEL="WARNING")
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, "-c", WRAPPER, str(report), *command(variant, tree)],
+        cwd=REPO_ROOT,
+        env=env,
+        start_new_session=True,
+    )
+    peak = 0
+    stop = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not stop.is_set():
+            peak = max(peak, tree_rss(process.pid))
+            stop.wait(SAMPLE_INTERVAL_S)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    timed_out = False
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        timed_out = True
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    wall = time.perf_counter() - started
+    stop.set()
+    sampler.join()
+    error_file = Path(f"{report}.err")
+    stderr = error_file.read_text(errors="replace") if error_file.is_file() else ""
+    if timed_out:
+        return GateRun(variant, copies, wall, 0, peak, -1, "", timed_out=True)
+    if process.returncode != 0 or not report.is_file():
+        raise RuntimeError(f"the measuring wrapper for {variant} failed ({process.returncode})")
+    result = json.loads(report.read_text())
+    return GateRun(
+        variant=variant,
+        copies=copies,
+        wall_seconds=wall,
+        peak_process_bytes=int(result["peak_process_kib"]) * 1024,
+        peak_tree_bytes=peak,
+        returncode=int(result["returncode"]),
+        stderr_tail="\n".join(stderr.strip().splitlines()[-5:]),
+    )
+
+
+def predicted_seconds(timing: GateTiming, copies: int) -> float | None:
+    """Time all variants would take on `copies`, extrapolated from the two largest sizes run.
+
+    Growth is fitted per variant as a power of the number of copies, which is what the
+    measured sizes show; with one size only, growth is taken as linear.
+    """
+    sizes = sorted({r.copies for r in timing.runs})
+    if not sizes:
+        return None
+    total = 0.0
+    for variant in VARIANTS:
+        runs = [timing.run(variant, n) for n in sizes[-2:]]
+        known = [r for r in runs if r is not None]
+        if not known:
+            return None
+        last = known[-1]
+        exponent = 1.0
+        if len(known) == 2 and known[0].copies != last.copies and known[0].wall_seconds > 0:
+            exponent = max(
+                1.0,
+                math.log(last.wall_seconds / known[0].wall_seconds)
+                / math.log(last.copies / known[0].copies),
+            )
+        total += last.wall_seconds * (copies / last.copies) ** exponent
+    return total
+
+
+def measure(
+    sizes: Iterable[int],
+    budget_seconds: float | None = None,
+    progress: Callable[[str], None] = lambda _: None,
+) -> GateTiming:
+    """Time every variant on each size, smallest first, within `budget_seconds` per size.
+
+    A size whose predicted time for all variants exceeds the budget is skipped, with the
+    prediction recorded; a size that runs longer than predicted has its remaining runs
+    stopped when the budget is spent, and they are recorded as lower bounds.
+    """
+    timing = GateTiming()
+    with tempfile.TemporaryDirectory(prefix="cogfed-bench-gate-") as tmp:
+        workdir = Path(tmp)
+        module = write_module(workdir)
+        for copies in sorted(set(sizes)):
+            guess = predicted_seconds(timing, copies)
+            if budget_seconds is not None and guess is not None and guess > budget_seconds:
+                timing.skipped[copies] = (
+                    f"predicted {duration(guess)} for the three variants, over the "
+                    f"{duration(budget_seconds)} budget"
+                )
+                progress(f"   {copies_text(copies)}: skipped, {timing.skipped[copies]}")
+                continue
+            tree = write_tree(workdir, module, copies)
+            started = time.monotonic()
+            for variant in VARIANTS:
+                left = None
+                if budget_seconds is not None:
+                    left = max(1.0, budget_seconds - (time.monotonic() - started))
+                run = run_measured(variant, copies, tree, workdir, timeout=left)
+                timing.runs.append(run)
+                state = "stopped: budget spent" if run.timed_out else f"exit {run.returncode}"
+                progress(
+                    f"   {copies_text(copies)}, {VARIANT_LABELS[variant]}: "
+                    f"{run.wall_seconds:.1f} s, {state}"
+                )
+            shutil.rmtree(tree)
+    return timing

@@ -1,0 +1,109 @@
+"""The issue's targets, judged against one run's figures: met, not met, or not measured."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+MAX_COLD_IMPORT_RATIO = 0.2  # pre token handler: at most a fifth of the eager-boto3 baseline
+MAX_PROJECT_CHECKS_OVERHEAD = 0.10  # on the largest (200-copy) tree
+TARGET_GATE_COPIES = 200
+# Flow key -> (most Cognito calls allowed, how the target reads).
+CALL_TARGETS: dict[str, tuple[int, str]] = {
+    "returning_verified": (0, "returning sign-in, IdP sends email_verified: 0 calls"),
+    "returning_unverified": (1, "returning sign-in, IdP without email_verified: <= 1 call"),
+    "first_link_verified": (2, "first link of an existing user (IdP sends email_verified): <= 2"),
+    "first_link_unverified": (2, "first link of an existing user (IdP without it): <= 2"),
+    "new_user_verified": (4, "first sign-in of a new user (IdP sends email_verified): <= 4"),
+    "new_user_unverified": (4, "first sign-in of a new user (IdP without it): <= 4"),
+}
+RESTORE_NOTE = (
+    "the extra call is pre token generation restoring email_verified, which Cognito resets "
+    "on every sign-in through an IdP that does not send it (FACTS §4); mapping an always-true "
+    "attribute to email_verified at the IdP removes it"
+)
+
+
+@dataclass(frozen=True)
+class Target:
+    target: str
+    value: str
+    threshold: str
+    status: str  # "met", "not met", "not measured"
+    note: str = ""
+    flow: str | None = None  # the sign-in flow a call target is about
+
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _status(ok: bool) -> str:
+    return "met" if ok else "not met"
+
+
+def call_targets(calls: list[dict[str, Any]]) -> list[Target]:
+    by_flow = {entry["flow"]: entry for entry in calls}
+    targets: list[Target] = []
+    for key, (limit, text) in CALL_TARGETS.items():
+        entry = by_flow.get(key)
+        if entry is None:
+            continue
+        project = entry["designs"]["project"]
+        total = project["cognito_total"]
+        ok = total <= limit and project["one_user"]
+        note = ""
+        if total > limit and project["cognito"].get("AdminUpdateUserAttributes"):
+            note = RESTORE_NOTE
+        if not project["one_user"]:
+            note = f"did not land on the one user: {project['outcome']}"
+        value = f"{total} call" + ("" if total == 1 else "s")
+        targets.append(Target(text, value, f"<= {limit}", _status(ok), note, flow=key))
+    return targets
+
+
+def cold_import_target(cold: dict[str, Any] | None) -> Target:
+    text = "pre token handler cold import <= 1/5 of an eager-boto3 handler"
+    if not cold:
+        return Target(text, "-", f"<= {MAX_COLD_IMPORT_RATIO:.2f}x", "not measured")
+    ratio = cold["modules"]["pre_token_generation"]["ratio_to_eager_boto3"]
+    return Target(
+        text,
+        f"{ratio:.3f}x",
+        f"<= {MAX_COLD_IMPORT_RATIO:.2f}x",
+        _status(ratio <= MAX_COLD_IMPORT_RATIO),
+    )
+
+
+def gate_target(gate: dict[str, Any] | None) -> Target:
+    text = (
+        f"project checks add <= {MAX_PROJECT_CHECKS_OVERHEAD:.0%} to checkov's wall time, "
+        f"{TARGET_GATE_COPIES} copies"
+    )
+    threshold = f"<= {1 + MAX_PROJECT_CHECKS_OVERHEAD:.2f}x"
+    if not gate:
+        return Target(text, "-", threshold, "not measured", "the gate part was not run")
+    ratios = {int(k): v for k, v in gate["ratios"].items()}
+    measured = ratios.get(TARGET_GATE_COPIES, {}).get("project")
+    if measured is not None:
+        return Target(
+            text,
+            f"{measured:.2f}x",
+            threshold,
+            _status(measured <= 1 + MAX_PROJECT_CHECKS_OVERHEAD),
+        )
+    note = ""
+    skipped = gate.get("skipped", {}).get(str(TARGET_GATE_COPIES))
+    if skipped:
+        note = f"{TARGET_GATE_COPIES} copies skipped: {skipped}"
+    largest = max((n for n, r in ratios.items() if r.get("project") is not None), default=None)
+    if largest is not None:
+        ratio = ratios[largest]["project"]
+        note += f"; at {largest} copies: {ratio:.2f}x" if note else f"at {largest}: {ratio:.2f}x"
+    return Target(text, "-", threshold, "not measured", note)
+
+
+def judge(document: dict[str, Any]) -> list[Target]:
+    targets = call_targets(document.get("calls") or [])
+    targets.append(cold_import_target(document.get("cold_import")))
+    targets.append(gate_target(document.get("gate")))
+    return targets
