@@ -45,8 +45,7 @@ class ClientWritesMappedAttributes(CogfedResourceCheck):
         if view is None:
             return
         for pool in pools:
-            idp_keys = [key for key in view.of_type(IDP) if pool.key in view.pools_of(key)]
-            for idp_key in idp_keys:
+            for idp_key in view.on_pool(pool.key, IDP):
                 idp_conf = next(
                     (
                         entity

@@ -189,6 +189,41 @@ class Outcome:
 # --------------------------------------------------------------------------------------------
 # The resource graph
 
+# A module instance: (file of the module call, call name, for_each key) from the innermost
+# call out to the root; () for a root module.
+Instance = tuple[tuple[str, str, str], ...]
+
+
+def _module_chain(value: Any) -> Instance:
+    """The module instance in a vertex's `source_module_object_` (checkov keeps a TFModule
+    object there; its JSON form is a string or a dict)."""
+    chain: list[tuple[str, str, str]] = []
+    while value:
+        if isinstance(value, str):
+            try:
+                value = json.loads(value)
+            except ValueError:
+                break
+        if isinstance(value, dict):
+            path, name, index, value = (
+                value.get("path"),
+                value.get("name"),
+                value.get("foreach_idx"),
+                value.get("nested_tf_module"),
+            )
+        else:
+            path = getattr(value, "path", None)
+            name = getattr(value, "name", None)
+            index = getattr(value, "foreach_idx", None)
+            value = getattr(value, "nested_tf_module", None)
+        chain.append((str(path), str(name), "" if index is None else str(index)))
+    return tuple(chain)
+
+
+def _shown_path(path: str) -> str:
+    relative = os.path.relpath(path) if os.path.isabs(path) else path
+    return path if relative.startswith("..") else relative
+
 
 class GraphView:
     """One interface over checkov's rustworkx (default) and networkx graphs."""
@@ -212,7 +247,13 @@ class GraphView:
                 self.out.setdefault(origin, []).append((data.get("label", ""), dest))
         self._by_config: dict[int, Any] = {}
         self._by_address: dict[str, list[Any]] = {}
-        self._by_block: dict[tuple[str, str], list[Any]] = {}
+        self._by_type: dict[str, list[Any]] = {}
+        self.instance: dict[Any, Instance] = {}
+        # The same block in every module instance: a module called from several roots (or
+        # twice) has one vertex per instance, all with the same file and block name.
+        self._siblings: dict[tuple[str, str, str], list[Any]] = {}
+        # Variables by module instance: the module's directory and the instance.
+        self._variables: dict[tuple[str, Instance], dict[str, dict[str, Any]]] = {}
         for key, data in self.nodes.items():
             config = data.get("config_")
             if isinstance(config, dict):
@@ -221,25 +262,27 @@ class GraphView:
                         for entity in inner.values():
                             if isinstance(entity, dict):
                                 self._by_config[id(entity)] = key
-            self._by_block.setdefault(
-                (str(data.get("block_type_")), str(data.get("file_path_"))), []
-            ).append(key)
+            kind, path = str(data.get("block_type_")), str(data.get("file_path_", ""))
+            instance = _module_chain(data.get("source_module_object_"))
+            self.instance[key] = instance
+            self._siblings.setdefault((kind, path, str(data.get("block_name_"))), []).append(key)
+            if kind == "resource":
+                self._by_type.setdefault(str(data.get("resource_type")), []).append(key)
+            elif kind == "variable":
+                place = (os.path.dirname(path), instance)
+                self._variables.setdefault(place, {})[str(data.get("block_name_"))] = data
             address = data.get("__address__")
             if address:
                 self._by_address.setdefault(address, []).append(key)
         self._pool_cache: dict[Any, list[Any]] = {}
-        # Variables by module instance: its directory (several scanned roots or copies
-        # share addresses) and its address prefix (one module called twice shares a
-        # directory).
-        self._variables: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
-        for data in self.nodes.values():
-            if data.get("block_type_") != "variable":
-                continue
-            address = str(data.get("__address__", ""))
-            prefix, _, name = address.rpartition(".")
-            directory = os.path.dirname(str(data.get("file_path_", "")))
-            place = (directory, prefix + "." if prefix else "")
-            self._variables.setdefault(place, {})[name] = data
+        self._on_pool: dict[str, dict[Any, list[Any]]] = {}
+        # Module calls by (file, name, the instance they are written in).
+        self._calls: dict[tuple[str, str, Instance], list[Any]] = {}
+        for key, data in self.nodes.items():
+            if data.get("block_type_") == "module":
+                name = str(data.get("block_name_", "")).split("[", 1)[0]
+                place = (str(data.get("file_path_", "")), name, self.instance[key])
+                self._calls.setdefault(place, []).append(key)
 
     def vertices_for(self, conf: dict[str, Any]) -> list[Any]:
         """The vertices behind a rendered resource configuration.
@@ -253,10 +296,8 @@ class GraphView:
         address = attr(conf, "__address__")
         return list(self._by_address.get(address, [])) if isinstance(address, str) else []
 
-    def of_type(self, resource_type: str) -> Iterator[Any]:
-        for key, data in self.nodes.items():
-            if data.get("block_type_") == "resource" and data.get("resource_type") == resource_type:
-                yield key
+    def of_type(self, resource_type: str) -> list[Any]:
+        return self._by_type.get(resource_type, [])
 
     def edges_for(self, key: Any, attribute: str) -> list[Any]:
         prefix = (attribute + ".", attribute + "[")
@@ -268,11 +309,45 @@ class GraphView:
 
     def _module_variables_of(self, key: Any) -> dict[str, dict[str, Any]]:
         """The variable vertices of the module instance a resource vertex belongs to."""
+        directory = os.path.dirname(str(self.nodes[key].get("file_path_", "")))
+        return self._variables.get((directory, self.instance[key]), {})
+
+    def follow(self, origin: Any, dest: Any) -> Any:
+        """The vertex an edge of `origin` means: `dest`, or its copy in origin's instance.
+
+        checkov links a reference to the vertex of whichever instance of a module it built
+        first, so with one module called from several roots, every root's
+        `module.pool.id` led to the first root's pool. Each instance has its own copy of
+        every block, found by file and name: a variable's value comes from the module call
+        in the instance around it, an output belongs to a module called from origin's
+        instance, anything else is in origin's instance.
+        """
+        here, there = self.instance[origin], self.instance[dest]
+        data = self.nodes[dest]
+        kind = str(data.get("block_type_"))
+        if self.nodes[origin].get("block_type_") == "variable" and kind == "module":
+            wanted = here[1:]
+        elif kind == "output" and there:
+            wanted = (there[0], *here)
+        else:
+            wanted = here
+        if there == wanted:
+            return dest
+        place = (kind, str(data.get("file_path_", "")), str(data.get("block_name_")))
+        for sibling in self._siblings.get(place, []):
+            if self.instance[sibling] == wanted:
+                return sibling
+        return dest
+
+    def shared_instance(self, key: Any) -> str | None:
+        """Where this resource's module instance is called from, when its module has several
+        instances in the scan (their results carry the same address and file)."""
         data = self.nodes[key]
-        address = str(data.get("__address__", ""))
-        match = re.match(r"^(.*?)[\w-]+\.[\w-]+(?:\[[^\]]*\])?$", address)
-        prefix = match.group(1) if match else ""
-        return self._variables.get((os.path.dirname(str(data.get("file_path_", ""))), prefix), {})
+        place = ("resource", str(data.get("file_path_", "")), str(data.get("block_name_")))
+        if len(self._siblings.get(place, [])) < 2 or not self.instance[key]:
+            return None
+        calls = [f"module.{name} in {_shown_path(path)}" for path, name, _ in self.instance[key]]
+        return " <- ".join(calls)
 
     def instance_defaults(self, key: Any) -> dict[str, str]:
         """optional() defaults of the for_each variable that made this resource instance.
@@ -329,13 +404,25 @@ class GraphView:
             self._pool_cache[key] = found
         return self._pool_cache[key]
 
+    def on_pool(self, pool_key: Any, resource_type: str) -> list[Any]:
+        """Resources of a type whose ``user_pool_id`` leads to this pool."""
+        if resource_type not in self._on_pool:
+            by_pool: dict[Any, list[Any]] = {}
+            for key in self.of_type(resource_type):
+                for pool in self.pools_of(key):
+                    by_pool.setdefault(pool, []).append(key)
+            self._on_pool[resource_type] = by_pool
+        return self._on_pool[resource_type].get(pool_key, [])
+
     def _walk(self, start: Any, attribute: str) -> Iterator[Any]:
         """Every vertex a resource attribute depends on, following how checkov links values.
 
         resource -attribute-> variable -default-> module call -<variable name>-> ... ->
         output -value-> resource; locals are followed through all their edges.
         """
-        queue: list[tuple[Any, str | None]] = [(d, None) for d in self.edges_for(start, attribute)]
+        queue: list[tuple[Any, str | None]] = [
+            (self.follow(start, d), None) for d in self.edges_for(start, attribute)
+        ]
         seen: set[Any] = set()
         while queue:
             key, wanted = queue.pop()
@@ -347,38 +434,21 @@ class GraphView:
             kind = data.get("block_type_")
             if kind == "variable":
                 name = str(data.get("block_name_"))
-                queue += [(d, name) for d in self.edges_for(key, "default")]
+                edges = self.edges_for(key, "default")
+                queue += [(self.follow(key, d), name) for d in edges]
             elif kind == "module":
-                if wanted is None:
-                    continue
-                queue += [(d, None) for d in self.edges_for(key, wanted)]
+                if wanted is not None:
+                    queue += [(self.follow(key, d), None) for d in self.edges_for(key, wanted)]
             elif kind in ("locals", "output"):
-                queue += [(d, None) for _, d in self.out.get(key, [])]
+                queue += [(self.follow(key, d), None) for _, d in self.out.get(key, [])]
 
     def empty_module_call(self, key: Any) -> str | None:
         """The module call (if any) around a resource that has count = 0 or an empty for_each."""
-        chain: Any = self.nodes[key].get("source_module_object_")
-        while chain:
-            # checkov keeps a TFModule object here; its JSON form is a string or a dict
-            if isinstance(chain, str):
-                try:
-                    chain = json.loads(chain)
-                except ValueError:
-                    return None
-            if isinstance(chain, dict):
-                name, path, nested = (
-                    chain.get("name"),
-                    chain.get("path"),
-                    chain.get("nested_tf_module"),
-                )
-            else:
-                name = getattr(chain, "name", None)
-                path = getattr(chain, "path", None)
-                nested = getattr(chain, "nested_tf_module", None)
-            for call in self._by_block.get(("module", path), []):
+        instance = self.instance[key]
+        for depth, (path, name, _) in enumerate(instance):
+            # the call that made this level of the instance, in the instance around it
+            for call in self._calls.get((path, name, instance[depth + 1 :]), []):
                 data = self.nodes[call]
-                if str(data.get("block_name_", "")).split("[", 1)[0] != name:
-                    continue
                 count = unwrap(data.get("count"))
                 for_each = data.get("for_each")
                 inputs = self.unresolved_inputs(call, ["for_each", "count"])
@@ -386,7 +456,6 @@ class GraphView:
                     count == 0 or (isinstance(for_each, (dict, list)) and not for_each)
                 ):
                     return f"module.{name} ({'count = 0' if count == 0 else 'empty for_each'})"
-            chain = nested
         return None
 
     def unresolved_inputs(self, key: Any, attributes: Iterable[str]) -> list[str]:
@@ -748,6 +817,9 @@ class CogfedResourceCheck(BaseResourceCheck):
             keys = view.vertices_for(conf) if view else []
             if instance_state(view, keys[0] if keys else None, conf, out):
                 self.evaluate(conf, view, keys, out)
+            shared = view.shared_instance(keys[0]) if view and keys else None
+            if shared:
+                out.notes.append(f"the module instance {shared}")
         except Exception as exc:  # a crash must fail, not vanish as UNKNOWN (FACTS.md §9)
             out.cannot_see(f"the check crashed ({type(exc).__name__}: {exc})")
         self.details = out.details(self.rule)

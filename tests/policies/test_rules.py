@@ -166,3 +166,41 @@ def test_checks_never_report_unknown_for_a_crash(case_results: CaseResults) -> N
         for type_, count in expected.items():
             if f"{type_}." in resource:
                 assert len(checks) == count, (resource, checks)
+
+
+SHARED_IDP = f"module.federation.module.idps[0].{IDP}.saml"
+
+
+def _roots(records: list[dict]) -> dict[str, str]:
+    """Result per root directory of the fixture, read from the module-instance note."""
+    found: dict[str, str] = {}
+    for record in records:
+        notes = " ".join(line for line in record["details"] if "module instance" in line)
+        for root in ("a_sensitive", "b_insensitive", "c_native_only"):
+            if f"{root}/main.tf" in notes:
+                found[root] = record["result"]
+    return found
+
+
+def test_a_module_called_from_several_roots_is_checked_in_each_root(
+    case_results: CaseResults,
+) -> None:
+    # checkov links every root's call to the first root's pool (a_sensitive): the SAML
+    # provider of b_insensitive must be judged against its own, case-insensitive pool.
+    records = case_results.find("shared_module", "CKV2_COGFED_1", SHARED_IDP)
+    assert _roots(records) == {"a_sensitive": "PASSED", "b_insensitive": "FAILED"}, records
+    failed = next(r for r in records if r["result"] == "FAILED")
+    assert any("is case-insensitive" in line for line in failed["details"]), failed
+
+
+def test_a_root_without_providers_does_not_hide_the_others(case_results: CaseResults) -> None:
+    # c_native_only calls the shared module with no providers (count = 0): only its own
+    # instance is skipped, not the providers of the roots that have them.
+    skipped = case_results.find(
+        "shared_module", "CKV_COGFED_2", f"module.federation.module.idps.{IDP}.saml"
+    )
+    assert _roots(skipped) == {"c_native_only": "PASSED"}, skipped
+    assert any("creates no instance" in " ".join(r["details"]) for r in skipped), skipped
+    checked = case_results.find("shared_module", "CKV_COGFED_2", SHARED_IDP)
+    assert checked, "no CKV_COGFED_2 result on the providers of a_sensitive and b_insensitive"
+    assert not any("creates no instance" in " ".join(r["details"]) for r in checked), checked
