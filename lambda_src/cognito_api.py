@@ -16,7 +16,6 @@ from __future__ import annotations
 import os
 import random
 import time
-from dataclasses import dataclass
 from typing import Any
 
 from errors import ServiceBusy
@@ -67,13 +66,14 @@ class Deadline:
         return self._end - time.monotonic()
 
 
-@dataclass
 class AwsCallError(Exception):
     """A non-retryable error answer from an AWS API, without botocore types."""
 
-    operation: str
-    code: str
-    message: str
+    def __init__(self, operation: str, code: str, message: str) -> None:
+        super().__init__(operation, code, message)
+        self.operation = operation
+        self.code = code
+        self.message = message
 
     def __str__(self) -> str:
         return f"{self.operation}: {self.code}: {self.message}"

@@ -6,7 +6,7 @@ a sign-in that must be refused is refused before anything is looked up or change
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from errors import SignInRefused
 from idp_config import ProviderConfig, TriggerConfig
@@ -15,8 +15,7 @@ MAX_ATTRIBUTE_LENGTH = 2048  # Mapped values are limited to 2,048 characters (FA
 SUPPORT = "contact support"
 
 
-@dataclass(frozen=True)
-class FederatedIdentity:
+class FederatedIdentity(NamedTuple):
     provider: ProviderConfig
     subject: str
 
