@@ -12,7 +12,9 @@ Flows (each also with a Cognito retry):
 
 Federated flows run through two IdPs of the planned example: one that sends
 `email_verified` and one that does not, since Cognito resets a stored `email_verified` on
-every sign-in through the latter (FACTS §4).
+every sign-in through the latter (FACTS §4). A third IdP is the latter configured as
+FACTS §4 advises: a copy of it whose directory sends an attribute that is always "true",
+mapped to `email_verified`.
 
 A retry is Cognito invoking the flow's first trigger again after a timeout, the first
 answer lost and its effects kept (FACTS §2): pre sign-up where the flow runs it, otherwise
@@ -26,6 +28,8 @@ the sign-in landed on the one user of its email.
 from __future__ import annotations
 
 import copy
+import dataclasses
+import json
 import statistics
 import uuid
 from collections import Counter
@@ -100,19 +104,50 @@ def _maps_verified(idp: dict[str, Any]) -> bool:
     return "email_verified" in idp["attribute_mapping"]
 
 
+CONFIGURED_SUFFIX = "Verified"  # ProviderName of the configured copy: <name>Verified
+ALWAYS_TRUE_CLAIM = "email_verified_always_true"  # the attribute the directory would send
+
+
+def with_configured_directory(federation: PlannedFederation) -> PlannedFederation:
+    """The plan plus a copy of its IdP without `email_verified`, configured to send it.
+
+    The copy has the same type, mapping and trigger settings, and maps an attribute that is
+    always "true" to `email_verified` (FACTS §4), as the module's `identity_providers` input
+    accepts.
+    """
+    _, unverified = providers(federation)
+    if unverified is None:
+        return federation
+    name = unverified + CONFIGURED_SUFFIX
+    idp = copy.deepcopy(federation.identity_providers[unverified])
+    idp["attribute_mapping"]["email_verified"] = ALWAYS_TRUE_CLAIM
+    environment = dict(federation.trigger_environment)
+    settings = json.loads(environment["IDENTITY_PROVIDERS"])
+    settings[name] = settings[unverified]
+    environment["IDENTITY_PROVIDERS"] = json.dumps(settings)
+    return dataclasses.replace(
+        federation,
+        identity_providers={**federation.identity_providers, name: idp},
+        trigger_environment=environment,
+    )
+
+
 def flows(federation: PlannedFederation) -> list[Flow]:
     verified, unverified = providers(federation)
+    configured = (unverified or "") + CONFIGURED_SUFFIX
+    if configured not in federation.identity_providers:
+        configured = ""
     sends = f"{verified} (email_verified sent)"
     lacks = f"{unverified} (no email_verified)"
-    base = [Flow("returning_verified", f"returning, {sends}", "returning", verified)]
-    if unverified:
-        base.append(Flow("returning_unverified", f"returning, {lacks}", "returning", unverified))
-    base.append(Flow("first_link_verified", f"first link, {sends}", "first_link", verified))
-    if unverified:
-        base.append(Flow("first_link_unverified", f"first link, {lacks}", "first_link", unverified))
-    base.append(Flow("new_user_verified", f"new user, {sends}", "new_user", verified))
-    if unverified:
-        base.append(Flow("new_user_unverified", f"new user, {lacks}", "new_user", unverified))
+    fixed = f"{configured} (same, always-true email_verified mapped)"
+    base: list[Flow] = []
+    for kind in ("returning", "first_link", "new_user"):
+        text = kind.replace("_", " ")
+        base.append(Flow(f"{kind}_verified", f"{text}, {sends}", kind, verified))
+        if unverified:
+            base.append(Flow(f"{kind}_unverified", f"{text}, {lacks}", kind, unverified))
+        if configured:
+            base.append(Flow(f"{kind}_configured", f"{text}, {fixed}", kind, configured))
     base += [
         Flow("native_unlinked", "native, no linked identity", "native_unlinked", None),
         Flow("native_linked", f"native, linked {verified} identity", "native_linked", verified),

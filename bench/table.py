@@ -165,7 +165,7 @@ def gate_rows(document: dict[str, Any]) -> list[Row]:
     gate = document.get("gate")
     if not gate:
         return []
-    runs = {(r["variant"], r["copies"]): r for r in gate["runs"]}
+    runs = {(r["variant"], r["copies"]): r for r in gate["runs"] if r.get("best", True)}
     rows: list[Row] = []
     for copies in sorted({r["copies"] for r in gate["runs"]}):
         base = runs.get(("builtin", copies))

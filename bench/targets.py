@@ -16,6 +16,9 @@ CALL_TARGETS: dict[str, tuple[int, str]] = {
     "first_link_unverified": (2, "first link of an existing user (IdP without it): <= 2"),
     "new_user_verified": (4, "first sign-in of a new user (IdP sends email_verified): <= 4"),
     "new_user_unverified": (4, "first sign-in of a new user (IdP without it): <= 4"),
+    "returning_configured": (0, "returning sign-in, that IdP sending an always-true claim: 0"),
+    "first_link_configured": (2, "first link, that IdP sending an always-true claim: <= 2"),
+    "new_user_configured": (4, "new user, that IdP sending an always-true claim: <= 4"),
 }
 RESTORE_NOTE = (
     "the extra call is pre token generation restoring email_verified, which Cognito resets "

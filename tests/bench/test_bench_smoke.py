@@ -18,6 +18,9 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 DESIGNS = ("project", "seed")
 # Most Cognito calls per sign-in the issue allows (where the IdP sends email_verified).
 TARGETS = {"returning_verified": 0, "first_link_verified": 2, "new_user_verified": 4}
+# The same for the SAML directory once it sends an always-true attribute mapped to
+# email_verified (FACTS §4): no restore is needed.
+TARGETS |= {"returning_configured": 0, "first_link_configured": 2, "new_user_configured": 4}
 # Through an IdP that does not send email_verified, pre token generation restores it once
 # per sign-in (FACTS §4), on top of what pre sign-up needs.
 WITH_RESTORE = {"returning_unverified": 0, "first_link_unverified": 2, "new_user_unverified": 4}
@@ -56,6 +59,9 @@ def test_the_document_holds_every_flow_for_both_designs(document: dict[str, Any]
         "first_link_unverified",
         "new_user_verified",
         "new_user_unverified",
+        "returning_configured",
+        "first_link_configured",
+        "new_user_configured",
         "native_unlinked",
         "native_linked",
     }
