@@ -414,14 +414,30 @@ class GraphView:
             self._on_pool[resource_type] = by_pool
         return self._on_pool[resource_type].get(pool_key, [])
 
-    def _walk(self, start: Any, attribute: str) -> Iterator[Any]:
+    def _walk(
+        self, start: Any, attribute: str, crossed: list[tuple[Any, Any]] | None = None
+    ) -> Iterator[Any]:
         """Every vertex a resource attribute depends on, following how checkov links values.
 
         resource -attribute-> variable -default-> module call -<variable name>-> ... ->
-        output -value-> resource; locals are followed through all their edges.
+        output -value-> resource; locals are followed through all their edges. `crossed`
+        collects (checkov's output, this instance's output) where checkov linked another
+        instance's output whose value differs: the value it rendered here is that one's.
         """
+
+        def step(origin: Any, dest: Any) -> Any:
+            own = self.follow(origin, dest)
+            if (
+                crossed is not None
+                and own != dest
+                and self.nodes[dest].get("block_type_") == "output"
+                and self.nodes[dest].get("value") != self.nodes[own].get("value")
+            ):
+                crossed.append((dest, own))
+            return own
+
         queue: list[tuple[Any, str | None]] = [
-            (self.follow(start, d), None) for d in self.edges_for(start, attribute)
+            (step(start, d), None) for d in self.edges_for(start, attribute)
         ]
         seen: set[Any] = set()
         while queue:
@@ -434,13 +450,12 @@ class GraphView:
             kind = data.get("block_type_")
             if kind == "variable":
                 name = str(data.get("block_name_"))
-                edges = self.edges_for(key, "default")
-                queue += [(self.follow(key, d), name) for d in edges]
+                queue += [(step(key, d), name) for d in self.edges_for(key, "default")]
             elif kind == "module":
                 if wanted is not None:
-                    queue += [(self.follow(key, d), None) for d in self.edges_for(key, wanted)]
+                    queue += [(step(key, d), None) for d in self.edges_for(key, wanted)]
             elif kind in ("locals", "output"):
-                queue += [(self.follow(key, d), None) for _, d in self.out.get(key, [])]
+                queue += [(step(key, d), None) for _, d in self.out.get(key, [])]
 
     def empty_module_call(self, key: Any) -> str | None:
         """The module call (if any) around a resource that has count = 0 or an empty for_each."""
@@ -466,7 +481,8 @@ class GraphView:
         """
         missing: list[str] = []
         for attribute in attributes:
-            for dest in self._walk(key, attribute):
+            crossed: list[tuple[Any, Any]] = []
+            for dest in self._walk(key, attribute, crossed):
                 data = self.nodes[dest]
                 if (
                     data.get("block_type_") == "variable"
@@ -477,7 +493,22 @@ class GraphView:
                     text = f"var.{data.get('block_name_')} ({where}) has no value"
                     if text not in missing:
                         missing.append(text)
+            for linked, own in crossed:
+                output = self.nodes[own]
+                text = (
+                    f"output {output.get('block_name_')} "
+                    f"({_shown_path(str(output.get('file_path_', '?')))}) of a module that "
+                    "several roots call was rendered from the instance called from "
+                    f"{self._root_file(linked)}, not {self._root_file(own)} (scan each root "
+                    "directory in its own checkov run)"
+                )
+                if text not in missing:
+                    missing.append(text)
         return missing
+
+    def _root_file(self, key: Any) -> str:
+        instance = self.instance[key]
+        return _shown_path(instance[-1][0]) if instance else "the root module"
 
 
 _VIEWS: dict[int, GraphView] = {}

@@ -204,3 +204,18 @@ def test_a_root_without_providers_does_not_hide_the_others(case_results: CaseRes
     checked = case_results.find("shared_module", "CKV_COGFED_2", SHARED_IDP)
     assert checked, "no CKV_COGFED_2 result on the providers of a_sensitive and b_insensitive"
     assert not any("creates no instance" in " ".join(r["details"]) for r in checked), checked
+
+
+def test_a_value_rendered_from_another_roots_instance_is_not_trusted(
+    case_results: CaseResults,
+) -> None:
+    # The OIDC mapping takes custom:idp_sub from the pool module's output, which checkov
+    # renders for every root from a_sensitive's instance (no subject mapping): b_insensitive
+    # must fail as not visible, naming the output, instead of being judged on a_sensitive's
+    # value.
+    resource = f"module.federation.module.idps[0].{IDP}.oidc"
+    records = case_results.find("shared_module", "CKV2_COGFED_1", resource)
+    assert _roots(records) == {"a_sensitive": "PASSED", "b_insensitive": "FAILED"}, records
+    failed = " ".join(next(r for r in records if r["result"] == "FAILED")["details"])
+    assert NOT_VISIBLE in failed and "output subject_mapping" in failed, failed
+    assert "scan each root directory in its own checkov run" in failed, failed
