@@ -231,6 +231,7 @@ def run(options: Options) -> dict[str, Any]:
                 name: idp["type"] for name, idp in federation.identity_providers.items()
             },
             "profile_table": "on for both designs (the module's optional profile_table)",
+            "added_by_bench": sign_in_flows.configured_provider(federation),
         }
         repeats = options.warm_repeats if "warm" in options.parts else 0
         results = _timed(

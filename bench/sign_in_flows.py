@@ -93,8 +93,9 @@ class FlowResult:
 
 def providers(federation: PlannedFederation) -> tuple[str, str | None]:
     """(an IdP that maps email_verified, one that does not), from the planned example."""
-    sends = [n for n, i in federation.identity_providers.items() if _maps_verified(i)]
-    lacks = [n for n, i in federation.identity_providers.items() if not _maps_verified(i)]
+    planned = {n: i for n, i in federation.identity_providers.items() if COPY_OF not in i}
+    sends = [n for n, i in planned.items() if _maps_verified(i)]
+    lacks = [n for n, i in planned.items() if not _maps_verified(i)]
     if not sends:
         raise ValueError("the example has no identity provider that maps email_verified")
     return sends[0], (lacks[0] if lacks else None)
@@ -106,6 +107,7 @@ def _maps_verified(idp: dict[str, Any]) -> bool:
 
 CONFIGURED_SUFFIX = "Verified"  # ProviderName of the configured copy: <name>Verified
 ALWAYS_TRUE_CLAIM = "email_verified_always_true"  # the attribute the directory would send
+COPY_OF = "bench_copy_of"  # marks the copy in the federation's identity_providers
 
 
 def with_configured_directory(federation: PlannedFederation) -> PlannedFederation:
@@ -121,6 +123,7 @@ def with_configured_directory(federation: PlannedFederation) -> PlannedFederatio
     name = unverified + CONFIGURED_SUFFIX
     idp = copy.deepcopy(federation.identity_providers[unverified])
     idp["attribute_mapping"]["email_verified"] = ALWAYS_TRUE_CLAIM
+    idp[COPY_OF] = unverified
     environment = dict(federation.trigger_environment)
     settings = json.loads(environment["IDENTITY_PROVIDERS"])
     settings[name] = settings[unverified]
@@ -132,11 +135,14 @@ def with_configured_directory(federation: PlannedFederation) -> PlannedFederatio
     )
 
 
+def configured_provider(federation: PlannedFederation) -> str | None:
+    """The copy `with_configured_directory` added, if any (it is not in the example)."""
+    return next((n for n, i in federation.identity_providers.items() if COPY_OF in i), None)
+
+
 def flows(federation: PlannedFederation) -> list[Flow]:
     verified, unverified = providers(federation)
-    configured = (unverified or "") + CONFIGURED_SUFFIX
-    if configured not in federation.identity_providers:
-        configured = ""
+    configured = configured_provider(federation)
     sends = f"{verified} (email_verified sent)"
     lacks = f"{unverified} (no email_verified)"
     fixed = f"{configured} (same, always-true email_verified mapped)"
