@@ -220,6 +220,21 @@ def _module_chain(value: Any) -> Instance:
     return tuple(chain)
 
 
+def _describe(instance: Instance) -> str:
+    """`module.a["k"] in dir/main.tf <- module.b in root/main.tf`, innermost call first."""
+    calls = [
+        f"module.{name}{_index_text(index)} in {_shown_path(path)}"
+        for path, name, index in instance
+    ]
+    return " <- ".join(calls) if calls else "of the root module"
+
+
+def _index_text(index: str) -> str:
+    if not index:
+        return ""
+    return f"[{index}]" if index.isdigit() else f'["{index}"]'
+
+
 def _shown_path(path: str) -> str:
     relative = os.path.relpath(path) if os.path.isabs(path) else path
     return path if relative.startswith("..") else relative
@@ -252,6 +267,7 @@ class GraphView:
         # The same block in every module instance: a module called from several roots (or
         # twice) has one vertex per instance, all with the same file and block name.
         self._siblings: dict[tuple[str, str, str], list[Any]] = {}
+        self._copy_in: dict[tuple[str, str, str, Instance], Any] = {}
         # Variables by module instance: the module's directory and the instance.
         self._variables: dict[tuple[str, Instance], dict[str, dict[str, Any]]] = {}
         for key, data in self.nodes.items():
@@ -265,7 +281,9 @@ class GraphView:
             kind, path = str(data.get("block_type_")), str(data.get("file_path_", ""))
             instance = _module_chain(data.get("source_module_object_"))
             self.instance[key] = instance
-            self._siblings.setdefault((kind, path, str(data.get("block_name_"))), []).append(key)
+            place = (kind, path, str(data.get("block_name_")))
+            self._siblings.setdefault(place, []).append(key)
+            self._copy_in[(*place, instance)] = key
             if kind == "resource":
                 self._by_type.setdefault(str(data.get("resource_type")), []).append(key)
             elif kind == "variable":
@@ -276,13 +294,15 @@ class GraphView:
                 self._by_address.setdefault(address, []).append(key)
         self._pool_cache: dict[Any, list[Any]] = {}
         self._on_pool: dict[str, dict[Any, list[Any]]] = {}
-        # Module calls by (file, name, the instance they are written in).
+        # Module calls by (file, name, the instance they are written in), and by name only.
         self._calls: dict[tuple[str, str, Instance], list[Any]] = {}
+        self._calls_named: dict[tuple[str, Instance], list[Any]] = {}
         for key, data in self.nodes.items():
             if data.get("block_type_") == "module":
                 name = str(data.get("block_name_", "")).split("[", 1)[0]
                 place = (str(data.get("file_path_", "")), name, self.instance[key])
                 self._calls.setdefault(place, []).append(key)
+                self._calls_named.setdefault((name, self.instance[key]), []).append(key)
 
     def vertices_for(self, conf: dict[str, Any]) -> list[Any]:
         """The vertices behind a rendered resource configuration.
@@ -299,28 +319,33 @@ class GraphView:
     def of_type(self, resource_type: str) -> list[Any]:
         return self._by_type.get(resource_type, [])
 
-    def edges_for(self, key: Any, attribute: str) -> list[Any]:
+    def _labelled(self, key: Any, attribute: str) -> list[tuple[str, Any]]:
         prefix = (attribute + ".", attribute + "[")
         return [
-            dest
+            (label, dest)
             for label, dest in self.out.get(key, [])
             if label == attribute or label.startswith(prefix)
         ]
+
+    def edges_for(self, key: Any, attribute: str) -> list[Any]:
+        return [dest for _, dest in self._labelled(key, attribute)]
 
     def _module_variables_of(self, key: Any) -> dict[str, dict[str, Any]]:
         """The variable vertices of the module instance a resource vertex belongs to."""
         directory = os.path.dirname(str(self.nodes[key].get("file_path_", "")))
         return self._variables.get((directory, self.instance[key]), {})
 
-    def follow(self, origin: Any, dest: Any) -> Any:
-        """The vertex an edge of `origin` means: `dest`, or its copy in origin's instance.
+    def follow(self, origin: Any, dest: Any, label: str = "") -> Any:
+        """The vertex an edge of `origin` (labelled `label`) means: `dest`, or another copy.
 
-        checkov links a reference to the vertex of whichever instance of a module it built
-        first, so with one module called from several roots, every root's
-        `module.pool.id` led to the first root's pool. Each instance has its own copy of
-        every block, found by file and name: a variable's value comes from the module call
-        in the instance around it, an output belongs to a module called from origin's
-        instance, anything else is in origin's instance.
+        checkov links a reference to a module output by the module's directory and the
+        output's name, so when one module is instantiated several times (called from
+        several roots, called twice under two names, or with for_each) the edge leads to
+        whichever instance it built first. Each instance has its own copy of every block,
+        found by file and name: a variable's value comes from the module call in the
+        instance around it; an output belongs to the call that origin's expression names
+        (`module.<name>[<key>].<output>`), in origin's instance; anything else is in
+        origin's instance.
         """
         here, there = self.instance[origin], self.instance[dest]
         data = self.nodes[dest]
@@ -328,16 +353,43 @@ class GraphView:
         if self.nodes[origin].get("block_type_") == "variable" and kind == "module":
             wanted = here[1:]
         elif kind == "output" and there:
-            wanted = (there[0], *here)
+            call = self._referenced_call(origin, label, str(data.get("block_name_")))
+            wanted = (call or there[0], *here)
         else:
             wanted = here
         if there == wanted:
             return dest
         place = (kind, str(data.get("file_path_", "")), str(data.get("block_name_")))
-        for sibling in self._siblings.get(place, []):
-            if self.instance[sibling] == wanted:
-                return sibling
-        return dest
+        return self._copy_in.get((*place, wanted), dest)
+
+    def _referenced_call(self, origin: Any, label: str, output: str) -> tuple[str, str, str] | None:
+        """(file, name, for_each key) of the module call whose `output` a module call's
+        argument `label` names, read from the unrendered HCL; None when not unambiguous."""
+        data = self.nodes[origin]
+        if data.get("block_type_") != "module" or not label:
+            return None
+        call_name, _, key_text = str(data.get("block_name_", "")).partition("[")
+        own_key = key_text.rstrip("]").strip('"')
+        raw = _raw_module_calls(str(data.get("file_path_", ""))).get(call_name, {})
+        argument = re.split(r"[.\[]", label, maxsplit=1)[0]
+        refs = {
+            (m[0], m[1])
+            for m in _MODULE_OUTPUT_REF.findall(str(raw.get(argument)))
+            if m[2] == output
+        }
+        if len(refs) != 1:
+            return None
+        name, index = refs.pop()
+        index = index.strip()
+        if index in ("each.key", "count.index"):
+            index = own_key
+        elif index.startswith('"') and index.endswith('"') and len(index) >= 2:
+            index = index[1:-1]
+        elif index and not index.isdigit():
+            return None  # an index expression this cannot evaluate
+        for call in self._calls_named.get((name, self.instance[origin]), []):
+            return (str(self.nodes[call].get("file_path_", "")), name, index)
+        return None
 
     def shared_instance(self, key: Any) -> str | None:
         """Where this resource's module instance is called from, when its module has several
@@ -346,8 +398,7 @@ class GraphView:
         place = ("resource", str(data.get("file_path_", "")), str(data.get("block_name_")))
         if len(self._siblings.get(place, [])) < 2 or not self.instance[key]:
             return None
-        calls = [f"module.{name} in {_shown_path(path)}" for path, name, _ in self.instance[key]]
-        return " <- ".join(calls)
+        return _describe(self.instance[key])
 
     def instance_defaults(self, key: Any) -> dict[str, str]:
         """optional() defaults of the for_each variable that made this resource instance.
@@ -425,8 +476,8 @@ class GraphView:
         instance's output whose value differs: the value it rendered here is that one's.
         """
 
-        def step(origin: Any, dest: Any) -> Any:
-            own = self.follow(origin, dest)
+        def step(origin: Any, dest: Any, label: str = "") -> Any:
+            own = self.follow(origin, dest, label)
             if (
                 crossed is not None
                 and own != dest
@@ -437,7 +488,7 @@ class GraphView:
             return own
 
         queue: list[tuple[Any, str | None]] = [
-            (step(start, d), None) for d in self.edges_for(start, attribute)
+            (step(start, d, label), None) for label, d in self._labelled(start, attribute)
         ]
         seen: set[Any] = set()
         while queue:
@@ -453,9 +504,9 @@ class GraphView:
                 queue += [(step(key, d), name) for d in self.edges_for(key, "default")]
             elif kind == "module":
                 if wanted is not None:
-                    queue += [(step(key, d), None) for d in self.edges_for(key, wanted)]
+                    queue += [(step(key, d, lbl), None) for lbl, d in self._labelled(key, wanted)]
             elif kind in ("locals", "output"):
-                queue += [(step(key, d), None) for _, d in self.out.get(key, [])]
+                queue += [(step(key, d, lbl), None) for lbl, d in self.out.get(key, [])]
 
     def empty_module_call(self, key: Any) -> str | None:
         """The module call (if any) around a resource that has count = 0 or an empty for_each."""
@@ -495,20 +546,19 @@ class GraphView:
                         missing.append(text)
             for linked, own in crossed:
                 output = self.nodes[own]
+                linked_at, own_at = self.instance[linked], self.instance[own]
                 text = (
                     f"output {output.get('block_name_')} "
-                    f"({_shown_path(str(output.get('file_path_', '?')))}) of a module that "
-                    "several roots call was rendered from the instance called from "
-                    f"{self._root_file(linked)}, not {self._root_file(own)} (scan each root "
-                    "directory in its own checkov run)"
+                    f"({_shown_path(str(output.get('file_path_', '?')))}) was rendered by "
+                    f"checkov from the module instance {_describe(linked_at)}, not "
+                    f"{_describe(own_at)}"
                 )
+                roots = {os.path.dirname(at[-1][0]) if at else "" for at in (linked_at, own_at)}
+                if len(roots) > 1:
+                    text += " (scan each root directory in its own checkov run)"
                 if text not in missing:
                     missing.append(text)
         return missing
-
-    def _root_file(self, key: Any) -> str:
-        instance = self.instance[key]
-        return _shown_path(instance[-1][0]) if instance else "the root module"
 
 
 _VIEWS: dict[int, GraphView] = {}
@@ -625,6 +675,21 @@ class Pool:
     case_sensitive: bool | str | None
     schema: dict[str, SchemaEntry]
     unseen: list[str]  # what about its schema checkov could not see
+
+
+# `module.<name>.<output>` or `module.<name>[<index>].<output>` in an unrendered expression.
+_MODULE_OUTPUT_REF = re.compile(r"module\.([A-Za-z_][\w-]*)(?:\[([^\]]+)\])?\.([A-Za-z_][\w-]*)")
+
+
+@functools.lru_cache(maxsize=256)
+def _raw_module_calls(path: str) -> dict[str, dict[str, Any]]:
+    """The unrendered module blocks of a file, by call name ({} when it does not parse)."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            parsed = hcl2.load(handle)
+    except Exception:  # hcl2 raises its own parse errors; checkov reports those files
+        return {}
+    return {name: body for block in parsed.get("module", []) for name, body in block.items()}
 
 
 @functools.lru_cache(maxsize=64)

@@ -87,6 +87,23 @@ EXPECT: list[tuple[str, str, str, str, str]] = [
         "module.stack_insensitive.aws_cognito_user_pool.this is case-insensitive",
     ),
     ("several_pools", "CKV2_COGFED_1", f"module.stack_sensitive.{IDP}.saml", "PASSED", ""),
+    # one local module instantiated under two names and with for_each: each provider is
+    # judged against the pool its own `module.<name>[<key>].id` names
+    (
+        "module_copies",
+        "CKV2_COGFED_1",
+        f"module.idp_on_insensitive.{IDP}.saml",
+        "FAILED",
+        "module.pool_insensitive.aws_cognito_user_pool.this is case-insensitive",
+    ),
+    ("module_copies", "CKV2_COGFED_1", f'module.idps["sensitive"].{IDP}.saml', "PASSED", ""),
+    (
+        "module_copies",
+        "CKV2_COGFED_1",
+        f'module.idps["insensitive"].{IDP}.saml',
+        "FAILED",
+        'module.pools["insensitive"].aws_cognito_user_pool.this is case-insensitive',
+    ),
     # values checkov cannot see fail and say so
     ("unresolved", "CKV_COGFED_1", f"{POOL}.unset_variable", "FAILED", "var.case_sensitive"),
     ("unresolved", "CKV_COGFED_3", f"{IDP}.unset_for_each", "FAILED", "which instances exist"),
