@@ -25,6 +25,7 @@ import os
 import re
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -69,6 +70,7 @@ class GateRun:
     stderr_tail: str = ""
     timed_out: bool = False  # stopped when the size's budget was spent: times are lower bounds
     round: int = 1
+    check_seconds: float | None = None  # time inside the project's checks (project variant)
 
     @property
     def ok(self) -> bool:
@@ -92,6 +94,22 @@ class GateTiming:
         if finished:
             return min(finished, key=lambda r: r.wall_seconds)
         return max(runs, key=lambda r: r.wall_seconds, default=None)
+
+    def check_share(self, copies: int) -> float | None:
+        """Time inside the project's checks over checkov's built-in wall time: what they add.
+
+        The median over rounds: unlike wall times, check time is not inflated by a slow
+        round of the whole scan as much, and the median of few rounds resists an outlier.
+        """
+        base = self.run("builtin", copies)
+        spent = [
+            r.check_seconds
+            for r in self.runs
+            if r.variant == "project" and r.copies == copies and r.check_seconds is not None
+        ]
+        if base is None or base.timed_out or not spent or base.wall_seconds <= 0:
+            return None
+        return statistics.median(spent) / base.wall_seconds
 
     def ratio(self, variant: str, copies: int) -> float | None:
         base, other = self.run("builtin", copies), self.run(variant, copies)
@@ -145,22 +163,17 @@ def write_tree(workdir: Path, module: Path, copies: int) -> Path:
 # ----------------------------------------------------------------------------- running
 
 
-def command(variant: str, tree: Path) -> list[str]:
-    checkov = [
-        sys.executable,
-        "-m",
-        "checkov.main",
-        "-d",
-        str(tree),
-        "--framework",
-        "terraform",
-        "--skip-download",
-        "--quiet",
-    ]
+def command(variant: str, tree: Path, check_report: Path | None = None) -> list[str]:
+    """The command of a variant; `check_report` receives the project checks' own time."""
+    arguments = ["-d", str(tree), "--framework", "terraform", "--skip-download", "--quiet"]
     if variant == "builtin":
-        return checkov
+        return [sys.executable, "-m", "checkov.main", *arguments]
     if variant == "project":
-        return [*checkov, "--external-checks-dir", str(POLICIES)]
+        arguments += ["--external-checks-dir", str(POLICIES)]
+        if check_report is None:
+            return [sys.executable, "-m", "checkov.main", *arguments]
+        timer = [sys.executable, "-m", "bench.check_timer", str(check_report)]
+        return [*timer, *arguments]
     if variant == "gate":
         return [
             sys.executable,
@@ -215,10 +228,12 @@ def run_measured(
     exactly that process group: the wrapper and the scan it started.
     """
     report = workdir / f"{variant}-{copies}.json"
+    check_report = workdir / f"{variant}-{copies}-checks.json"
+    check_report.unlink(missing_ok=True)
     env = dict(os.environ, ANSI_COLORS_DISABLED="1", LOG_LEVEL="WARNING")
     started = time.perf_counter()
     process = subprocess.Popen(
-        [sys.executable, "-c", WRAPPER, str(report), *command(variant, tree)],
+        [sys.executable, "-c", WRAPPER, str(report), *command(variant, tree, check_report)],
         cwd=REPO_ROOT,
         env=env,
         start_new_session=True,
@@ -251,6 +266,7 @@ def run_measured(
     if process.returncode != 0 or not report.is_file():
         raise RuntimeError(f"the measuring wrapper for {variant} failed ({process.returncode})")
     result = json.loads(report.read_text())
+    checks = json.loads(check_report.read_text()) if check_report.is_file() else None
     return GateRun(
         variant=variant,
         copies=copies,
@@ -259,6 +275,7 @@ def run_measured(
         peak_tree_bytes=peak,
         returncode=int(result["returncode"]),
         stderr_tail="\n".join(stderr.strip().splitlines()[-5:]),
+        check_seconds=float(checks["seconds"]) if checks else None,
     )
 
 

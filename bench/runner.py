@@ -176,6 +176,7 @@ def gate_section(timing: gate_timing.GateTiming, options: Options) -> dict[str, 
                 "round": r.round,
                 "best": r is timing.run(r.variant, r.copies),
                 "wall_s": round(r.wall_seconds, 3),
+                "check_s": None if r.check_seconds is None else round(r.check_seconds, 3),
                 "peak_process_bytes": r.peak_process_bytes,
                 "peak_tree_bytes": r.peak_tree_bytes,
                 "returncode": r.returncode,
@@ -186,6 +187,8 @@ def gate_section(timing: gate_timing.GateTiming, options: Options) -> dict[str, 
             for r in timing.runs
         ],
         "ratios": {str(n): {v: timing.ratio(v, n) for v in ("project", "gate")} for n in sizes},
+        # Time inside the project's checks (median over rounds) / checkov built-ins' wall.
+        "check_share": {str(n): timing.check_share(n) for n in sizes},
         "skipped": {str(n): why for n, why in timing.skipped.items()},
     }
 

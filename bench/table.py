@@ -179,6 +179,16 @@ def gate_rows(document: dict[str, Any]) -> list[Row]:
                 ratio = "unknown" if base is None or base["timed_out"] else f">{ratio}"
             label = f"{copies_text(copies)}: {gate['variants'][variant]}"
             rows.append((label, _gate_value(run, with_tree=variant == "gate"), base_text, ratio))
+        share = gate.get("check_share", {}).get(str(copies))
+        spent = sorted(
+            r["check_s"]
+            for r in gate["runs"]
+            if r["variant"] == "project" and r["copies"] == copies and r.get("check_s") is not None
+        )
+        if share is not None and spent:
+            label = f"{copies_text(copies)}: time inside the project's checks"
+            value = " / ".join(f"{s:.2f} s" for s in spent) + " (rounds)"
+            rows.append((label, value, base_text, f"+{share:.1%} of built-ins"))
     for copies, why in gate.get("skipped", {}).items():
         rows.append((copies_text(int(copies)), "skipped", "-", why))
     return rows
