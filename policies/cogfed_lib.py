@@ -364,7 +364,7 @@ class GraphView:
 
     def _referenced_call(self, origin: Any, label: str, output: str) -> tuple[str, str, str] | None:
         """(file, name, for_each key) of the module call whose `output` a module call's
-        argument `label` names, read from the unrendered HCL; None when not unambiguous."""
+        argument `label` names, read from the unrendered HCL; None when that is ambiguous."""
         data = self.nodes[origin]
         if data.get("block_type_") != "module" or not label:
             return None
@@ -387,9 +387,10 @@ class GraphView:
             index = index[1:-1]
         elif index and not index.isdigit():
             return None  # an index expression this cannot evaluate
-        for call in self._calls_named.get((name, self.instance[origin]), []):
-            return (str(self.nodes[call].get("file_path_", "")), name, index)
-        return None
+        calls = self._calls_named.get((name, self.instance[origin]), [])
+        if not calls:
+            return None
+        return (str(self.nodes[calls[0]].get("file_path_", "")), name, index)
 
     def shared_instance(self, key: Any) -> str | None:
         """Where this resource's module instance is called from, when its module has several
