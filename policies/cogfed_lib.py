@@ -25,6 +25,7 @@ import functools
 import json
 import os
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -266,8 +267,11 @@ class GraphView:
         self.instance: dict[Any, Instance] = {}
         # The same block in every module instance: a module called from several roots (or
         # twice) has one vertex per instance, all with the same file and block name.
-        self._siblings: dict[tuple[str, str, str], list[Any]] = {}
+        self._copies: Counter[tuple[str, str, str]] = Counter()
         self._copy_in: dict[tuple[str, str, str, Instance], Any] = {}
+        # Module calls by (directory, call name, the instance they are written in): call
+        # names are unique within a module, and root modules share the instance ().
+        self._calls: dict[tuple[str, str, Instance], list[Any]] = {}
         # Variables by module instance: the module's directory and the instance.
         self._variables: dict[tuple[str, Instance], dict[str, dict[str, Any]]] = {}
         for key, data in self.nodes.items():
@@ -282,27 +286,21 @@ class GraphView:
             instance = _module_chain(data.get("source_module_object_"))
             self.instance[key] = instance
             place = (kind, path, str(data.get("block_name_")))
-            self._siblings.setdefault(place, []).append(key)
+            self._copies[place] += 1
             self._copy_in[(*place, instance)] = key
             if kind == "resource":
                 self._by_type.setdefault(str(data.get("resource_type")), []).append(key)
             elif kind == "variable":
                 place = (os.path.dirname(path), instance)
                 self._variables.setdefault(place, {})[str(data.get("block_name_"))] = data
+            elif kind == "module":
+                name = str(data.get("block_name_", "")).split("[", 1)[0]
+                self._calls.setdefault((os.path.dirname(path), name, instance), []).append(key)
             address = data.get("__address__")
             if address:
                 self._by_address.setdefault(address, []).append(key)
         self._pool_cache: dict[Any, list[Any]] = {}
         self._on_pool: dict[str, dict[Any, list[Any]]] = {}
-        # Module calls by (file, name, the instance they are written in), and by name only.
-        self._calls: dict[tuple[str, str, Instance], list[Any]] = {}
-        self._calls_named: dict[tuple[str, Instance], list[Any]] = {}
-        for key, data in self.nodes.items():
-            if data.get("block_type_") == "module":
-                name = str(data.get("block_name_", "")).split("[", 1)[0]
-                place = (str(data.get("file_path_", "")), name, self.instance[key])
-                self._calls.setdefault(place, []).append(key)
-                self._calls_named.setdefault((name, self.instance[key]), []).append(key)
 
     def vertices_for(self, conf: dict[str, Any]) -> list[Any]:
         """The vertices behind a rendered resource configuration.
@@ -370,7 +368,8 @@ class GraphView:
             return None
         call_name, _, key_text = str(data.get("block_name_", "")).partition("[")
         own_key = key_text.rstrip("]").strip('"')
-        raw = _raw_module_calls(str(data.get("file_path_", ""))).get(call_name, {})
+        path = str(data.get("file_path_", ""))
+        raw = _raw_module_calls(path).get(call_name, {})
         argument = re.split(r"[.\[]", label, maxsplit=1)[0]
         refs = {
             (m[0], m[1])
@@ -387,7 +386,7 @@ class GraphView:
             index = index[1:-1]
         elif index and not index.isdigit():
             return None  # an index expression this cannot evaluate
-        calls = self._calls_named.get((name, self.instance[origin]), [])
+        calls = self._calls.get((os.path.dirname(path), name, self.instance[origin]), [])
         if not calls:
             return None
         return (str(self.nodes[calls[0]].get("file_path_", "")), name, index)
@@ -397,7 +396,7 @@ class GraphView:
         instances in the scan (their results carry the same address and file)."""
         data = self.nodes[key]
         place = ("resource", str(data.get("file_path_", "")), str(data.get("block_name_")))
-        if len(self._siblings.get(place, [])) < 2 or not self.instance[key]:
+        if self._copies[place] < 2 or not self.instance[key]:
             return None
         return _describe(self.instance[key])
 
@@ -514,7 +513,8 @@ class GraphView:
         instance = self.instance[key]
         for depth, (path, name, _) in enumerate(instance):
             # the call that made this level of the instance, in the instance around it
-            for call in self._calls.get((path, name, instance[depth + 1 :]), []):
+            place = (os.path.dirname(path), name, instance[depth + 1 :])
+            for call in self._calls.get(place, []):
                 data = self.nodes[call]
                 count = unwrap(data.get("count"))
                 for_each = data.get("for_each")
@@ -683,23 +683,26 @@ _MODULE_OUTPUT_REF = re.compile(r"module\.([A-Za-z_][\w-]*)(?:\[([^\]]+)\])?\.([
 
 
 @functools.lru_cache(maxsize=256)
+def _parsed_hcl(path: str) -> dict[str, Any]:
+    """A Terraform file as python-hcl2 parses it, unrendered (parse errors propagate)."""
+    with open(path, encoding="utf-8") as handle:
+        return dict(hcl2.load(handle))
+
+
+@functools.lru_cache(maxsize=256)
 def _raw_module_calls(path: str) -> dict[str, dict[str, Any]]:
     """The unrendered module blocks of a file, by call name ({} when it does not parse)."""
     try:
-        with open(path, encoding="utf-8") as handle:
-            parsed = hcl2.load(handle)
+        parsed = _parsed_hcl(path)
     except Exception:  # hcl2 raises its own parse errors; checkov reports those files
         return {}
     return {name: body for block in parsed.get("module", []) for name, body in block.items()}
 
 
-@functools.lru_cache(maxsize=64)
 def _raw_resources(path: str) -> dict[tuple[str, str], dict[str, Any]]:
     """The unrendered resource blocks of a file, for the static blocks dynamic ones hide."""
-    with open(path, encoding="utf-8") as handle:
-        parsed = hcl2.load(handle)
     found: dict[tuple[str, str], dict[str, Any]] = {}
-    for block in parsed.get("resource", []):
+    for block in _parsed_hcl(path).get("resource", []):
         for resource_type, by_name in block.items():
             for name, body in by_name.items():
                 found[(resource_type, name)] = body

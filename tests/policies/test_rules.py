@@ -188,12 +188,14 @@ def test_checks_never_report_unknown_for_a_crash(case_results: CaseResults) -> N
 SHARED_IDP = f"module.federation.module.idps[0].{IDP}.saml"
 
 
-def _roots(records: list[dict]) -> dict[str, str]:
+def _roots(
+    records: list[dict], roots: tuple[str, ...] = ("a_sensitive", "b_insensitive", "c_native_only")
+) -> dict[str, str]:
     """Result per root directory of the fixture, read from the module-instance note."""
     found: dict[str, str] = {}
     for record in records:
         notes = " ".join(line for line in record["details"] if "module instance" in line)
-        for root in ("a_sensitive", "b_insensitive", "c_native_only"):
+        for root in roots:
             if f"{root}/main.tf" in notes:
                 found[root] = record["result"]
     return found
@@ -236,3 +238,12 @@ def test_a_value_rendered_from_another_roots_instance_is_not_trusted(
     failed = " ".join(next(r for r in records if r["result"] == "FAILED")["details"])
     assert NOT_VISIBLE in failed and "output subject_mapping" in failed, failed
     assert "scan each root directory in its own checkov run" in failed, failed
+
+
+def test_roots_calling_a_module_by_the_same_name_each_use_their_own(
+    case_results: CaseResults,
+) -> None:
+    # root_a and root_b both pass `module.copied_pool.id` to `module.idp`: each reference means
+    # its own root's pool, though both calls share a name and the instance of a root.
+    records = case_results.find("module_copies", "CKV2_COGFED_1", f"module.idp.{IDP}.saml")
+    assert _roots(records, ("root_a", "root_b")) == {"root_a": "PASSED", "root_b": "FAILED"}
