@@ -1,7 +1,8 @@
 """moto's cognito-idp, extended with the Cognito behaviour the triggers depend on.
 
 moto 5.2 lacks AdminLinkProviderForUser and AdminDisableProviderForUser, ignores
-`CaseSensitive=false`, has no email-alias pools and never invokes Lambda triggers (FACTS §9).
+`CaseSensitive=false`, has no email-alias pools, compares ListUsers values exactly and never
+invokes Lambda triggers (FACTS §9).
 The patches below add those to moto's backend and response classes, so they hold in
 decorator mode and in server mode alike (the server runs moto in this process). Each rule
 cites the FACTS.md heading it imitates; "(unconfirmed)" marks a guess no AWS page states.
@@ -11,6 +12,7 @@ Patches are installed while a `CognitoDouble` is open (reference-counted) and re
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 import threading
@@ -30,7 +32,7 @@ from moto.cognitoidp.exceptions import (
 from moto.cognitoidp.responses import CognitoIdpResponse
 from moto.cognitoidp.utils import PAGINATION_MODEL, validate_username_format
 from moto.core.exceptions import JsonRESTError
-from moto.core.responses import EmptyResult
+from moto.core.responses import ActionResult, EmptyResult
 from moto.utilities.paginator import paginate
 
 Backend = cognito_models.CognitoIdpBackend
@@ -57,9 +59,10 @@ SEARCHABLE = frozenset(
         "cognito:user_status",
     }
 )
-# Compared case-insensitively in a case-insensitive pool (FACTS §3: the username, email and
-# preferred_username are case-insensitive there).
-CASE_FOLDED = frozenset({"username", "email", "preferred_username"})
+# ListUsers compares these exactly: the API reference marks them case-sensitive (FACTS §6).
+# Every other searchable attribute is compared without case, in every pool (FACTS §6).
+EXACT_SEARCH = frozenset({"username", "cognito:user_status"})
+ALIAS_EXISTS_MESSAGE = "An account with the email already exists."
 
 
 class LimitExceededException(JsonRESTError):
@@ -70,6 +73,11 @@ class LimitExceededException(JsonRESTError):
 class UserLambdaValidationException(JsonRESTError):
     def __init__(self, message: str) -> None:
         super().__init__("UserLambdaValidationException", message)
+
+
+class AliasExistsException(JsonRESTError):
+    def __init__(self, message: str = ALIAS_EXISTS_MESSAGE) -> None:
+        super().__init__("AliasExistsException", message)
 
 
 def service_error(code: str, message: str, status: int = 400) -> JsonRESTError:
@@ -88,6 +96,47 @@ def is_case_sensitive(pool: Pool) -> bool:
 
 def fold(pool: Pool, value: str) -> str:
     return value if is_case_sensitive(pool) else value.lower()
+
+
+def search_fold(value: str) -> str:
+    """How ListUsers compares values without case, in every pool (FACTS §6).
+
+    (unconfirmed) How Cognito folds non-ASCII letters: `str.lower()` is the widest plausible
+    folding, so a trigger that trusts the search to tell "\u212aim@example.com" (KELVIN
+    SIGN) from "kim@example.com" fails against the double.
+    """
+    return value.lower()
+
+
+def email_alias_pool(pool: Pool) -> bool:
+    return "email" in (pool.extended_config.get("AliasAttributes") or [])
+
+
+def alias_holder(pool: Pool, email: str, *, other_than: User | None = None) -> User | None:
+    """The user whose email is `email` as a sign-in alias: verified, native (FACTS §6).
+
+    Compared as the alias lookup compares: without case only in a case-insensitive pool
+    (FACTS §6). Federated users hold no alias, as in `_get_user` (unconfirmed).
+    """
+    wanted = fold(pool, email)
+    for user in pool.users.values():
+        if user is other_than or user.status == FEDERATED_STATUS:
+            continue
+        attributes = user.attribute_lookup
+        if attributes.get("email_verified") == "true" and (
+            fold(pool, attributes.get("email", "")) == wanted
+        ):
+            return user
+    return None
+
+
+def stale_copy(user: User) -> User:
+    """A user as it was: later attribute or status changes do not show through."""
+    copied = copy.copy(user)
+    copied.attributes = copy.deepcopy(user.attributes)
+    copied.attribute_lookup = dict(user.attribute_lookup)
+    copied.groups = set(user.groups)
+    return copied
 
 
 def identities_of(user: User) -> list[dict[str, Any]]:
@@ -135,6 +184,14 @@ class CallHook:
     times: int
 
 
+@dataclass
+class StaleListing:
+    """Users as they were when `CognitoDouble.stale_list_users` was called (FACTS §6)."""
+
+    users: list[User]
+    times: int
+
+
 class _State:
     def __init__(self) -> None:
         self.lock = threading.RLock()
@@ -146,6 +203,8 @@ class _State:
         self.saved: list[tuple[Any, str, Any]] = []
         # (operation, request parameters) of every API request, for assertions on them.
         self.requests: list[tuple[str, dict[str, Any]]] = []
+        # pool id -> the snapshot the next ListUsers calls answer from (FACTS §6).
+        self.stale: dict[str, StaleListing] = {}
 
     def take_fault(self, operation: str) -> Fault | None:
         with self.lock:
@@ -162,18 +221,36 @@ class _State:
                 hook.times -= 1
             return taken
 
+    def take_stale(self, pool_id: str) -> list[User] | None:
+        """The stale users for one ListUsers call on `pool_id`, or None when not stale."""
+        with self.lock:
+            listing = self.stale.get(pool_id)
+            if listing is None:
+                return None
+            listing.times -= 1
+            if listing.times <= 0:
+                del self.stale[pool_id]
+            return list(listing.users)
+
     def reset(self) -> None:
         with self.lock:
             self.faults.clear()
             self.hooks.clear()
             self.triggers.clear()
             self.requests.clear()
+            self.stale.clear()
 
 
 STATE = _State()
 
 
 # --------------------------------------------------------------------------- lookups
+
+
+def user_named(pool: Pool, username: str) -> User | None:
+    """The user with this username (not an alias), without case where the pool is (FACTS §3)."""
+    wanted = fold(pool, username)
+    return next((u for u in pool.users.values() if fold(pool, u.username) == wanted), None)
 
 
 def _get_user(self: Pool, username: str) -> User | None:
@@ -183,10 +260,10 @@ def _get_user(self: Pool, username: str) -> User | None:
     only once verified (FACTS §6). Federated users are never found by alias (unconfirmed:
     they cannot sign in with a password).
     """
+    found = user_named(self, username)
+    if found is not None:
+        return found
     wanted = fold(self, username)
-    for user in self.users.values():
-        if fold(self, user.username) == wanted:
-            return user
     username_attributes = self.extended_config.get("UsernameAttributes") or []
     alias_attributes = self.extended_config.get("AliasAttributes") or []
     for user in self.users.values():
@@ -206,13 +283,15 @@ def _get_user(self: Pool, username: str) -> User | None:
 
 @paginate(pagination_model=PAGINATION_MODEL)
 def list_users(self: Backend, user_pool_id: str, filt: str) -> list[User]:
-    """ListUsers with `=` and `^=` (FACTS §6), case-folded in case-insensitive pools.
+    """ListUsers with `=` and `^=` (FACTS §6), comparing without case in every pool.
 
-    A case-sensitive pool compares exactly, as moto does (FACTS §9); whether real Cognito
-    folds email there is unconfirmed.
+    `username` and `cognito:user_status` compare exactly (FACTS §6). Results are eventually
+    consistent (FACTS §6): after `CognitoDouble.stale_list_users` the next calls answer from
+    the snapshot it took.
     """
     pool = self.describe_user_pool(user_pool_id)
-    users = list(pool.users.values())
+    stale = STATE.take_stale(pool.id)
+    users = list(pool.users.values()) if stale is None else stale
     if not filt:
         return users
     match = re.fullmatch(r'\s*([\w:]+)\s*(=|\^=)\s*"([^"\\]*)"\s*', filt)
@@ -232,16 +311,10 @@ def list_users(self: Backend, user_pool_id: str, filt: str) -> list[User]:
             return "Enabled" if user.enabled else "Disabled"
         return str(user.attribute_lookup.get(name, ""))
 
-    if name in CASE_FOLDED and not is_case_sensitive(pool):
-        value = value.lower()
-
-        def normalise(text: str) -> str:
-            return text.lower()
-    else:
-
-        def normalise(text: str) -> str:
-            return text
-
+    normalise: Callable[[str], str] = (
+        (lambda text: text) if name in EXACT_SEARCH else search_fold  # FACTS §6
+    )
+    value = normalise(value)
     if operator == "=":
         return [u for u in users if normalise(field(u)) == value]
     return [u for u in users if normalise(field(u)).startswith(value)]
@@ -287,20 +360,67 @@ def _admin_create_user(
     message_action: str,
     temporary_password: str,
     attributes: list[dict[str, str]],
+    force_alias_creation: bool = False,
 ) -> User:
+    """AdminCreateUser; `force_alias_creation` is the request's ForceAliasCreation.
+
+    In a pool where email is an alias, a verified email that is already another user's
+    alias fails with AliasExistsException, unless ForceAliasCreation moves the alias to the
+    new user (API reference AdminCreateUser; the alias compares as in FACTS §6).
+    """
     pool = self.describe_user_pool(user_pool_id)
-    if "email" in (pool.extended_config.get("AliasAttributes") or []) and (
-        validate_username_format(username, _format="email")
-    ):
+    if email_alias_pool(pool) and validate_username_format(username, _format="email"):
         raise InvalidParameterException(
             "Username cannot be of email format, since user pool is configured for email alias."
         )
     if message_action != "RESEND" and pool._get_user(username):
         raise UsernameExistsException("User account already exists")
+    previous_holder = None
+    if email_alias_pool(pool) and message_action != "RESEND":
+        requested = {a["Name"]: a["Value"] for a in attributes or []}
+        email = requested.get("email")
+        if email and requested.get("email_verified") == "true":
+            previous_holder = alias_holder(pool, email)
+        if previous_holder is not None and not force_alias_creation:
+            raise AliasExistsException()
     invoke_pre_signup(pool, "PreSignUp_AdminCreateUser", username, attributes)
-    return original(Backend, "admin_create_user")(
+    user = original(Backend, "admin_create_user")(
         self, user_pool_id, username, message_action, temporary_password, attributes
     )
+    if previous_holder is not None:
+        # "The previous user will no longer be able to log in using that alias" (API
+        # reference); that Cognito does it by marking the previous user's email unverified
+        # is unconfirmed.
+        previous_holder.update_attributes([{"Name": "email_verified", "Value": "false"}])
+    return user
+
+
+def _admin_update_user_attributes(
+    self: Backend, user_pool_id: str, username: str, attributes: list[dict[str, str]]
+) -> None:
+    """Verifying an email that is already another user's alias fails (as AdminCreateUser).
+
+    Applies to a request that sets `email` or `email_verified` in a pool where email is an
+    alias, leaving the email verified (the alias compares as in FACTS §6). That
+    AdminUpdateUserAttributes answers AliasExistsException here is unconfirmed.
+    """
+    pool = self.describe_user_pool(user_pool_id)
+    user = self.admin_get_user(user_pool_id, username)
+    requested = {a["Name"]: a["Value"] for a in attributes or []}
+    if (
+        email_alias_pool(pool)
+        and user.status != FEDERATED_STATUS
+        and ("email" in requested or "email_verified" in requested)
+    ):
+        after = {**user.attribute_lookup, **requested}
+        email = after.get("email")
+        if (
+            email
+            and after.get("email_verified") == "true"
+            and alias_holder(pool, email, other_than=user) is not None
+        ):
+            raise AliasExistsException()
+    original(Backend, "admin_update_user_attributes")(self, user_pool_id, username, attributes)
 
 
 def _sign_up(
@@ -412,6 +532,19 @@ def _admin_disable_provider_for_user(
         raise UserNotFoundError("User does not exist.")
 
 
+def _response_admin_create_user(self: CognitoIdpResponse) -> ActionResult:
+    """moto's AdminCreateUser response, passing on ForceAliasCreation (moto drops it)."""
+    user = self.backend.admin_create_user(
+        self._get_param("UserPoolId"),
+        self._get_param("Username"),
+        self._get_param("MessageAction"),
+        self._get_param("TemporaryPassword"),
+        self._get_param("UserAttributes", []),
+        force_alias_creation=bool(self._get_param("ForceAliasCreation")),
+    )
+    return ActionResult({"User": user.to_json(extended=True)})
+
+
 def _response_admin_link_provider_for_user(self: CognitoIdpResponse) -> EmptyResult:
     self.backend.admin_link_provider_for_user(
         self._get_param("UserPoolId"),
@@ -492,9 +625,11 @@ _PATCHES: list[tuple[Any, str, Any]] = [
     (Pool, "_get_user", _get_user),
     (Backend, "list_users", list_users),
     (Backend, "admin_create_user", _admin_create_user),
+    (Backend, "admin_update_user_attributes", _admin_update_user_attributes),
     (Backend, "sign_up", _sign_up),
     (Backend, "admin_link_provider_for_user", _admin_link_provider_for_user),
     (Backend, "admin_disable_provider_for_user", _admin_disable_provider_for_user),
+    (CognitoIdpResponse, "admin_create_user", _response_admin_create_user),
     (CognitoIdpResponse, "admin_link_provider_for_user", _response_admin_link_provider_for_user),
     (
         CognitoIdpResponse,

@@ -173,9 +173,26 @@ class CognitoDouble:
             backend.STATE.hooks.append(backend.CallHook(operation, callback, times))
 
     def clear_faults(self) -> None:
+        """Drop injected faults, `before_call` hooks and `stale_list_users` snapshots."""
         with backend.STATE.lock:
             backend.STATE.faults.clear()
             backend.STATE.hooks.clear()
+            backend.STATE.stale.clear()
+
+    def stale_list_users(self, pool_id: str, times: int = 1) -> None:
+        """Make the next `times` ListUsers calls on `pool_id` answer from a snapshot taken now.
+
+        ListUsers results are eventually consistent (FACTS §6): users created after this
+        call are missing from those answers, and attribute, status or deletion changes are
+        not yet visible. Each call (each page) spends one of `times`; a later call replaces
+        the snapshot. Other operations (AdminGetUser included) see the current pool. Holds
+        in decorator and server mode alike.
+        """
+        if times < 1:
+            raise ValueError("times must be at least 1")
+        users = [backend.stale_copy(u) for u in self.pool(pool_id).users.values()]
+        with backend.STATE.lock:
+            backend.STATE.stale[pool_id] = backend.StaleListing(users, times)
 
     def requests(self, operation: str) -> list[dict[str, Any]]:
         """Parameters of every `operation` request received while the double was open."""

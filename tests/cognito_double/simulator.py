@@ -30,6 +30,9 @@ Handler = Callable[[dict[str, Any], Any], Any]
 TRIGGER_TIMEOUT_S = 5.0  # Cognito waits 5 seconds for a trigger (FACTS §2)
 TRIGGER_ATTEMPTS = 3  # ... and gives up after three attempts (FACTS §2)
 MAX_MAPPED_LENGTH = 2048  # FACTS §4
+# The subject is mapped into the username, so the mapped-value limit of FACTS §4 is taken to
+# bound it too (unconfirmed: no AWS page states a subject limit).
+MAX_SUBJECT_LENGTH = MAX_MAPPED_LENGTH
 DEFAULT_PASSWORD = "Correct-Horse-9-Battery"
 # Claims a pre token generation trigger cannot override (FACTS §5).
 PROTECTED_CLAIMS = frozenset({"sub", "cognito:username", "identities"})
@@ -275,15 +278,18 @@ class FederatedSignInSimulator:
         """Sign in through IdP `provider_name` as `subject` with these IdP claims.
 
         `attributes` are the IdP's claims (e.g. email, email_verified); they reach the pool
-        through the IdP's attribute mapping. `simulated_timeouts` makes Cognito treat that
-        many pre sign-up attempts as timed out: their effects stay, their answers are lost,
-        and Cognito invokes the trigger again (FACTS §2).
+        through the IdP's attribute mapping. A claim whose value is None is one the IdP did
+        not send. `simulated_timeouts` makes Cognito treat that many pre sign-up attempts as
+        timed out: their effects stay, their answers are lost, and Cognito invokes the
+        trigger again (FACTS §2). An empty subject, or one longer than 2,048 characters, is
+        refused before any trigger runs (FACTS §4; the subject limit is unconfirmed).
         """
         pool = self.pool
         idp = pool.identity_providers.get(provider_name)
         if idp is None:
             raise ValueError(f"no identity provider {provider_name!r} in the pool")
-        claims = {"sub": subject, **(attributes or {})}
+        sent = {k: v for k, v in (attributes or {}).items() if v is not None}
+        claims = {"sub": subject, **sent}
         buffer = io.StringIO()
         state = {"attempts": 0, "federated_created": False}
         invocations: Counter[str] = Counter()
@@ -300,7 +306,11 @@ class FederatedSignInSimulator:
                     user, token_claims, outcome, message = None, {}, "refused", str(refusal)
                 email_after = self._email_count(claims.get("email"))
         finally:
-            self._invocations.remove(invocations)
+            # By identity: a racing (nested) sign-in's counter may equal this one.
+            for index in range(len(self._invocations) - 1, -1, -1):
+                if self._invocations[index] is invocations:
+                    del self._invocations[index]
+                    break
         return SignInResult(
             outcome=outcome,
             message=message,
@@ -326,6 +336,12 @@ class FederatedSignInSimulator:
         simulated_timeouts: int,
         state: dict[str, Any],
     ) -> tuple[Any, dict[str, Any]]:
+        if not subject:
+            raise _Refused("The identity provider sent no subject.")
+        if len(subject) > MAX_SUBJECT_LENGTH:
+            # FACTS §4 limits mapped values; the subject is mapped into the username
+            # (unconfirmed: the limit for the subject itself).
+            raise _Refused(f"The subject exceeds {MAX_SUBJECT_LENGTH} characters.")
         mapped = self._map_attributes(pool, idp, claims)
         user = self._linked_user(pool, provider_name, subject)
         if user is None:
@@ -386,10 +402,16 @@ class FederatedSignInSimulator:
     def pre_signup_event(
         self, provider_name: str, subject: str, claims: Mapping[str, str] | None = None
     ) -> dict[str, Any]:
-        """The PreSignUp_ExternalProvider event Cognito would send for this first sign-in."""
+        """The PreSignUp_ExternalProvider event Cognito would send for this first sign-in.
+
+        Built for any subject, even one `federated_sign_in` refuses (empty, too long), so
+        that tests can send malformed events to the trigger directly. A None claim is one the
+        IdP did not send.
+        """
         pool = self.pool
         idp = pool.identity_providers[provider_name]
-        mapped = self._map_attributes(pool, idp, {"sub": subject, **(claims or {})})
+        sent = {k: v for k, v in (claims or {}).items() if v is not None}
+        mapped = self._map_attributes(pool, idp, {"sub": subject, **sent})
         return self._pre_signup_event(pool, provider_name, subject, mapped)
 
     def _pre_signup_event(
@@ -398,13 +420,10 @@ class FederatedSignInSimulator:
         attributes = _stored(mapped)
         user_name = f"{provider_name}_{subject}"
         if not self.case_sensitive:
-            # A case-insensitive pool lower-cases userName, prefix included (FACTS §2), and
-            # email, which is case-insensitive there (FACTS §3). Custom attributes keep their
-            # case (FACTS §3: reported by a user, unconfirmed by AWS).
+            # A case-insensitive pool lower-cases userName, prefix included (FACTS §2). Only
+            # userName: FACTS states no lower-casing of email or other attributes, and custom
+            # attributes keep their case (FACTS §3: reported by a user, unconfirmed by AWS).
             user_name = user_name.lower()
-            for name in ("email", "preferred_username"):
-                if name in attributes:
-                    attributes[name] = attributes[name].lower()
         attributes.update({"cognito:email_alias": "", "cognito:phone_number_alias": ""})
         return {
             "version": "1",
@@ -446,10 +465,21 @@ class FederatedSignInSimulator:
     def _create_federated_user(
         self, pool: Any, idp: Any, provider_name: str, subject: str, mapped: dict[str, str]
     ) -> Any:
-        """No link matched: Cognito creates its own user for the identity (FACTS §1, §3)."""
+        """No link matched: Cognito creates its own user for the identity (FACTS §1, §3).
+
+        It never overwrites: a user already named so (compared as the pool compares
+        usernames, FACTS §3) that does not hold this exact identity fails the sign-in.
+        """
         username = f"{provider_name}_{subject}"
         if not self.case_sensitive:
             username = username.lower()
+        existing = backend.user_named(pool, username)
+        if existing is not None:
+            if backend.holds_identity(existing, provider_name, subject):
+                return existing
+            # (unconfirmed) The message FACTS §1 quotes for the historic failure of linking
+            # in pre sign-up; what Cognito answers here is not documented.
+            raise _Refused(f"Already found an entry for username {username}")
         identity = {
             "userId": subject,
             "providerName": provider_name,

@@ -9,7 +9,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.cognito_double import CognitoDouble
+from tests.cognito_double import CognitoDouble, moto_server
 from tests.triggers.conftest import REGION
 
 
@@ -149,7 +149,7 @@ def test_disable_provider_removes_the_link(double: CognitoDouble, client: Any, p
     assert code == "UserNotFoundException"
 
 
-def test_case_insensitive_pool_compares_usernames_and_emails_without_case(
+def test_case_insensitive_pool_compares_usernames_without_case(
     double: CognitoDouble, client: Any
 ) -> None:
     insensitive = double.create_pool(case_sensitive=False, username_attributes=None)
@@ -162,12 +162,6 @@ def test_case_insensitive_pool_compares_usernames_and_emails_without_case(
             MessageAction="SUPPRESS",
         )
 
-    def found(pool_id: str) -> int:
-        return len(
-            client.list_users(UserPoolId=pool_id, Filter='email = "mixed@example.com"')["Users"]
-        )
-
-    assert found(insensitive) == 1 and found(sensitive) == 0
     assert client.admin_get_user(UserPoolId=insensitive, Username="MIXED")["Username"] == "Mixed"
     code, _ = error_of(lambda: client.admin_get_user(UserPoolId=sensitive, Username="MIXED"))
     assert code == "UserNotFoundException"
@@ -177,6 +171,58 @@ def test_case_insensitive_pool_compares_usernames_and_emails_without_case(
         )
     )
     assert code == "UsernameExistsException"
+
+
+def listed(client: Any, pool_id: str, filt: str) -> list[str]:
+    return [u["Username"] for u in client.list_users(UserPoolId=pool_id, Filter=filt)["Users"]]
+
+
+@pytest.mark.parametrize("case_sensitive", [True, False], ids=["sensitive", "insensitive"])
+def test_list_users_folds_case_in_every_pool_except_username_and_user_status(
+    double: CognitoDouble, client: Any, case_sensitive: bool
+) -> None:
+    # FACTS §6: searches fold case in every pool, except username and cognito:user_status.
+    pool_id = double.create_pool(case_sensitive=case_sensitive, username_attributes=None)
+    client.admin_create_user(
+        UserPoolId=pool_id,
+        Username="Mixed",
+        UserAttributes=[
+            {"Name": "email", "Value": "Mixed@Example.com"},
+            {"Name": "name", "Value": "Ann Mixed"},
+        ],
+        MessageAction="SUPPRESS",
+    )
+
+    for filt in (
+        'email = "mixed@example.com"',
+        'email = "MIXED@EXAMPLE.COM"',
+        'email ^= "mixed@"',
+        'name = "ann mixed"',
+        'status = "enabled"',
+        'username = "Mixed"',
+        'cognito:user_status = "FORCE_CHANGE_PASSWORD"',
+    ):
+        assert listed(client, pool_id, filt) == ["Mixed"], filt
+    for filt in (
+        'username = "mixed"',
+        'username ^= "mix"',
+        'cognito:user_status = "force_change_password"',
+    ):
+        assert listed(client, pool_id, filt) == [], filt
+
+
+@pytest.mark.parametrize("case_sensitive", [True, False], ids=["sensitive", "insensitive"])
+def test_list_users_folds_non_ascii_letters_as_python_lower_does(
+    double: CognitoDouble, client: Any, case_sensitive: bool
+) -> None:
+    # The widest plausible folding (unconfirmed): a trigger that trusts the search to tell
+    # "\u212aim@" (KELVIN SIGN) from "kim@" must fail against the double.
+    pool_id = double.create_pool(case_sensitive=case_sensitive, username_attributes=None)
+    double.put_user(pool_id, "kim", attributes={"email": "kim@example.com"})
+    double.put_user(pool_id, "kelvin", attributes={"email": "\u212aim@example.com"})
+
+    assert sorted(listed(client, pool_id, 'email = "\u212aim@example.com"')) == ["kelvin", "kim"]
+    assert sorted(listed(client, pool_id, 'email = "kim@example.com"')) == ["kelvin", "kim"]
 
 
 def test_list_users_refuses_quotes_and_backslashes_in_filter_values(
@@ -249,3 +295,140 @@ def test_injected_faults_answer_once_and_can_apply_the_operation_first(
 
     assert code == "TooManyRequestsException"
     assert double.user(pool, ann).linked == {("Google", "1"), ("LinkedIn", "2")}
+
+
+def stale_scenario(double: CognitoDouble, client: Any) -> None:
+    """ListUsers answers from the snapshot taken by `stale_list_users` (FACTS §6)."""
+    pool_id = double.create_pool(username_attributes=None)
+    double.put_user(pool_id, "old", attributes={"email": "old@example.com"})
+    double.stale_list_users(pool_id, times=2)
+    double.put_user(pool_id, "new", attributes={"email": "new@example.com"})
+    client.admin_update_user_attributes(
+        UserPoolId=pool_id,
+        Username="old",
+        UserAttributes=[{"Name": "email", "Value": "moved@example.com"}],
+    )
+
+    # Two stale answers: the new user is missing and the old one still has its old email.
+    assert listed(client, pool_id, 'email = "old@example.com"') == ["old"]
+    [stale] = client.list_users(UserPoolId=pool_id)["Users"]
+    assert {"Name": "email", "Value": "old@example.com"} in stale["Attributes"]
+    # Then the pool's current state again.
+    assert listed(client, pool_id, 'email = "old@example.com"') == []
+    assert sorted(listed(client, pool_id, 'email ^= ""')) == ["new", "old"]
+    # AdminGetUser is not affected (FACTS §6: AWS points to it for existence checks).
+    assert client.admin_get_user(UserPoolId=pool_id, Username="new")["Username"] == "new"
+
+
+def test_list_users_can_be_made_stale(double: CognitoDouble, client: Any) -> None:
+    stale_scenario(double, client)
+
+
+def test_list_users_can_be_made_stale_in_server_mode() -> None:
+    with moto_server() as endpoint, CognitoDouble(region=REGION) as double:
+        client = boto3.session.Session().client(
+            "cognito-idp", region_name=REGION, endpoint_url=endpoint
+        )
+        stale_scenario(double, client)
+
+
+def test_a_stale_snapshot_belongs_to_its_pool_only(double: CognitoDouble, client: Any) -> None:
+    stale_pool = double.create_pool(username_attributes=None)
+    fresh_pool = double.create_pool(username_attributes=None)
+    double.stale_list_users(stale_pool)
+    for pool_id in (stale_pool, fresh_pool):
+        double.put_user(pool_id, "late", attributes={"email": "late@example.com"})
+
+    assert listed(client, fresh_pool, 'email = "late@example.com"') == ["late"]
+    assert listed(client, stale_pool, 'email = "late@example.com"') == []
+    assert listed(client, stale_pool, 'email = "late@example.com"') == ["late"]
+
+
+def create_user(
+    client: Any, pool_id: str, username: str, email: str, *, verified: bool, **extra: Any
+) -> Any:
+    return client.admin_create_user(
+        UserPoolId=pool_id,
+        Username=username,
+        UserAttributes=[
+            {"Name": "email", "Value": email},
+            {"Name": "email_verified", "Value": "true" if verified else "false"},
+        ],
+        MessageAction="SUPPRESS",
+        **extra,
+    )
+
+
+@pytest.mark.parametrize("case_sensitive", [True, False], ids=["sensitive", "insensitive"])
+def test_creating_a_user_with_another_users_verified_alias_email_fails(
+    double: CognitoDouble, client: Any, case_sensitive: bool
+) -> None:
+    pool_id = double.create_pool(
+        case_sensitive=case_sensitive, username_attributes=None, alias_attributes=("email",)
+    )
+    create_user(client, pool_id, "first", "ann@example.com", verified=True)
+    before = double.snapshot(pool_id)
+
+    code, message = error_of(
+        lambda: create_user(client, pool_id, "second", "ann@example.com", verified=True)
+    )
+    assert (code, message) == ("AliasExistsException", "An account with the email already exists.")
+    assert double.snapshot(pool_id) == before
+    # The alias compares case-insensitively only in case-insensitive pools (FACTS §6).
+    if case_sensitive:
+        create_user(client, pool_id, "upper", "ANN@example.com", verified=True)
+    else:
+        code, _ = error_of(
+            lambda: create_user(client, pool_id, "upper", "ANN@example.com", verified=True)
+        )
+        assert code == "AliasExistsException"
+    # An unverified email is no alias, so it may be shared.
+    create_user(client, pool_id, "unverified", "ann@example.com", verified=False)
+
+
+def test_force_alias_creation_moves_the_alias_to_the_new_user(
+    double: CognitoDouble, client: Any
+) -> None:
+    pool_id = double.create_pool(username_attributes=None, alias_attributes=("email",))
+    create_user(client, pool_id, "first", "ann@example.com", verified=True)
+
+    create_user(
+        client, pool_id, "second", "ann@example.com", verified=True, ForceAliasCreation=True
+    )
+
+    assert not double.user(pool_id, "first").email_verified
+    assert double.user(pool_id, "ann@example.com").username == "second"
+
+
+def test_verifying_another_users_alias_email_by_update_fails(
+    double: CognitoDouble, client: Any
+) -> None:
+    pool_id = double.create_pool(username_attributes=None, alias_attributes=("email",))
+    create_user(client, pool_id, "first", "ann@example.com", verified=True)
+    create_user(client, pool_id, "second", "ann@example.com", verified=False)
+    create_user(client, pool_id, "third", "bob@example.com", verified=True)
+
+    for username, attributes in (
+        ("second", [{"Name": "email_verified", "Value": "true"}]),
+        (
+            "third",
+            [
+                {"Name": "email", "Value": "ann@example.com"},
+                {"Name": "email_verified", "Value": "true"},
+            ],
+        ),
+    ):
+        code, _ = error_of(
+            lambda u=username, a=attributes: client.admin_update_user_attributes(
+                UserPoolId=pool_id, Username=u, UserAttributes=a
+            )
+        )
+        assert code == "AliasExistsException", username
+    # Re-verifying one's own alias is no conflict.
+    client.admin_update_user_attributes(
+        UserPoolId=pool_id,
+        Username="first",
+        UserAttributes=[{"Name": "email_verified", "Value": "true"}],
+    )
+    assert not double.user(pool_id, "second").email_verified
+    assert double.user(pool_id, "third").email == "bob@example.com"

@@ -6,9 +6,11 @@ import os
 import subprocess
 import sys
 import textwrap
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 
 from tests.cognito_double import FederatedSignInSimulator
@@ -18,14 +20,14 @@ from tests.triggers.conftest import SimFactory
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_case_insensitive_events_lower_case_username_and_email_but_not_custom_attributes(
+def test_case_insensitive_events_lower_case_only_the_username(
     sim: FederatedSignInSimulator,
 ) -> None:
     event = sim.pre_signup_event("LinkedIn", "AbCd", claims("Mixed@Example.com"))
 
     attributes = event["request"]["userAttributes"]
     assert event["userName"] == "linkedin_abcd"  # FACTS §2
-    assert attributes["email"] == "mixed@example.com"
+    assert attributes["email"] == "Mixed@Example.com"  # FACTS §2 lower-cases userName only
     assert attributes["custom:idp_sub"] == "AbCd"  # FACTS §3 (reported, unconfirmed)
     assert event["triggerSource"] == "PreSignUp_ExternalProvider"
 
@@ -127,4 +129,94 @@ def test_the_double_is_importable_from_the_repository_root_for_scripts() -> None
         timeout=60,
         check=True,
     )
-    assert completed.stdout.strip().splitlines()[-1] == "signed_in 4"
+    # How many calls the trigger makes is the trigger tests' concern, not the double's.
+    outcome, calls = completed.stdout.strip().splitlines()[-1].split()
+    assert outcome == "signed_in" and int(calls) >= 1
+
+
+def no_linking(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return event
+
+
+def test_subjects_differing_only_in_case_never_overwrite_each_other(
+    make_sim: SimFactory, double: Any
+) -> None:
+    sim = make_sim(pre_signup=no_linking)
+    first = sim.federated_sign_in("LinkedIn", "AbC", claims("abc1@example.com"))
+    before = double.snapshot(sim.pool_id)
+
+    second = sim.federated_sign_in("LinkedIn", "abc", claims("abc2@example.com"))
+
+    assert first.signed_in and first.username == "linkedin_abc"
+    assert second.outcome == "refused"
+    assert "Already found an entry for username linkedin_abc" in (second.message or "")
+    assert double.snapshot(sim.pool_id) == before
+    assert double.user(sim.pool_id, "linkedin_abc").linked == {("LinkedIn", "AbC")}
+    again = sim.federated_sign_in("LinkedIn", "AbC", claims("abc1@example.com"))
+    assert again.signed_in and again.sub == first.sub
+
+
+def test_a_nested_sign_in_keeps_its_own_trigger_invocations(
+    make_sim: SimFactory, double: Any
+) -> None:
+    # A sign-in raced inside another (run from a hook on the outer trigger's ListUsers call)
+    # whose counter equals the outer one's at that moment: bookkeeping must go by identity.
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        if event["userName"].endswith("outer"):
+            boto3.client("cognito-idp").list_users(UserPoolId=event["userPoolId"], Limit=1)
+        if event["userName"].endswith("inner"):
+            raise RuntimeError("Refused by the test")
+        return event
+
+    sim = make_sim(pre_signup=handler)
+    sim.pre_token = no_linking
+    inner: list[Any] = []
+    double.before_call(
+        "ListUsers",
+        lambda: inner.append(sim.federated_sign_in("LinkedIn", "inner", claims("i@example.com"))),
+    )
+
+    outer = sim.federated_sign_in("LinkedIn", "outer", claims("o@example.com"))
+
+    [nested] = inner
+    assert nested.outcome == "refused"
+    assert nested.trigger_invocations == Counter({"PreSignUp_ExternalProvider": 1})
+    assert outer.signed_in
+    assert outer.trigger_invocations == Counter(
+        {"PreSignUp_ExternalProvider": 1, "TokenGeneration_HostedAuth": 1}
+    )
+
+
+@pytest.mark.parametrize("subject", ["", "s" * 2049], ids=["empty", "2049-characters"])
+def test_subjects_cognito_cannot_hold_are_refused(
+    make_sim: SimFactory, double: Any, subject: str
+) -> None:
+    # Google maps no subject attribute and the trigger links nothing: the refusal is the
+    # double's own (FACTS §4 limits mapped values, and the subject is mapped into the username).
+    sim = make_sim(pre_signup=no_linking)
+
+    result = sim.federated_sign_in("Google", subject, claims("sub@example.com"))
+
+    assert result.outcome == "refused" and result.pre_signup_attempts == 0
+    assert double.users(sim.pool_id) == []
+
+
+def test_a_subject_of_2048_characters_is_accepted(make_sim: SimFactory, double: Any) -> None:
+    sim = make_sim(pre_signup=no_linking)
+
+    result = sim.federated_sign_in("Google", "s" * 2048, claims("long@example.com"))
+
+    assert result.signed_in and result.federated_user_created
+
+
+def test_a_none_claim_is_a_claim_the_idp_did_not_send(make_sim: SimFactory, double: Any) -> None:
+    sim = make_sim(pre_signup=no_linking)
+
+    result = sim.federated_sign_in(
+        "Google", "7001", {"email": "none@example.com", "email_verified": None}
+    )
+
+    assert result.signed_in
+    user = double.user(sim.pool_id, result.username)
+    # Not mapped, so stored "false" (FACTS §4), as if the IdP had not sent it.
+    assert user.attributes["email_verified"] == "false"
