@@ -65,6 +65,6 @@ output "trigger_log_group_names" {
 }
 
 output "trigger_environment" {
-  description = "Environment the triggers receive; IDENTITY_PROVIDERS holds the linking settings per provider."
+  description = "Configuration the triggers receive; IDENTITY_PROVIDERS holds the linking settings per provider (LINKING_SECRET, also set, is left out)."
   value       = module.trigger_functions.environment
 }

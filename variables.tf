@@ -136,10 +136,10 @@ variable "identity_providers" {
   validation {
     condition = alltrue([for name, idp in var.identity_providers :
       !contains(["OIDC", "SAML"], idp.type) || (
-        can(regex("^[^_\\s][^\\s]{0,30}[^\\s]$", name)) &&
+        can(regex("^[\\x21-\\x5e\\x60-\\x7e][\\x21-\\x7e]{0,30}[\\x21-\\x7e]$", name)) &&
         !contains(["google", "facebook", "loginwithamazon", "signinwithapple", "cognito"], lower(name))
     )])
-    error_message = "identity_providers: an OIDC or SAML ProviderName must be 2-32 characters without spaces, must not start with '_', and must not be a social provider's name or Cognito."
+    error_message = "identity_providers: an OIDC or SAML ProviderName must be 2-32 printable ASCII characters without spaces, must not start with '_', and must not be a social provider's name or Cognito. (The triggers find the subject after <ProviderName>_ in a userName a case-insensitive pool lower-cases; letters beyond ASCII can change length when lower-cased.)"
   }
 
   validation {
@@ -182,11 +182,24 @@ variable "identity_providers" {
   }
 
   validation {
+    # ASCII only (an internationalised domain in its xn-- form): the triggers compare domains
+    # ignoring ASCII case alone, and a case-insensitive pattern would also admit look-alikes
+    # such as the Kelvin sign for k (lambda_src/ascii_case.py).
     condition = alltrue(flatten([for idp in values(var.identity_providers) : [
       for domain in coalesce(idp.email_domains, []) :
-      can(regex("^(?i)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$", domain))
+      can(regex("^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)+$", domain))
     ]]))
-    error_message = "identity_providers: email_domains entries must be domain names such as example.com (no '@', no wildcard)."
+    error_message = "identity_providers: email_domains entries must be ASCII domain names such as example.com (no '@', no wildcard; an internationalised domain in its xn-- form). Not valid: ${join(", ", flatten([for name, idp in var.identity_providers : [for domain in coalesce(idp.email_domains, []) : "${name}: \"${domain}\"" if !can(regex("^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)+$", domain))]]))}."
+  }
+
+  validation {
+    # A federated userName is <ProviderName>_<subject>, lower-cased in a case-insensitive
+    # pool (FACTS.md §2): when one name plus "_" begins another, or two names differ only in
+    # case, a userName could belong to either, and the trigger refuses such sign-ins.
+    condition = alltrue(flatten([for a in keys(var.identity_providers) : [
+      for b in keys(var.identity_providers) : a == b || (lower(a) != lower(b) && !startswith(lower(b), "${lower(a)}_"))
+    ]]))
+    error_message = "identity_providers: ProviderNames overlap: ${join(", ", flatten([for i, a in keys(var.identity_providers) : [for j, b in keys(var.identity_providers) : "${a} and ${b}" if i < j && (lower(a) == lower(b) || startswith(lower(b), "${lower(a)}_") || startswith(lower(a), "${lower(b)}_"))]]))}. A userName <ProviderName>_<subject> could belong to either, so the trigger would refuse those sign-ins: rename one so that no name followed by \"_\" begins another, ignoring case."
   }
 
   validation {

@@ -116,6 +116,22 @@ def _handlers(design: str) -> tuple[Handler, Handler]:
 def world(federation: PlannedFederation, design: str) -> Iterator[World]:
     """An in-memory pool as planned, with `design`'s triggers, for the length of a block."""
     double_package = _double_package()
+    import pool_providers  # lambda_src/, on sys.path once the double package is imported
+
+    # Per-flow counts are steady-state figures: the provider list a container reads once a
+    # minute (README, "What the triggers cost and do") is kept for the whole run, so that on
+    # a slow machine it does not show up in whichever flow crosses the minute.
+    saved_ttl = pool_providers.LIST_TTL_S
+    pool_providers.LIST_TTL_S = float("inf")
+    try:
+        with _pool(double_package, federation, design) as planned:
+            yield planned
+    finally:
+        pool_providers.LIST_TTL_S = saved_ttl
+
+
+@contextmanager
+def _pool(double_package: Any, federation: PlannedFederation, design: str) -> Iterator[World]:
     with double_package.in_memory_cognito() as double:
         double_package.ensure_hook()
         import boto3

@@ -6,9 +6,10 @@ email (AdminGetUser by alias cannot), and it returns each user's status, `email_
 and `identities` in the same answer, so the first link of an existing user costs just
 ListUsers + AdminLinkProviderForUser. ListUsers spends the UserList quota (30 RPS, FACTS §7),
 but it runs only on an identity's first sign-in: returning sign-ins never reach pre sign-up.
-Its results include federated users and are compared here case-insensitively, and they may
-be stale (FACTS §6), which the create path tolerates by treating "username exists" as
-"carry on with that user" after re-checking it.
+Its results include federated users, and its matching folds case in ways AWS does not document
+(FACTS §6), so every result is compared again here, ignoring ASCII case only (ascii_case.py).
+Results may be stale (FACTS §6), which the create path tolerates by treating "username exists"
+as "carry on with that user" after re-checking it.
 """
 
 from __future__ import annotations
@@ -16,13 +17,15 @@ from __future__ import annotations
 import json
 import secrets
 import string
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from ascii_case import email_domain, same_ignoring_ascii_case
 from cognito_api import AwsCallError, Deadline, call
 from errors import SignInRefused
 from federated_identity import FederatedIdentity
+from idp_config import TriggerConfig
+from pseudonyms import native_username
 
 COGNITO = "cognito-idp"
 # A user can carry at most 5 linked identities (FACTS §1).
@@ -51,11 +54,11 @@ PROFILE_ATTRIBUTES = (
     "locale",
     "address",
 )
-_USERNAME_NAMESPACE = uuid.UUID("1b6f6a52-5f0e-4c1e-9a57-0c9a3f7d2e41")
-# How AdminCreateUser accepts a Username in each pool, learned once per container: the email
-# itself where email is a username attribute (Cognito then generates a UUID username) or the
-# username is free-form; a generated one where email is an alias, which refuses usernames in
-# email format.
+# How AdminCreateUser must be given a Username in each pool, learned once per container: a
+# generated one (pseudonyms.native_username) wherever the pool takes it (free-form usernames,
+# email as an alias), or the email itself where email is a username attribute (Cognito then
+# generates a UUID username). Never the email where it is merely accepted: in a free-form
+# pool anyone can register an email-shaped username first.
 _username_kind: dict[str, str] = {}
 
 SUPPORT = "contact support"
@@ -67,16 +70,21 @@ class PoolUser:
     status: str
     enabled: bool
     attributes: dict[str, str] = field(default_factory=dict)
+    # Set when the `identities` attribute is present but unreadable: nothing can then be said
+    # about who else reaches this user, so it is never a link target.
+    identities_unreadable: bool = False
 
     @classmethod
     def from_api(cls, data: dict[str, Any]) -> PoolUser:
         raw = data.get("Attributes", data.get("UserAttributes", []))
-        return cls(
+        user = cls(
             username=str(data.get("Username", "")),
             status=str(data.get("UserStatus", "")),
             enabled=bool(data.get("Enabled", True)),
             attributes={a["Name"]: a.get("Value", "") for a in raw},
         )
+        user.identities_unreadable = user._parse_identities() is None
+        return user
 
     @property
     def email(self) -> str:
@@ -87,14 +95,21 @@ class PoolUser:
         return self.attributes.get("sub")
 
     def identities(self) -> list[dict[str, Any]]:
+        return self._parse_identities() or []
+
+    def _parse_identities(self) -> list[dict[str, Any]] | None:
         raw = self.attributes.get("identities")
         if not raw:
             return []
         try:
             parsed = json.loads(raw)
         except ValueError:
-            return []
-        return [i for i in parsed if isinstance(i, dict)] if isinstance(parsed, list) else []
+            return None
+        if not isinstance(parsed, list) or not all(
+            isinstance(i, dict) and isinstance(i.get("providerName"), str) for i in parsed
+        ):
+            return None
+        return parsed
 
     def has_identity(self, identity: FederatedIdentity) -> bool:
         # Cognito matches links by provider name and the exact subject (FACTS §1, §3).
@@ -117,13 +132,15 @@ def link_by_email(
     identity: FederatedIdentity,
     email: str,
     event_attributes: dict[str, str],
+    config: TriggerConfig,
     deadline: Deadline,
 ) -> LinkOutcome:
     """Attach `identity` to the one native user with `email`, creating that user if needed.
 
     Cognito calls: an existing user costs 2 (ListUsers, AdminLinkProviderForUser); a new one
     costs 4 (plus AdminCreateUser, AdminSetUserPassword); a retry of an attempt that already
-    linked costs 1.
+    linked costs 1. Learning how a pool takes usernames costs one more AdminCreateUser on a
+    container's first creation in a pool where email is a username attribute.
     """
     natives = _native_users_with_email(pool_id, email, deadline)
     if len(natives) > 1:
@@ -134,7 +151,7 @@ def link_by_email(
         )
     if natives:
         destination = natives[0]
-        _check_destination(destination, email, identity)
+        _check_destination(destination, email, identity, config)
         if destination.has_identity(identity):
             return LinkOutcome(
                 "already_linked", "identity_present", destination.username, destination.sub
@@ -145,7 +162,7 @@ def link_by_email(
     if not created:
         # Another sign-in (a Cognito retry or a racing IdP) created it first: carry on with
         # it only if it is one this identity may join.
-        _check_destination(destination, email, identity)
+        _check_destination(destination, email, identity, config)
         if destination.has_identity(identity):
             return LinkOutcome(
                 "already_linked", "identity_present", destination.username, destination.sub
@@ -156,7 +173,6 @@ def link_by_email(
 
 
 def _native_users_with_email(pool_id: str, email: str, deadline: Deadline) -> list[PoolUser]:
-    wanted = email.lower()
     natives: list[PoolUser] = []
     token: str | None = None
     for _ in range(MAX_LIST_PAGES):
@@ -172,7 +188,7 @@ def _native_users_with_email(pool_id: str, email: str, deadline: Deadline) -> li
         for data in page.get("Users", []):
             user = PoolUser.from_api(data)
             # Results include federated users, which are never a destination (FACTS §6).
-            if user.status != FEDERATED_STATUS and user.email.lower() == wanted:
+            if user.status != FEDERATED_STATUS and same_ignoring_ascii_case(user.email, email):
                 natives.append(user)
         token = page.get("PaginationToken")
         if not token or len(natives) > 1:
@@ -185,10 +201,14 @@ def _native_users_with_email(pool_id: str, email: str, deadline: Deadline) -> li
     )
 
 
-def _check_destination(user: PoolUser, email: str, identity: FederatedIdentity) -> None:
-    """Only a native, enabled, verified, finished account may receive the identity (FACTS §8)."""
+def _check_destination(
+    user: PoolUser, email: str, identity: FederatedIdentity, config: TriggerConfig
+) -> None:
+    """Only a native, enabled, verified, finished account may receive the identity (FACTS §8),
+    and only one whose email no other sign-in method could have written without being trusted
+    for it."""
     provider = identity.provider.name
-    if user.status == FEDERATED_STATUS or user.email.lower() != email.lower():
+    if user.status == FEDERATED_STATUS or not same_ignoring_ascii_case(user.email, email):
         raise SignInRefused(
             "Sign-in refused: an account with a conflicting name already exists, so your "
             f"{provider} sign-in can't be linked automatically. Please {SUPPORT}.",
@@ -212,12 +232,20 @@ def _check_destination(user: PoolUser, email: str, identity: FederatedIdentity) 
             f"(reset its password), or {SUPPORT}.",
             reason=f"destination_status_{user.status.lower() or 'unknown'}",
         )
-    if user.attributes.get("email_verified", "").lower() != "true":
+    # Exactly "true": Cognito stores the flag as the strings "true" and "false" (FACTS §4).
+    if user.attributes.get("email_verified") != "true":
         raise SignInRefused(
             "Sign-in refused: the account with your email address has not verified that "
             f"address, so it can't be linked to {provider}. Sign in with your password and "
             f"verify your email address first, or {SUPPORT}.",
             reason="destination_email_unverified",
+        )
+    if _untrusted_writer(user, config):
+        raise SignInRefused(
+            "Sign-in refused: the account with your email address can also be signed in to "
+            "through a provider that is not trusted for that address, so it can't be linked "
+            f"to {provider} automatically. Please {SUPPORT}.",
+            reason="destination_identity_untrusted",
         )
     if not user.has_identity(identity) and len(user.identities()) >= MAX_IDENTITIES:
         raise SignInRefused(
@@ -225,6 +253,27 @@ def _check_destination(user: PoolUser, email: str, identity: FederatedIdentity) 
             f"sign-in methods. Remove one before adding {provider}, or {SUPPORT}.",
             reason="destination_identity_limit",
         )
+
+
+def _untrusted_writer(user: PoolUser, config: TriggerConfig) -> bool:
+    """Whether a provider linked to `user` could have written its email without trust for it.
+
+    A linked provider's mapping rewrites the user's email (and email_verified) on every
+    sign-in through it (FACTS §4), so a verified email on a user proves nothing once such a
+    provider could have put it there: one that is not configured, does not link by email, or
+    may not vouch for the email's domain. Linking a new identity to that user would hand it to
+    whoever controls that provider (FACTS §8).
+    """
+    if user.identities_unreadable:
+        return True
+    domain = email_domain(user.email)
+    for linked in user.identities():
+        settings = config.providers.get(linked["providerName"])
+        if settings is None or not settings.link_by_email:
+            return True
+        if not settings.vouches_for_domain(domain):
+            return True
+    return False
 
 
 def _create_native_user(
@@ -241,9 +290,15 @@ def _create_native_user(
         for name in PROFILE_ATTRIBUTES
         if event_attributes.get(name)
     ]
-    kind = _username_kind.get(pool_id, "email")
-    for _ in range(2):
-        username = email if kind == "email" else _generated_username(pool_id, email)
+    # A generated name first, in every pool: it is the one nobody can register before us, so
+    # a retried or racing creation of the same user always collides with it. Only a pool
+    # that takes emails as usernames refuses it ("Username should be an email"), and there
+    # the email is unique as a username, which serves the same purpose.
+    kind = _username_kind.get(pool_id, "generated")
+    tried: set[str] = set()
+    while kind not in tried:
+        tried.add(kind)
+        username = email if kind == "email" else native_username(pool_id, email)
         try:
             answer = call(
                 COGNITO,
@@ -256,7 +311,10 @@ def _create_native_user(
             )
         except AwsCallError as exc:
             if exc.code == "UsernameExistsException":
-                # A deterministic username makes a retried or racing create land here.
+                # A retried or racing creation of the same user, or (where emails are
+                # usernames) another user holding the email: the caller's checks decide
+                # whether it may be joined.
+                _username_kind[pool_id] = kind
                 return _get_user(pool_id, username, deadline), False
             if exc.code == "AliasExistsException":
                 raise SignInRefused(
@@ -268,7 +326,6 @@ def _create_native_user(
             if other is None:
                 raise
             kind = other
-            _username_kind[pool_id] = kind
             continue
         _username_kind[pool_id] = kind
         return PoolUser.from_api(answer["User"]), True
@@ -287,11 +344,6 @@ def _other_username_kind(kind: str, exc: AwsCallError) -> str | None:
     if kind == "generated" and "should be" in message and "email" in message:
         return "email"  # "Username should be an email."
     return None
-
-
-def _generated_username(pool_id: str, email: str) -> str:
-    # Same email, same username: a retry or a racing sign-in gets UsernameExistsException.
-    return str(uuid.uuid5(_USERNAME_NAMESPACE, f"{pool_id}/{email.lower()}"))
 
 
 def _confirm_with_random_password(pool_id: str, username: str, deadline: Deadline) -> None:

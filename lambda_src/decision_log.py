@@ -1,31 +1,32 @@
 """One structured JSON line per trigger decision, with personal data hashed or masked.
 
 Emails and subjects are never logged in clear: an email keeps its domain (support needs it
-to explain domain refusals) and a short hash of the whole address, which is enough to
-correlate lines for one person without revealing who it is.
+to explain domain refusals) and a keyed fingerprint of the whole address, which is enough to
+correlate lines for one person without revealing who it is, even to someone who hashes a list
+of known addresses (pseudonyms.py).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sys
 import time
 from typing import Any
 
+from ascii_case import ascii_lower, email_domain
+from pseudonyms import fingerprint
+
+__all__ = ["emit", "fingerprint", "mask_email"]
+
 _LEVELS = {"DEBUG": 10, "INFO": 20, "WARNING": 30, "ERROR": 40}
 
 
-def fingerprint(value: str) -> str:
-    return hashlib.sha256(value.encode("utf-8")).hexdigest()[:12]
-
-
 def mask_email(email: str | None) -> dict[str, str] | None:
+    """The domain and a fingerprint of the address as one mailbox (ASCII case ignored)."""
     if not email:
         return None
-    domain = email.rsplit("@", 1)[-1].lower() if "@" in email else ""
-    return {"domain": domain, "hash": fingerprint(email.strip().lower())}
+    return {"domain": email_domain(email), "hash": fingerprint(ascii_lower(email))}
 
 
 def emit(trigger: str, decision: str, reason: str, level: str = "INFO", **fields: Any) -> None:

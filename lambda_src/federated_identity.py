@@ -1,13 +1,16 @@
 """Who is signing in: the configured IdP, the exact-case subject and a linkable email.
 
 Every rule here decides from the event and the configuration alone, without any AWS call, so
-a sign-in that must be refused is refused before anything is looked up or changed.
+a sign-in that must be refused is refused before anything is looked up or changed. The one
+question configuration cannot settle, whether another provider in the pool could have produced
+the same userName, is answered by pool_providers.py.
 """
 
 from __future__ import annotations
 
 from typing import NamedTuple
 
+from ascii_case import email_domain, same_ignoring_ascii_case
 from errors import SignInRefused
 from idp_config import ProviderConfig, TriggerConfig
 
@@ -25,7 +28,8 @@ def resolve_provider(user_name: str, config: TriggerConfig) -> ProviderConfig:
 
     ProviderName always comes from configuration, never from the (possibly lower-cased)
     userName prefix, because AdminLinkProviderForUser needs it exactly as created (FACTS §1,
-    §2).
+    §2). This is a candidate only: pool_providers.ensure_sole_match must confirm that no
+    provider outside the configuration also fits the userName before anything is linked.
     """
     matches = config.matching_providers(user_name)
     if not matches:
@@ -62,9 +66,9 @@ def _exact_subject(
     mapped = attributes.get(provider.subject_attribute) if provider.subject_attribute else None
     if mapped:
         # The mapped value is only a hint: an IdP (or a tenant of it) could map any value
-        # into the attribute, so it must be the userName suffix apart from case (FACTS §3,
-        # §8).
-        if mapped.lower() != suffix.lower():
+        # into the attribute, so it must be the userName suffix apart from ASCII case (FACTS
+        # §3, §8; ascii_case.py: a wider folding would accept a look-alike subject).
+        if not same_ignoring_ascii_case(mapped, suffix):
             raise SignInRefused(
                 f"Sign-in refused: the identity {provider.name} presented is inconsistent "
                 f"(its mapped user identifier does not match). Please {SUPPORT}.",
@@ -74,8 +78,8 @@ def _exact_subject(
         # there; a case-insensitive pool lower-cases it and only the mapped value keeps the
         # case Cognito matches links by (FACTS §3).
         return suffix if config.case_sensitive else mapped
-    if config.case_sensitive or suffix == suffix.upper():
-        # A suffix with no cased characters (Google and Facebook use digits) is unchanged by
+    if config.case_sensitive or not any(ch.lower() != ch.upper() for ch in suffix):
+        # A suffix without cased characters (Google and Facebook use digits) is unchanged by
         # lower-casing, so it is exact even in a case-insensitive pool (FACTS §3).
         return suffix
     raise SignInRefused(
@@ -92,9 +96,13 @@ def linkable_email(provider: ProviderConfig, attributes: dict[str, str]) -> str:
 
     Linking by email hands the account to whoever controls the email at the IdP, so the
     IdP must assert the email is verified (or be one the organisation controls), and only
-    for the domains it owns (FACTS §8).
+    for the domains it owns (FACTS §8). The email is taken exactly as sent, never trimmed or
+    otherwise normalised: Cognito stores what the IdP sent, so a decision on a cleaned-up
+    copy would be about another address than the one the user ends up with. Messages name
+    the provider (from configuration) but repeat nothing the IdP sent: hosted sign-in shows
+    them in the callback URL (FACTS §2).
     """
-    email = attributes.get("email", "").strip()
+    email = attributes.get("email", "")
     if not email:
         raise SignInRefused(
             f"Sign-in refused: {provider.name} did not share your email address, which is "
@@ -108,20 +116,18 @@ def linkable_email(provider: ProviderConfig, attributes: dict[str, str]) -> str:
             f"your account. Please {SUPPORT}.",
             reason="email_unsafe",
         )
-    if provider.email_trust != "always" and attributes.get("email_verified", "").lower() != (
-        "true"
-    ):
+    # Exactly "true": Cognito stores the flag as the strings "true" and "false" (FACTS §4).
+    if provider.email_trust != "always" and attributes.get("email_verified") != "true":
         raise SignInRefused(
             f"Sign-in refused: {provider.name} did not confirm that your email address is "
             f"verified. Verify it with {provider.name} and try again, or {SUPPORT}.",
             reason="email_not_verified",
         )
-    domain = email.rsplit("@", 1)[1].lower()
-    if not provider.vouches_for_domain(domain):
+    if not provider.vouches_for_domain(email_domain(email)):
         raise SignInRefused(
-            f"Sign-in refused: {provider.name} is not allowed to sign in users with "
-            f"@{domain} email addresses. Please use the sign-in method for your "
-            f"organisation, or {SUPPORT}.",
+            f"Sign-in refused: {provider.name} is not allowed to vouch for email addresses of "
+            "your domain. Please use the sign-in method of the organisation that provides your "
+            f"email address, or {SUPPORT}.",
             reason="email_domain_not_allowed",
         )
     return email

@@ -12,6 +12,7 @@ import json
 import os
 from typing import Any, NamedTuple
 
+from ascii_case import ascii_lower
 from errors import ConfigurationError
 
 PROVIDER_TYPES = frozenset(
@@ -36,8 +37,24 @@ class ProviderConfig(NamedTuple):
     subject_attribute: str | None = None
 
     def vouches_for_domain(self, domain: str) -> bool:
-        """An IdP may vouch only for its own domains (FACTS §8, domain authority)."""
-        return self.email_domains is None or domain.lower() in self.email_domains
+        """An IdP may vouch only for its own domains (FACTS §8, domain authority).
+
+        Compared ignoring ASCII case only (ascii_case.py): `str.lower()` would let a domain
+        spelled with look-alike letters pass for a listed one.
+        """
+        return self.email_domains is None or ascii_lower(domain) in self.email_domains
+
+
+def names_user_name(provider_name: str, user_name: str) -> bool:
+    """Whether `<provider_name>_` begins userName, ignoring case (FACTS §2).
+
+    In a case-insensitive pool the whole userName arrives lower-cased. How Cognito lower-cases
+    non-ASCII letters is not documented, so both of Python's foldings are tried: matching too
+    many names only makes a sign-in ambiguous (refused), never attributes it to a wrong one.
+    """
+    return any(
+        fold(user_name).startswith(fold(provider_name) + "_") for fold in (str.lower, str.casefold)
+    )
 
 
 class TriggerConfig(NamedTuple):
@@ -50,8 +67,7 @@ class TriggerConfig(NamedTuple):
         In a case-insensitive pool the whole userName arrives lower-cased and ProviderNames
         may contain underscores, so splitting on "_" is wrong (FACTS §2).
         """
-        lowered = user_name.lower()
-        return [p for p in self.providers.values() if lowered.startswith(p.name.lower() + "_")]
+        return [p for p in self.providers.values() if names_user_name(p.name, user_name)]
 
 
 _cache: dict[tuple[str | None, str | None], TriggerConfig] = {}
@@ -111,6 +127,14 @@ def _parse_provider(name: Any, entry: Any) -> ProviderConfig:
     if not isinstance(name, str) or not name or len(name) > 32:
         raise ConfigurationError(
             f"{where}: a ProviderName must be 1-32 characters", "use the IdP's ProviderName"
+        )
+    if not (name.isascii() and name.isprintable()) or " " in name:
+        # The subject is what follows `<ProviderName>_` in a userName that a case-insensitive
+        # pool lower-cases (FACTS §2): a letter that changes length when lower-cased (the
+        # dotted capital I) would shift it, and case folding beyond ASCII is not documented.
+        raise ConfigurationError(
+            f"{where}: a ProviderName the triggers link for must be printable ASCII without spaces",
+            "rename the identity provider",
         )
     if not isinstance(entry, dict):
         raise ConfigurationError(f"{where} must be a JSON object", "give each IdP an object")
@@ -179,5 +203,5 @@ def _parse_domains(where: str, value: Any) -> frozenset[str] | None:
                 f"{where}.email_domains holds {item!r}, which is not a domain",
                 'list bare domains such as "example.com"',
             )
-        domains.add(item.strip().lstrip("@").lower())
+        domains.add(ascii_lower(item.strip().lstrip("@")))
     return frozenset(domains)

@@ -16,7 +16,9 @@ from typing import Any
 import account_linking
 import decision_log
 import idp_config
+import pool_providers
 import profile_store
+import pseudonyms
 import trigger_events
 from cognito_api import AwsCallError, Deadline
 from errors import SignInRefused, TriggerError
@@ -77,7 +79,12 @@ def _link_federated_sign_in(
     fields["subject"] = decision_log.fingerprint(identity.subject)
     fields["email"] = decision_log.mask_email(attributes.get("email"))
     email = linkable_email(identity.provider, attributes)
-    outcome = account_linking.link_by_email(pool_id, identity, email, attributes, deadline)
+    if not pseudonyms.secret_is_configured():
+        fields["linking_secret"] = "missing"
+    # Last, as it is the first AWS call: only a sign-in that configuration alone would link
+    # pays for reading the pool's providers.
+    pool_providers.ensure_sole_match(pool_id, provider, user_name, deadline)
+    outcome = account_linking.link_by_email(pool_id, identity, email, attributes, config, deadline)
     profile = profile_store.record_first_sign_in(
         outcome.sub, attributes, identity.provider.name, deadline
     )

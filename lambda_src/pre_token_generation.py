@@ -25,6 +25,7 @@ from typing import Any
 import decision_log
 import idp_config
 import trigger_events
+from ascii_case import email_domain
 from cognito_api import AwsCallError, Deadline, call
 from errors import MalformedEventError, ServiceBusy, SignInRefused, TriggerError
 from federated_identity import is_filter_safe_email
@@ -41,7 +42,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
             return event  # machine-to-machine: no user (V3_0)
         version = _event_version(event)
         attributes = trigger_events.user_attributes(event)
-        if attributes.get("email_verified", "").lower() == "true":
+        if attributes.get("email_verified") == "true":
             decision_log.emit(TRIGGER, "unchanged", "already_verified", level="DEBUG")
             return event
         reason = _restore_blocker(attributes)
@@ -72,9 +73,16 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
             Username=user_name,
             UserAttributes=[{"Name": "email_verified", "Value": "true"}],
         )
-    except (AwsCallError, ServiceBusy) as exc:
-        # A failed repair must not block the sign-in; the next sign-in tries again.
-        detail = exc.code if isinstance(exc, AwsCallError) else exc.reason
+    except Exception as exc:
+        # A failed repair must not block the sign-in, whatever failed (an error answer, the
+        # deadline, or the SDK itself: TLS, credentials, proxy); the next sign-in tries
+        # again. The exception's text stays out of the log line, as it may carry internals.
+        if isinstance(exc, AwsCallError):
+            detail = exc.code
+        elif isinstance(exc, ServiceBusy):
+            detail = exc.reason
+        else:
+            detail = f"internal_error:{type(exc).__name__}"
         decision_log.emit(
             TRIGGER, "restore_failed", detail, level="WARNING", email=_masked(attributes)
         )
@@ -92,7 +100,9 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 def _restore_blocker(attributes: dict[str, str]) -> str | None:
     """None when the stored email_verified must become "true", else why it must not."""
-    if attributes.get("email_verified", "").lower() != "false":
+    # Exactly "false": Cognito stores the flag as the strings "true" and "false" (FACTS §4);
+    # anything else is not the value a mapping reset, so it is not repaired.
+    if attributes.get("email_verified") != "false":
         return "email_verified_not_false"
     email = attributes.get("email", "")
     if not email or not is_filter_safe_email(email):
@@ -101,7 +111,7 @@ def _restore_blocker(attributes: dict[str, str]) -> str | None:
     if not identities:
         return "no_linked_identity"
     providers = idp_config.load().providers
-    domain = email.rsplit("@", 1)[1].lower()
+    domain = email_domain(email)
     for identity in identities:
         provider = providers.get(identity["providerName"])
         if provider is None:

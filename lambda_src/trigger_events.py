@@ -12,7 +12,10 @@ from typing import Any
 from errors import MalformedEventError
 
 # UserPoolIdType pattern from the Cognito API reference.
-_POOL_ID = re.compile(r"^[\w-]+_[0-9a-zA-Z]+$")
+_POOL_ID = re.compile(r"[\w-]+_[0-9a-zA-Z]+", re.ASCII)
+# A federated userName is `<ProviderName>_<subject>`: a ProviderName has at most 32
+# characters (API reference) and a subject, like every mapped value, at most 2,048 (FACTS §4).
+MAX_USER_NAME_LENGTH = 32 + 1 + 2048
 
 
 def trigger_source(event: Any) -> str:
@@ -26,7 +29,7 @@ def trigger_source(event: Any) -> str:
 
 def pool_id(event: dict[str, Any]) -> str:
     value = event.get("userPoolId")
-    if not isinstance(value, str) or not _POOL_ID.match(value) or len(value) > 55:
+    if not isinstance(value, str) or not _POOL_ID.fullmatch(value) or len(value) > 55:
         raise MalformedEventError("userPoolId is missing or not a user pool ID")
     return value
 
@@ -35,6 +38,14 @@ def user_name(event: dict[str, Any]) -> str:
     value = event.get("userName")
     if not isinstance(value, str) or not value:
         raise MalformedEventError("userName is missing or not a string")
+    if len(value) > MAX_USER_NAME_LENGTH:
+        raise MalformedEventError(f"userName is longer than {MAX_USER_NAME_LENGTH} characters")
+    # Control, format and separator characters (NUL, newline, zero-width or bidirectional
+    # marks, non-breaking spaces) would end up in a link's subject and in log lines; Cognito's
+    # username pattern admits none of them (API reference UsernameType). The ASCII space is
+    # let through: a SAML NameID in X.509 subject form contains it, and it hides nothing.
+    if not value.isprintable():
+        raise MalformedEventError("userName contains control or invisible characters")
     return value
 
 

@@ -9,6 +9,8 @@ locals {
     pre-signup = {
       handler = "pre_signup.handler"
       cognito_actions = [
+        # The pool's provider names: a userName must fit exactly one of them.
+        "cognito-idp:ListIdentityProviders",
         "cognito-idp:ListUsers",
         "cognito-idp:AdminCreateUser",
         "cognito-idp:AdminSetUserPassword",
@@ -33,6 +35,20 @@ locals {
     },
     local.profile_table_name == null ? {} : { PROFILE_TABLE_NAME = local.profile_table_name },
   )
+}
+
+# A per-deployment secret for the triggers' keyed hashes: the usernames of users they create
+# and the fingerprints of emails in their logs can then not be computed, or reversed, by
+# someone who knows only an email address (lambda_src/pseudonyms.py). Built in, so no
+# further provider is needed.
+resource "terraform_data" "linking_secret" {
+  input = uuid()
+
+  lifecycle {
+    # uuid() returns a new value on every plan: the value drawn at creation is the secret,
+    # kept for the life of the functions so generated usernames stay stable.
+    ignore_changes = [input]
+  }
 }
 
 data "archive_file" "triggers" {
@@ -73,7 +89,7 @@ resource "aws_lambda_function" "this" {
   #checkov:skip=CKV_AWS_117:The triggers call only the public Cognito API; a VPC would add a NAT path and cold-start time inside Cognito's 5 s limit.
   #checkov:skip=CKV_AWS_115:Reserved concurrency would throttle sign-ins at peak; the account's concurrency limit applies instead.
   #checkov:skip=CKV_AWS_272:The package is built by Terraform from this module's own lambda_src/ at plan time; there is no signing step to verify.
-  #checkov:skip=CKV_AWS_173:The environment holds configuration only (provider names, trust settings), no secrets; set kms_key_arn to encrypt it with your key.
+  #checkov:skip=CKV_AWS_173:The environment holds configuration and LINKING_SECRET, which only keeps generated usernames and log fingerprints unguessable to end users; Lambda encrypts it at rest with an AWS managed key; set kms_key_arn to use your own.
   #checkov:skip=CKV_AWS_50:X-Ray tracing is opt-in (triggers.tracing_mode = "Active"); it costs per trace.
   function_name    = "${var.name}-${each.key}"
   role             = aws_iam_role.this[each.key].arn
@@ -87,7 +103,11 @@ resource "aws_lambda_function" "this" {
   kms_key_arn      = var.kms_key_arn
 
   environment {
-    variables = local.environment
+    # Keyed hashes of personal data (lambda_src/pseudonyms.py); kept out of the `environment`
+    # output, which shows configuration only.
+    variables = merge(local.environment, {
+      LINKING_SECRET = sensitive(terraform_data.linking_secret.output)
+    })
   }
 
   tracing_config {

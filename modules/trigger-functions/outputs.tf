@@ -31,8 +31,9 @@ output "functions" {
 }
 
 output "function_resources" {
-  description = "The trigger function resources keyed by trigger."
+  description = "The trigger function resources keyed by trigger (sensitive: their environment holds LINKING_SECRET)."
   value       = aws_lambda_function.this
+  sensitive   = true
 }
 
 output "role_arns" {
@@ -61,6 +62,6 @@ output "alarm_names" {
 }
 
 output "environment" {
-  description = "The environment the trigger functions receive: IDENTITY_PROVIDERS, USERNAME_CASE_SENSITIVE and, with a profile store, PROFILE_TABLE_NAME."
+  description = "The configuration the trigger functions receive: IDENTITY_PROVIDERS, USERNAME_CASE_SENSITIVE and, with a profile store, PROFILE_TABLE_NAME (LINKING_SECRET, also set, is left out)."
   value       = local.environment
 }

@@ -40,6 +40,32 @@ variable "identity_providers" {
     contains(["verified_claim", "always"], idp.email_trust)])
     error_message = "identity_providers: email_trust must be \"verified_claim\" or \"always\"."
   }
+
+  validation {
+    # The triggers find the subject after <ProviderName>_ in a userName that a
+    # case-insensitive pool lower-cases (FACTS.md §2); letters beyond ASCII can change length
+    # when lower-cased.
+    condition     = alltrue([for name in keys(var.identity_providers) : can(regex("^[\\x21-\\x7e]{1,32}$", name))])
+    error_message = "identity_providers: ProviderNames must be 1-32 printable ASCII characters without spaces; not valid: ${join(", ", [for name in keys(var.identity_providers) : name if !can(regex("^[\\x21-\\x7e]{1,32}$", name))])}."
+  }
+
+  validation {
+    # The triggers compare domains ignoring ASCII case only (lambda_src/ascii_case.py).
+    condition = alltrue(flatten([for idp in values(var.identity_providers) : [
+      for domain in coalesce(idp.email_domains, []) :
+      can(regex("^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)+$", domain))
+    ]]))
+    error_message = "identity_providers: email_domains entries must be ASCII domain names such as example.com (an internationalised domain in its xn-- form)."
+  }
+
+  validation {
+    # A federated userName is <ProviderName>_<subject> (FACTS.md §2): overlapping names
+    # make it ambiguous, and the trigger refuses such sign-ins.
+    condition = alltrue(flatten([for a in keys(var.identity_providers) : [
+      for b in keys(var.identity_providers) : a == b || (lower(a) != lower(b) && !startswith(lower(b), "${lower(a)}_"))
+    ]]))
+    error_message = "identity_providers: ProviderNames overlap: ${join(", ", flatten([for i, a in keys(var.identity_providers) : [for j, b in keys(var.identity_providers) : "${a} and ${b}" if i < j && (lower(a) == lower(b) || startswith(lower(b), "${lower(a)}_") || startswith(lower(a), "${lower(b)}_"))]]))}. Rename one so that no name followed by \"_\" begins another, ignoring case."
+  }
 }
 
 variable "source_dir" {

@@ -24,7 +24,7 @@ output "profile_table_name" {
 }
 
 output "environment" {
-  description = "The environment the trigger functions receive: IDENTITY_PROVIDERS, USERNAME_CASE_SENSITIVE and, with a profile store, PROFILE_TABLE_NAME."
+  description = "The configuration the trigger functions receive: IDENTITY_PROVIDERS, USERNAME_CASE_SENSITIVE and, with a profile store, PROFILE_TABLE_NAME (LINKING_SECRET, also set, is left out)."
   value       = module.functions.environment
 }
 

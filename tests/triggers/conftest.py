@@ -95,3 +95,16 @@ def make_sim(double: CognitoDouble) -> SimFactory:
 def sim(make_sim: SimFactory) -> FederatedSignInSimulator:
     """The module's default pool: case-insensitive, email as username, subjects mapped."""
     return make_sim()
+
+
+def warm_container(sim: FederatedSignInSimulator) -> None:
+    """Play one first sign-in of a throwaway user, as a container serving this pool has.
+
+    A container learns once how the pool takes usernames and caches the pool's provider
+    names (lambda_src/account_linking.py, pool_providers.py): tests that count the calls of
+    a steady-state sign-in start from such a container.
+    """
+    result = sim.federated_sign_in(
+        "Google", "1", {"email": "warm-up@example.com", "email_verified": "true"}
+    )
+    assert result.signed_in, result.message

@@ -14,6 +14,14 @@ from tests.triggers.assertions import claims
 
 
 def test_calls_per_flow(sim: FederatedSignInSimulator) -> None:
+    # A container's first linking sign-in in a pool also reads the pool's provider names
+    # (cached, lambda_src/pool_providers.py) and, where usernames are emails, learns that
+    # once (lambda_src/account_linking.py): 2 calls that later sign-ins do not make.
+    first = sim.federated_sign_in("Google", "7000", claims("first@example.com"))
+    assert first.total_cognito_calls == 4 + 2
+    assert first.cognito_calls["ListIdentityProviders"] == 1
+    assert first.cognito_calls["AdminCreateUser"] == 2
+
     # Brand-new user through an IdP that sends email_verified: 4, all in pre sign-up.
     new = sim.federated_sign_in("Google", "7001", claims("flow@example.com"))
     assert new.total_cognito_calls == 4

@@ -10,7 +10,7 @@ import pytest
 
 from tests.cognito_double import FederatedSignInSimulator, LambdaContext, SignInResult
 from tests.triggers.assertions import assert_plain_refusal, claims, decision
-from tests.triggers.conftest import SimFactory
+from tests.triggers.conftest import SimFactory, warm_container
 
 NEW = "newcomer@example.com"
 
@@ -19,10 +19,11 @@ def test_a_retry_after_a_timeout_finds_the_link_the_lost_attempt_made(
     sim: FederatedSignInSimulator, double: Any
 ) -> None:
     # The first attempt finishes but Cognito has given up waiting and invokes it again.
+    warm_container(sim)
     result = sim.federated_sign_in("Google", "6001", claims(NEW), simulated_timeouts=1)
 
     assert result.signed_in and result.pre_signup_attempts == 2
-    [user] = double.users(sim.pool_id)
+    [user] = double.users_with_email(sim.pool_id, NEW)
     assert result.sub == user.sub and user.linked == {("Google", "6001")}
     assert result.cognito_calls == {
         "ListUsers": 2,
@@ -72,12 +73,13 @@ def test_a_lost_answer_to_the_create_call_carries_on_with_the_created_user(
 ) -> None:
     # AdminCreateUser succeeds but its answer is lost to a 5xx: the retry meets
     # UsernameExistsException and carries on with that user.
+    warm_container(sim)
     double.inject_fault("AdminCreateUser", "InternalErrorException", after=True, status=500)
 
     result = sim.federated_sign_in("Google", "6004", claims(NEW))
 
     assert result.signed_in, result.message
-    [user] = double.users(sim.pool_id)
+    [user] = double.users_with_email(sim.pool_id, NEW)
     assert result.sub == user.sub and user.linked == {("Google", "6004")}
     assert result.cognito_calls["AdminCreateUser"] == 2
     assert result.cognito_calls["AdminGetUser"] == 1
@@ -92,7 +94,11 @@ def test_throttling_in_the_middle_of_a_link_is_retried_within_the_deadline(
     result = sim.federated_sign_in("Google", "6005", claims("busy@example.com"))
 
     assert result.signed_in and result.sub == native.sub
-    assert result.cognito_calls == {"ListUsers": 1, "AdminLinkProviderForUser": 3}
+    assert result.cognito_calls == {
+        "ListIdentityProviders": 1,
+        "ListUsers": 1,
+        "AdminLinkProviderForUser": 3,
+    }
 
 
 def test_a_link_made_although_the_call_failed_is_confirmed_from_the_identities(
@@ -108,6 +114,7 @@ def test_a_link_made_although_the_call_failed_is_confirmed_from_the_identities(
     assert result.signed_in and result.sub == native.sub
     assert double.user(sim.pool_id, native.username).linked == {("Google", "6006")}
     assert result.cognito_calls == {
+        "ListIdentityProviders": 1,
         "ListUsers": 1,
         "AdminLinkProviderForUser": 2,
         "AdminGetUser": 1,
@@ -197,7 +204,7 @@ def test_a_destination_with_five_identities_is_refused(
     assert_plain_refusal(result, "full@example.com")
     assert "maximum of 5" in (result.message or "")
     assert double.snapshot(sim.pool_id) == before
-    assert result.cognito_calls == {"ListUsers": 1}
+    assert result.cognito_calls == {"ListIdentityProviders": 1, "ListUsers": 1}
 
 
 def test_little_time_left_fails_closed_before_any_call(

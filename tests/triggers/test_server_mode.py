@@ -43,8 +43,14 @@ def test_sign_ins_over_http_link_create_and_restore(server_sim: FederatedSignInS
     created = server_sim.federated_sign_in("CorpSAML", "9876", {"email": "neo@corp.example"})
 
     assert linked.signed_in and linked.sub == native.sub
-    assert linked.cognito_calls == {"ListUsers": 1, "AdminLinkProviderForUser": 1}
-    assert created.signed_in and created.total_cognito_calls == 5
+    assert linked.cognito_calls == {
+        "ListIdentityProviders": 1,
+        "ListUsers": 1,
+        "AdminLinkProviderForUser": 1,
+    }
+    # 4 for the new user, 1 to restore email_verified (FACTS §4), 1 to learn that the pool's
+    # usernames are emails (once per container, lambda_src/account_linking.py).
+    assert created.signed_in and created.total_cognito_calls == 6
     assert created.claims["email_verified"] is True
     assert double.user(server_sim.pool_id, native.username).linked == {("Google", "4001")}
     [new_user] = double.users_with_email(server_sim.pool_id, "neo@corp.example")

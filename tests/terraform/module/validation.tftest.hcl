@@ -306,3 +306,63 @@ run "domain_with_prefix_and_custom_domain" {
   }
   expect_failures = [var.domain]
 }
+
+run "provider_name_that_extends_another" {
+  command = plan
+  variables {
+    identity_providers = {
+      Okta = {
+        type              = "SAML"
+        saml_metadata_url = "https://okta.example.com/metadata"
+        email_trust       = "always"
+        email_domains     = ["corp.example"]
+        attribute_mapping = { email = "email" }
+      }
+      Okta_Partner = {
+        type              = "SAML"
+        saml_metadata_url = "https://partner.example.com/metadata"
+        link_by_email     = false
+        attribute_mapping = { email = "email" }
+      }
+    }
+    identity_provider_secrets = {}
+  }
+  expect_failures = [var.identity_providers]
+}
+
+run "email_domain_with_a_look_alike_letter" {
+  # U+017F folds with "s" in a case-insensitive pattern. (HCL turns a Kelvin sign into "K"
+  # on its own: string literals are normalised to NFC.)
+  command = plan
+  variables {
+    identity_providers = {
+      Corporate = {
+        type              = "SAML"
+        saml_metadata_url = "https://idp.example.com/metadata"
+        email_trust       = "always"
+        email_domains     = ["\u017fhop.example"]
+        attribute_mapping = { email = "email" }
+      }
+    }
+    identity_provider_secrets = {}
+  }
+  expect_failures = [var.identity_providers]
+}
+
+run "provider_name_beyond_ascii" {
+  # "İ" lower-cases to two characters, which would shift the subject in a userName.
+  command = plan
+  variables {
+    identity_providers = {
+      "İstanbulSSO" = {
+        type              = "SAML"
+        saml_metadata_url = "https://idp.example.com/metadata"
+        email_trust       = "always"
+        email_domains     = ["corp.example"]
+        attribute_mapping = { email = "email" }
+      }
+    }
+    identity_provider_secrets = {}
+  }
+  expect_failures = [var.identity_providers]
+}

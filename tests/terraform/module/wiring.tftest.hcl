@@ -199,6 +199,11 @@ run "triggers_get_the_contract_configuration" {
   }
 
   assert {
+    condition     = alltrue([for f in module.trigger_functions.function_resources : contains(keys(f.environment[0].variables), "LINKING_SECRET")])
+    error_message = "Both triggers need LINKING_SECRET for their keyed hashes (lambda_src/pseudonyms.py)."
+  }
+
+  assert {
     condition     = alltrue([for f in module.trigger_functions.function_resources : f.timeout < 5])
     error_message = "Trigger timeouts must stay under Cognito's 5 s."
   }

@@ -56,3 +56,37 @@ run "log_retention_cloudwatch_does_not_offer" {
   }
   expect_failures = [var.log_retention_days]
 }
+
+run "overlapping_provider_names" {
+  command = plan
+  variables {
+    identity_providers = {
+      Okta         = { type = "SAML", email_trust = "always", email_domains = ["example.com"] }
+      okta_partner = { type = "SAML", link_by_email = false }
+    }
+  }
+  expect_failures = [var.identity_providers]
+}
+
+run "email_domain_with_a_look_alike_letter" {
+  # U+017F folds with "s" in a case-insensitive pattern. (HCL turns a Kelvin sign into "K"
+  # on its own: string literals are normalised to NFC.)
+  command = plan
+  variables {
+    identity_providers = {
+      Okta = { type = "OIDC", email_trust = "always", email_domains = ["\u017fhop.example"] }
+    }
+  }
+  expect_failures = [var.identity_providers]
+}
+
+run "provider_name_beyond_ascii" {
+  # "İ" lower-cases to two characters, which would shift the subject in a userName.
+  command = plan
+  variables {
+    identity_providers = {
+      "İstanbulSSO" = { type = "SAML", email_trust = "always", email_domains = ["example.com"] }
+    }
+  }
+  expect_failures = [var.identity_providers]
+}

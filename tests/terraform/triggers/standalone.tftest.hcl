@@ -91,3 +91,13 @@ run "environment_follows_the_contract" {
     error_message = "USERNAME_CASE_SENSITIVE must be the pool's setting."
   }
 }
+
+run "pre_signup_may_read_the_pools_provider_names" {
+  command = plan
+
+  assert {
+    # lambda_src/pool_providers.py: a userName must fit exactly one provider of the pool.
+    condition     = contains(one([for st in jsondecode(output.role_policies["pre-signup"]).Statement : st if st.Sid == "CallThisUserPool"]).Action, "cognito-idp:ListIdentityProviders")
+    error_message = "The pre sign-up trigger must be allowed ListIdentityProviders on the pool."
+  }
+}

@@ -1,0 +1,67 @@
+"""Keyed hashes of personal data: log fingerprints and the usernames of users the trigger creates.
+
+Both must be impossible to compute for someone who knows only an email address:
+- a log fingerprint made with a bare hash is reversed by hashing a list of known addresses;
+- a generated username that anyone can compute (a UUID over public values) can be registered
+  first by an attacker in a pool where usernames are free-form or email is an alias, which
+  blocks the victim's first federated sign-in for good.
+
+So both are HMAC-SHA256 under `LINKING_SECRET`, a per-deployment secret the module generates
+(each use with its own derived key). The username stays deterministic for one secret, which is
+what makes a retried or racing creation of the same user collide instead of duplicating it.
+Without `LINKING_SECRET` (a hand-made setup) a random key per container is used and said once
+in each decision line (`linking_secret: "missing"`): hashes then stay unguessable but no longer
+match across containers, so a retry served by another container could create a second user
+while ListUsers has not caught up with the first (FACTS §6).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+import uuid
+
+from ascii_case import ascii_lower
+
+SECRET_VARIABLE = "LINKING_SECRET"
+_MIN_SECRET_LENGTH = 16
+_container_secret = secrets.token_bytes(32)
+# Derived keys for the current value of the variable, by purpose.
+_keys: dict[str, bytes] = {}
+_keys_for: list[str] = [""]
+
+
+def secret_is_configured() -> bool:
+    return len(os.environ.get(SECRET_VARIABLE, "")) >= _MIN_SECRET_LENGTH
+
+
+def _key(purpose: str) -> bytes:
+    raw = os.environ.get(SECRET_VARIABLE, "")
+    if raw != _keys_for[0]:
+        _keys.clear()
+        _keys_for[0] = raw
+    key = _keys.get(purpose)
+    if key is None:
+        base = raw.encode("utf-8") if len(raw) >= _MIN_SECRET_LENGTH else _container_secret
+        key = hmac.new(base, purpose.encode("ascii"), hashlib.sha256).digest()
+        _keys[purpose] = key
+    return key
+
+
+def _digest(purpose: str, value: str) -> bytes:
+    return hmac.new(_key(purpose), value.encode("utf-8", "surrogatepass"), hashlib.sha256).digest()
+
+
+def fingerprint(value: str) -> str:
+    """16 hex digits that correlate log lines about one value without revealing it."""
+    return _digest("log-fingerprint", value).hex()[:16]
+
+
+def native_username(pool_id: str, email: str) -> str:
+    """The username of the native user created for `email`: same email, same name (retries
+    collide), but unguessable without the secret. Emails equal apart from ASCII case get one
+    name, as they are one mailbox."""
+    digest = _digest("native-username", f"{pool_id}/{ascii_lower(email)}")
+    return str(uuid.UUID(bytes=digest[:16], version=4))

@@ -1,0 +1,154 @@
+"""The fuzzer's findings against the unfixed triggers, as step sequences to replay.
+
+Each is the shrunk sequence `make fuzz` printed (or the issue's scenario written in the
+machine's steps). Replayed by `test_fuzz.py`: every invariant must hold on them now.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .world import PoolConfig
+
+
+def pool(**changes: Any) -> PoolConfig:
+    settings: dict[str, Any] = {
+        "shape": "email-username",
+        "case_sensitive": False,
+        "token_version": "V2_0",
+        "google_links": True,
+        "linkedin_subject": "mapped",
+        "okta_subject_mapped": False,
+        "okta_maps_always_true_verified": False,
+        "partner_maps_subject": False,
+        "partner_configured": False,
+    }
+    settings.update(changes)
+    return PoolConfig(**settings)
+
+
+Step = tuple[str, dict[str, Any]]
+
+KIM_GOOGLE: Step = (
+    "sign_in",
+    {
+        "person": "kim",
+        "provider": "Google",
+        "slot": 0,
+        "choice": "own",
+        "pick": 0,
+        "victim": "kim",
+        "variant": "as-is",
+        "verified": "true",
+        "retries": 0,
+    },
+)
+KELVIN_GOOGLE: Step = (
+    "attacker_sign_in",
+    {
+        "provider": "Google",
+        "slot": 0,
+        "choice": "lookalike",
+        "pick": 0,
+        "victim": "kim",
+        "variant": "as-is",
+        "verified": "true",
+    },
+)
+
+
+def _attacker_own(provider: str) -> Step:
+    return (
+        "attacker_sign_in",
+        {
+            "provider": provider,
+            "slot": 0,
+            "choice": "own",
+            "pick": 0,
+            "victim": "kim",
+            "variant": "as-is",
+            "verified": "true",
+        },
+    )
+
+
+REWRITE_TO_KIM: Step = (
+    "attacker_rewrite",
+    {"index": 0, "pick": 0, "victim": "kim", "variant": "as-is"},
+)
+OWNER_GOOGLE: Step = (
+    "owner_sign_in",
+    {"index": 0, "provider": "Google", "slot": 0, "variant": "as-is", "retries": 0},
+)
+
+# name -> (pool, steps, the invariants that caught it before the fix)
+FINDINGS: dict[str, tuple[PoolConfig, list[Step], str]] = {
+    # Path 1: KELVIN SIGN. The victim first, then the attacker's look-alike is linked to it.
+    "kelvin-attacker-joins-victim": (pool(), [KIM_GOOGLE, KELVIN_GOOGLE], "1, 2"),
+    # Path 1, other order: the victim's Google sign-in lands in the attacker's account (a
+    # free-form pool: where email is the username, the look-alike is no valid username).
+    "kelvin-victim-joins-attacker": (
+        pool(shape="free-form"),
+        [KELVIN_GOOGLE, KIM_GOOGLE],
+        "1, 2",
+    ),
+    # Path 2: a tenant of Entra links its own address, then rewrites the email to the
+    # victim's; the victim's Google sign-in is linked into the attacker's account.
+    "entra-rewrites-email": (
+        pool(),
+        [_attacker_own("Entra"), REWRITE_TO_KIM, OWNER_GOOGLE],
+        "1, 2",
+    ),
+    # Path 2 with a directory trusted "always" that maps an always-true email_verified.
+    "okta-rewrites-email": (
+        pool(okta_maps_always_true_verified=True, okta_subject_mapped=True),
+        [_attacker_own("Okta"), REWRITE_TO_KIM, OWNER_GOOGLE],
+        "1, 2",
+    ),
+    # Path 3: an unconfigured Okta_Partner with NameID 7 is taken for Okta's Partner_7 and
+    # linked to the executive's account; Okta's real Partner_7 (bob) then gets its tokens.
+    "okta-partner-prefix": (
+        pool(case_sensitive=True),
+        [
+            (
+                "native_sign_up",
+                {
+                    "person": "kim",
+                    "choice": "own",
+                    "pick": 1,
+                    "victim": "kim",
+                    "variant": "as-is",
+                    "verified": True,
+                    "confirmed": True,
+                },
+            ),
+            (
+                "attacker_sign_in",
+                {
+                    "provider": "Okta_Partner",
+                    "slot": 0,
+                    "choice": "victim",
+                    "pick": 1,
+                    "victim": "kim",
+                    "variant": "as-is",
+                    "verified": "true",
+                },
+            ),
+            (
+                "sign_in",
+                {
+                    "person": "bob",
+                    "provider": "Okta",
+                    "slot": 0,
+                    "choice": "own",
+                    "pick": 1,
+                    "victim": "bob",
+                    "variant": "as-is",
+                    "verified": "true",
+                    "retries": 0,
+                },
+            ),
+        ],
+        "1",
+    ),
+}

@@ -1,0 +1,1259 @@
+"""The hypothesis state machine: one fresh pool per example, invariants after every step.
+
+Steps are played through the project's Cognito double and `FederatedSignInSimulator` around
+the real triggers of `lambda_src/` (or of `FUZZ_LAMBDA_SRC`, to fuzz another copy). A
+`FuzzSession` opens moto and the double once for a whole run and collects coverage counts;
+`run(session, settings)` runs the machine under it.
+
+Work-arounds for the double, local to this file (see `FuzzSimulator`). The double fixed
+both in commit 19a3204; they stay so that the unfixed tree (the double and triggers of
+eb44128, where the takeover paths were found) can be fuzzed with the same code:
+- the simulator's race bookkeeping removed its invocation counters by equality, so a nested
+  (racing) sign-in could remove its parent's; the fuzzer's simulator removes by identity;
+- a federated user whose username (folded as the pool folds) already exists is refused
+  instead of silently overwriting that user.
+A double without `stale_list_users` (eb44128) makes the stale-lookup rule a no-op.
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib
+import json
+import os
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from hypothesis import settings as Settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    get_state_machine_test,
+    initialize,
+    rule,
+)
+
+from tests.cognito_double import (
+    CognitoDouble,
+    FederatedSignInSimulator,
+    UserView,
+    counting,
+)
+from tests.cognito_double import backend as double_backend
+from tests.cognito_double import simulator as double_simulator
+
+from . import oracle
+from .oracle import SignInRecord, StepRecord, TokenRecord, Verdict
+from .world import (
+    APPLE,
+    ATTACKER,
+    CASE_VARIANTS,
+    ENTRA,
+    GOOGLE,
+    IDEOGRAPHIC_KIM,
+    KELVIN_KIM,
+    LINKEDIN,
+    NBSP_KIM,
+    OKTA,
+    OWN_MAILBOXES,
+    PARTNER,
+    PERSONS,
+    PROVIDERS,
+    QUOTED_KIM,
+    SENDS_VERIFIED,
+    SLOTS,
+    SPACE_ANN,
+    PoolConfig,
+    ProviderSetup,
+    ascii_fold,
+    could_write_untrusted,
+    domain_of,
+    email_kind,
+    identity_owner,
+    leniently_trusted,
+    look_alike,
+    owner_of,
+    subject_of,
+    trust_label,
+    written,
+)
+
+REGION = "eu-west-1"
+POOL_SHAPES: dict[str, tuple[tuple[str, ...] | None, tuple[str, ...] | None]] = {
+    # shape -> (username_attributes, alias_attributes), as in test_pre_signup_contract.py
+    "email-username": (("email",), None),
+    "email-alias": (None, ("email",)),
+    "free-form": (None, None),
+}
+LOOKALIKES: tuple[str, ...] = (KELVIN_KIM, NBSP_KIM, IDEOGRAPHIC_KIM, SPACE_ANN, QUOTED_KIM)
+PLAIN_OWN: dict[str, tuple[str, ...]] = {
+    person: tuple(m for m in mailboxes if m not in LOOKALIKES)
+    for person, mailboxes in OWN_MAILBOXES.items()
+}
+VERIFIED_VALUES: tuple[str | None, ...] = (
+    "true",
+    "true",
+    "true",
+    "false",
+    None,
+    "True",
+    "TRUE",
+    "1",
+)
+# Where a person signs in: every provider, the ones that link by email more often.
+SIGN_IN_PROVIDERS: tuple[str, ...] = (*PROVIDERS, GOOGLE, LINKEDIN, ENTRA, OKTA, GOOGLE, APPLE)
+# First sign-ins that reach the lookup (races only make sense there).
+LINKING_PROVIDERS: tuple[str, ...] = (GOOGLE, LINKEDIN, ENTRA, OKTA, APPLE)
+# "pool": an address some user in the pool carries now.
+EMAIL_CHOICES = ("own", "own", "pool", "victim", "lookalike", "pool", "none")
+HOOK_OPERATIONS = (
+    "ListUsers",
+    "AdminCreateUser",
+    "AdminSetUserPassword",
+    "AdminLinkProviderForUser",
+    "ListIdentityProviders",
+)
+FAULTS = (
+    ("ListUsers", "throttle"),
+    ("AdminCreateUser", "lost-answer"),
+    ("AdminCreateUser", "throttle"),
+    ("AdminSetUserPassword", "throttle"),
+    ("AdminLinkProviderForUser", "lost-answer"),
+    ("AdminLinkProviderForUser", "throttle"),
+    ("AdminGetUser", "throttle"),
+)
+PRE_SIGNUP_MALFORMED = (
+    "not-an-object",
+    "no-trigger-source",
+    "trigger-source-not-string",
+    "unknown-trigger-source",
+    "no-pool-id",
+    "pool-id-garbage",
+    "no-username",
+    "username-not-string",
+    "username-empty",
+    "username-prefix-only",
+    "username-nul",
+    "username-newline",
+    "username-huge",
+    "no-request",
+    "attributes-not-object",
+    "email-not-string",
+    "verified-not-string",
+)
+PRE_TOKEN_MALFORMED = (
+    "not-an-object",
+    "no-trigger-source",
+    "trigger-source-not-string",
+    "version-unknown",
+    "version-not-string",
+    "no-request",
+    "attributes-not-object",
+    "verified-not-string",
+    "identities-not-json",
+    "identities-not-a-list",
+    "response-not-object",
+    "pool-id-garbage",
+    "no-username",
+)
+# Attack surfaces that `--without` can switch off, to isolate one finding from another.
+# "rewrite": identities linked to native users always send the email the user has (no
+# mapping rewrites it), and no administrator links of identities that could write the
+# user's email untrusted.
+# "case-variants": write every address as-is (an older double's ListUsers compared exactly).
+SURFACES = frozenset(
+    {
+        "kelvin",
+        "padding",
+        "partner",
+        "rewrite",
+        "verified-variants",
+        "malformed-username",
+        "case-variants",
+    }
+)
+
+
+class InvariantViolation(AssertionError):
+    """An invariant failed; the message names it and ends with the steps so far."""
+
+
+# --------------------------------------------------------------------------- the simulator
+
+
+class _IdentityList(list):  # type: ignore[type-arg]
+    """A list whose remove() removes that very object, not the first equal one."""
+
+    def remove(self, value: Any) -> None:
+        for index, item in enumerate(self):
+            if item is value:
+                del self[index]
+                return
+        raise ValueError("not in list")
+
+
+class FuzzSimulator(FederatedSignInSimulator):
+    """The double's simulator with the two work-arounds named in the module docstring."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._invocations = _IdentityList()
+
+    def _create_federated_user(
+        self, pool: Any, idp: Any, provider_name: str, subject: str, mapped: dict[str, str]
+    ) -> Any:
+        username = f"{provider_name}_{subject}"
+        wanted = username if self.case_sensitive else username.lower()
+        for user in pool.users.values():
+            name = user.username if self.case_sensitive else user.username.lower()
+            if name == wanted:
+                if double_backend.holds_identity(user, provider_name, subject):
+                    return user
+                raise double_simulator._Refused(f"Already found an entry for username {wanted}")
+        return super()._create_federated_user(pool, idp, provider_name, subject, mapped)
+
+
+# --------------------------------------------------------------------------- the session
+
+
+@dataclass
+class Stats:
+    examples: int = 0
+    steps: Counter[str] = field(default_factory=Counter)
+    events: Counter[str] = field(default_factory=Counter)
+    pools: Counter[str] = field(default_factory=Counter)
+    pool_variants: Counter[str] = field(default_factory=Counter)
+    providers: Counter[str] = field(default_factory=Counter)
+    outcomes: Counter[str] = field(default_factory=Counter)
+    emails: Counter[str] = field(default_factory=Counter)
+    claims: Counter[str] = field(default_factory=Counter)
+    special: Counter[str] = field(default_factory=Counter)
+    malformed: Counter[str] = field(default_factory=Counter)
+    checks: Counter[str] = field(default_factory=Counter)
+    abstained: Counter[str] = field(default_factory=Counter)
+    started: float = field(default_factory=time.monotonic)
+
+    @property
+    def total_events(self) -> int:
+        return sum(self.events.values())
+
+    def report(self) -> str:
+        elapsed = time.monotonic() - self.started
+        lines = [
+            f"trigger events run: {self.total_events} "
+            f"(pre sign-up and pre token generation invocations, malformed ones included), "
+            f"{sum(self.steps.values())} steps, {self.examples} pools, {elapsed:.1f} s",
+        ]
+        sections = [
+            ("trigger events by triggerSource", self.events),
+            ("steps by kind", self.steps),
+            ("pools by sign-in attribute / case setting", self.pools),
+            ("pool configuration variants", self.pool_variants),
+            ("federated sign-ins by provider type / trust", self.providers),
+            ("sign-in outcomes (refused: by the trigger's reason)", self.outcomes),
+            ("emails by kind", self.emails),
+            ("claims", self.claims),
+            ("retries, races, stale lookups, faults", self.special),
+            ("malformed events by handler:kind", self.malformed),
+            ("invariant checks made", self.checks),
+            ("where the model abstained", self.abstained),
+        ]
+        for title, counter in sections:
+            lines.append(f"{title}:")
+            for key, count in sorted(counter.items(), key=lambda kv: (-kv[1], kv[0])):
+                lines.append(f"  {count:7d}  {key}")
+        return "\n".join(lines)
+
+
+@dataclass
+class FuzzSession:
+    double: CognitoDouble
+    stats: Stats = field(default_factory=Stats)
+    without: frozenset[str] = frozenset()
+    trace_lines: int = 40
+    strict_stale: bool = False  # fail links that only a stale ListUsers answer justifies
+    # Coverage as it stood when the first violation was found (before shrinking replays).
+    at_first_violation: Stats | None = None
+
+
+_SESSION: FuzzSession | None = None
+
+
+def _import_lambda(name: str) -> Any:
+    return importlib.import_module(name)
+
+
+@contextmanager
+def fuzz_session(
+    without: frozenset[str] = frozenset(), *, strict_stale: bool = False
+) -> Iterator[FuzzSession]:
+    """moto + the double, fake credentials, and the triggers' modules ready to import.
+
+    `FUZZ_LAMBDA_SRC` names another copy of `lambda_src/` to fuzz (e.g. an older commit's);
+    it must be set before any trigger module is imported in the process.
+    """
+    global _SESSION
+    from moto import mock_aws
+
+    from tests.cognito_double.double import environment
+
+    other_src = os.environ.get("FUZZ_LAMBDA_SRC")
+    if other_src:
+        if "pre_signup" in sys.modules and not sys.modules["pre_signup"].__file__.startswith(
+            os.path.abspath(other_src)
+        ):
+            raise RuntimeError("FUZZ_LAMBDA_SRC is set but the triggers are already imported")
+        if os.path.abspath(other_src) not in sys.path:
+            sys.path.insert(0, os.path.abspath(other_src))
+    unknown = set(without) - SURFACES
+    if unknown:
+        raise ValueError(f"unknown surfaces {sorted(unknown)}; known: {sorted(SURFACES)}")
+    fake = {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_REGION": REGION,
+        "AWS_DEFAULT_REGION": REGION,
+    }
+    cleared = {
+        k: os.environ.pop(k)
+        for k in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "PROFILE_TABLE_NAME", "LOG_LEVEL")
+        if k in os.environ
+    }
+    try:
+        with environment(fake), mock_aws(), CognitoDouble(region=REGION) as double:
+            _SESSION = FuzzSession(
+                double=double, without=frozenset(without), strict_stale=strict_stale
+            )
+            try:
+                yield _SESSION
+            finally:
+                _SESSION = None
+    finally:
+        os.environ.update(cleared)
+
+
+def run(session: FuzzSession, settings: Settings, seed: int | None = None) -> None:
+    """Run the state machine under `session` (raises on an invariant violation)."""
+    test = get_state_machine_test(SignInMachine, settings=settings)
+    if seed is not None:
+        from hypothesis import seed as with_seed
+
+        test = with_seed(seed)(test)
+    test()
+
+
+def replay(config: PoolConfig, steps: list[tuple[str, dict[str, Any]]]) -> SignInMachine:
+    """Play a fixed sequence of the machine's rules (a finding) under the open session."""
+    machine = SignInMachine()
+    try:
+        machine.create_pool(config=config)
+        for name, arguments in steps:
+            getattr(machine, name)(**arguments)
+    finally:
+        machine.teardown()
+    return machine
+
+
+# --------------------------------------------------------------------------- strategies
+
+
+@st.composite
+def pool_configs(draw: st.DrawFn) -> PoolConfig:
+    return PoolConfig(
+        shape=draw(st.sampled_from(tuple(POOL_SHAPES))),
+        case_sensitive=draw(st.booleans()),
+        token_version=draw(st.sampled_from(("V2_0", "V1_0"))),
+        google_links=draw(st.sampled_from((True, True, True, False))),
+        linkedin_subject=draw(st.sampled_from(("mapped", "configured-unmapped", "none"))),
+        okta_subject_mapped=draw(st.booleans()),
+        okta_maps_always_true_verified=draw(st.booleans()),
+        partner_maps_subject=draw(st.booleans()),
+        partner_configured=draw(st.sampled_from((False, False, True))),
+    )
+
+
+persons = st.sampled_from(PERSONS)
+providers = st.sampled_from(SIGN_IN_PROVIDERS)
+linking_providers = st.sampled_from(LINKING_PROVIDERS)
+slots = st.integers(0, SLOTS - 1)
+picks = st.integers(0, 4)
+variants = st.sampled_from(CASE_VARIANTS)
+verified_values = st.sampled_from(VERIFIED_VALUES)
+email_choices = st.sampled_from(EMAIL_CHOICES)
+timeouts = st.sampled_from((0, 0, 0, 0, 1, 2, 3))
+
+
+# --------------------------------------------------------------------------- the machine
+
+
+class SignInMachine(RuleBasedStateMachine):
+    """Sign-in sequences against one pool; every rule ends by checking the invariants."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        if _SESSION is None:
+            raise RuntimeError("run the machine inside fuzz_session()")
+        self.session = _SESSION
+        self.double = _SESSION.double
+        self.stats = _SESSION.stats
+        self.pool_id: str | None = None
+        self.sim: FuzzSimulator | None = None
+        self.config: PoolConfig | None = None
+        self.setups: dict[str, ProviderSetup] = {}
+        self.providers_config: dict[str, dict[str, Any] | None] = {}
+        self.owners: dict[str, str] = {}
+        self.seen_mailboxes: set[str] = set()
+        self.trace: list[str] = []
+        self.token_records: list[TokenRecord] = []
+        self.stale_armed = False
+        self.stale_view: dict[str, UserView] | None = None
+        self.fault_armed: tuple[str, str] | None = None
+        self.counter = 0
+
+    # ------------------------------------------------------------------ setup
+
+    @initialize(config=pool_configs())
+    def create_pool(self, config: PoolConfig) -> None:
+        username_attributes, alias_attributes = POOL_SHAPES[config.shape]
+        self.config = config
+        self.pool_id = self.double.create_pool(
+            f"fuzz{self.stats.examples}",
+            case_sensitive=config.case_sensitive,
+            username_attributes=username_attributes,
+            alias_attributes=alias_attributes,
+            custom_attributes={"idp_sub": True},
+        )
+        sim = FuzzSimulator(
+            self.double,
+            self.pool_id,
+            pre_signup=self._pre_signup,
+            pre_token=self._pre_token,
+            token_version=config.token_version,
+        )
+        self.setups = config.providers()
+        for name, setup in self.setups.items():
+            self.double.add_identity_provider(
+                self.pool_id, name, _provider_type(name), {**setup.mapping, "username": "sub"}
+            )
+        sim.identity_providers_override = config.identity_providers_json()
+        self.providers_config = {n: s.config for n, s in self.setups.items()}
+        self.sim = sim
+        self.stats.examples += 1
+        self.stats.pools[config.label()] += 1
+        for variant in (
+            f"token {config.token_version}",
+            f"Google link_by_email {config.google_links}",
+            f"LinkedIn subject {config.linkedin_subject}",
+            f"Okta subject mapped {config.okta_subject_mapped}",
+            f"Okta maps always-true email_verified {config.okta_maps_always_true_verified}",
+            f"Okta_Partner maps subject {config.partner_maps_subject}",
+            f"Okta_Partner configured {config.partner_configured}",
+        ):
+            self.stats.pool_variants[variant] += 1
+        self.trace.append(f"pool {config}")
+
+    def teardown(self) -> None:
+        self.double.clear_faults()
+        if self.pool_id is not None:
+            self.double.backend.user_pools.pop(self.pool_id, None)
+            double_backend.STATE.triggers.pop(self.pool_id, None)
+            with double_backend.STATE.lock:
+                double_backend.STATE.requests.clear()
+
+    # ------------------------------------------------------------------ the triggers
+
+    def _pre_signup(self, event: dict[str, Any], context: Any) -> Any:
+        self.stats.events[_source(event)] += 1
+        return _import_lambda("pre_signup").handler(event, context)
+
+    def _pre_token(self, event: dict[str, Any], context: Any) -> Any:
+        self.stats.events[_source(event)] += 1
+        attributes = dict(event["request"]["userAttributes"])
+        username = str(event["userName"])
+        error: str | None = None
+        answer: Any = None
+        with counting() as calls:
+            try:
+                answer = _import_lambda("pre_token_generation").handler(event, context)
+            except Exception as exc:
+                error = f"{type(exc).__name__}: {exc}"
+        stored = self.double.user(self.pool_id, username).attributes.get("email_verified")
+        has_override, override = _verified_override(answer)
+        self.token_records.append(
+            TokenRecord(attributes, username, stored, override, has_override, calls.total(), error)
+        )
+        if error is not None:
+            raise RuntimeError(error)
+        return answer
+
+    def _direct(self, handler_name: str, event: Any) -> Exception | None:
+        """A malformed event straight to a handler (not through Cognito)."""
+        self.stats.events[f"direct:{handler_name}"] += 1
+        handler = _import_lambda(handler_name).handler
+        assert self.sim is not None
+        return self.sim.call_trigger(handler, event).error
+
+    # ------------------------------------------------------------------ claims
+
+    def _email(
+        self, person: str, provider: str, choice: str, pick: int, victim: str, variant: str
+    ) -> str | None:
+        if choice == "none":
+            return None
+        if choice == "lookalike":
+            usable = [m for m in LOOKALIKES if self._surface_on_for(m)]
+            return self._written(usable[pick % len(usable)], variant) if usable else None
+        if choice in ("pool", "pool-lookalike"):
+            stored = self._pool_emails()
+            if not stored:
+                return None
+            email = stored[pick % len(stored)]
+            if choice == "pool-lookalike":
+                email = look_alike(email, pick // len(stored))
+                if not self._surface_on_for(email):
+                    return None
+            return email
+        if choice == "victim":
+            if victim == person:
+                victim = PERSONS[(PERSONS.index(person) + 1) % len(PERSONS)]
+            mailboxes = PLAIN_OWN[victim]
+        else:
+            mailboxes = self._vouchable(person, provider) or PLAIN_OWN[person]
+        return self._written(mailboxes[pick % len(mailboxes)], variant)
+
+    def _written(self, mailbox: str, variant: str) -> str:
+        if "case-variants" in self.session.without:
+            return mailbox
+        return written(mailbox, variant)
+
+    def _pool_emails(self) -> list[str]:
+        """The emails users in the pool carry now (so sign-ins meet existing accounts)."""
+        assert self.pool_id is not None
+        return sorted({u.email for u in self.double.users(self.pool_id) if u.email})
+
+    def _vouchable(self, person: str, provider: str) -> tuple[str, ...]:
+        config = self.providers_config.get(provider)
+        domains = (config or {}).get("email_domains")
+        if not domains:
+            return ()
+        return tuple(m for m in PLAIN_OWN[person] if domain_of(m) in domains)
+
+    def _surface_on_for(self, mailbox: str) -> bool:
+        if "\u212a" in mailbox:
+            return "kelvin" not in self.session.without
+        if mailbox != mailbox.strip():
+            return "padding" not in self.session.without
+        return True
+
+    def _claims(
+        self,
+        person: str,
+        provider: str,
+        subject: str,
+        email: str | None,
+        verified: str | None,
+    ) -> tuple[dict[str, str], str | None, str] | None:
+        """The IdP's claims, made realistic; None when no honest IdP could send them.
+
+        Returns (claims, the email_verified the trigger sees, a label for coverage).
+        """
+        setup = self.setups[provider]
+        config = self.providers_config.get(provider)
+        if "verified-variants" in self.session.without and verified in ("True", "TRUE"):
+            verified = "true"
+        if provider == OKTA and setup.maps_verified:
+            verified = "true"  # the directory's always-true attribute (FACTS §4)
+        elif provider not in SENDS_VERIFIED:
+            verified = None  # Facebook, Login with Amazon and SAML send none (FACTS §4)
+        if "rewrite" in self.session.without:
+            holder = self._native_holding(provider, subject)
+            if holder is not None:
+                email = holder.email  # a returning identity sends the email it has: no rewrite
+        claims: dict[str, str] = {}
+        if email is not None:
+            claims["email"] = email
+        if verified is not None:
+            claims["email_verified"] = verified
+        label = "honest"
+        if email is not None and owner_of(email) != person:
+            label = "untrusted"
+            seen = _event_verified(setup, claims)
+            if leniently_trusted(config, email, seen):
+                # An IdP trusted for this mailbox does not vouch for someone else's.
+                if config is not None and config.get("email_trust") == "always":
+                    own = self._vouchable(person, provider)
+                    if not own:
+                        return None
+                    claims["email"] = written(own[0], "as-is")
+                    label = "honest"
+                else:
+                    claims["email_verified"] = "false"
+        return claims, _event_verified(setup, claims), label
+
+    def _native_holding(self, provider: str, subject: str) -> UserView | None:
+        assert self.pool_id is not None
+        return next(
+            (
+                u
+                for u in self.double.users(self.pool_id)
+                if (provider, subject) in u.linked and not u.is_federated
+            ),
+            None,
+        )
+
+    # ------------------------------------------------------------------ step plumbing
+
+    def _snapshot(self) -> dict[str, UserView]:
+        assert self.pool_id is not None
+        return self.double.snapshot(self.pool_id)
+
+    def _begin(self, kind: str) -> StepRecord:
+        self.token_records = []
+        step = StepRecord(kind=kind, before=self._snapshot())
+        step.stale = self.stale_armed
+        step.stale_view = self.stale_view if self.stale_armed else None
+        step.faulty = self.fault_armed is not None
+        self.stats.steps[kind] += 1
+        return step
+
+    def _sign_in(
+        self,
+        step: StepRecord,
+        person: str,
+        provider: str,
+        slot: int,
+        email: str | None,
+        verified: str | None,
+        timeouts_: int,
+        role: str = "main",
+    ) -> SignInRecord | None:
+        assert self.sim is not None
+        if provider == PARTNER and "partner" in self.session.without:
+            self.stats.steps["skipped:partner-off"] += 1
+            return None
+        subject = subject_of(provider, person, slot)
+        made = self._claims(person, provider, subject, email, verified)
+        if made is None:
+            self.stats.steps["skipped:no-honest-claim"] += 1
+            return None
+        claims, seen, label = made
+        record = SignInRecord(person, provider, subject, claims, seen, timeouts_, role)
+        record.first = not any((provider, subject) in u.linked for u in step.before.values())
+        before = set(self._snapshot())
+        record.result = self.sim.federated_sign_in(
+            provider, subject, claims, simulated_timeouts=timeouts_
+        )
+        record.created = set(self._snapshot()) - before
+        step.sign_ins.append(record)
+        self._count_sign_in(record, label)
+        return record
+
+    def _count_sign_in(self, record: SignInRecord, label: str) -> None:
+        result = record.result
+        self.stats.providers[trust_label(self.setups[record.provider])] += 1
+        self.stats.emails[email_kind(record.email)] += 1
+        verified = record.claims.get("email_verified")
+        self.stats.claims[f"{label}, email_verified {verified!a}"] += 1
+        if result.pre_signup_attempts > 1:
+            self.stats.special[f"retried: {result.pre_signup_attempts} pre sign-up attempts"] += 1
+        decisions = [d for d in result.decisions if d.get("trigger") == "pre_signup"]
+        if result.outcome == "refused":
+            reasons = [d.get("reason") for d in decisions if d.get("decision") == "refused"]
+            reason = reasons[-1] if reasons else (result.message or "?")[:60]
+            self.stats.outcomes[f"refused: {reason}"] += 1
+        elif not record.first:
+            self.stats.outcomes["signed in: returning identity"] += 1
+        elif result.federated_user_created:
+            why = decisions[-1].get("reason") if decisions else "?"
+            self.stats.outcomes[f"signed in: Cognito created a federated user ({why})"] += 1
+        else:
+            last = decisions[-1] if decisions else {}
+            self.stats.outcomes[f"signed in: {last.get('decision')} ({last.get('reason')})"] += 1
+
+    def _native(
+        self,
+        step: StepRecord,
+        person: str,
+        email: str,
+        *,
+        verified: bool,
+        confirmed: bool,
+        admin: bool,
+    ) -> None:
+        assert self.sim is not None and self.config is not None
+        if owner_of(email) != person:
+            verified = False  # nobody can verify a mailbox they do not own
+        before = set(self._snapshot())
+        self.counter += 1
+        try:
+            if admin:
+                username = None
+                if self.config.shape == "email-alias":
+                    username = f"admin{self.counter}"
+                view = self.sim.admin_create_user(email, username=username, verify_email=verified)
+            else:
+                view = self.sim.native_sign_up(email, confirm=confirmed, verify_email=verified)
+        except Exception as exc:  # e.g. UsernameExistsException: Cognito refuses it too
+            self.stats.outcomes[f"native refused: {type(exc).__name__}"] += 1
+            self.trace.append(f"    -> refused by Cognito: {type(exc).__name__}")
+            return
+        for name in set(self._snapshot()) - before:
+            step.natives[name] = (person, self.double.user(self.pool_id, name))
+        kind = "admin-created" if admin else "self sign-up"
+        self.stats.outcomes[
+            f"native {kind}: {view.status}, email_verified {view.email_verified}"
+        ] += 1
+        self.trace.append(f"    -> {view.username!a} {view.status} verified={view.email_verified}")
+
+    def _describe(self, record: SignInRecord | None) -> str:
+        if record is None:
+            return "    -> skipped (no realistic claim)"
+        result = record.result
+        decisions = [
+            f"{d.get('decision')}:{d.get('reason')}"
+            for d in result.decisions
+            if d.get("trigger") == "pre_signup"
+        ]
+        return (
+            f"    {record.role}: {record.person} via {record.provider} subject "
+            f"{record.subject!a} claims {record.claims!a} -> {result.outcome} as "
+            f"{result.username!a} {decisions} {result.message or ''}"
+        )
+
+    def _finish(self, step: StepRecord) -> None:
+        """Attribute new users to people, then check every invariant."""
+        after = self._snapshot()
+        for name, (person, _) in step.natives.items():
+            self.owners.setdefault(name, person)
+        for record in step.sign_ins:
+            for name in record.created:
+                if name not in step.natives:
+                    self.owners.setdefault(name, record.person)
+        for name in after:
+            if name not in self.owners:
+                self.stats.abstained["owner:unattributed-user"] += 1
+        # Checked against the mailboxes seen before this step, then this step's are added.
+        seen = set(self.seen_mailboxes)
+        for name, user in after.items():
+            if name not in step.before:
+                self.seen_mailboxes.add(ascii_fold(user.email or ""))
+                self.seen_mailboxes.add(ascii_fold(user.username))
+        for record in step.sign_ins:
+            self.trace.append(self._describe(record))
+        assert self.config is not None
+        maps_subject = {n: s.maps_subject for n, s in self.setups.items()}
+        verdicts = [
+            oracle.check_links(step, after, self.providers_config, self.session.strict_stale),
+            oracle.check_tokens(step, self.owners),
+            oracle.check_due_link(
+                step, self.providers_config, maps_subject, self.config.case_sensitive, seen
+            ),
+            oracle.check_pre_token(
+                self.token_records,
+                self.providers_config,
+                step.faulty,
+                self.config.shape == "email-alias",
+                after,
+            ),
+            oracle.check_refusals(step, after),
+        ]
+        self._settle(verdicts)
+        if self.fault_armed is not None and step.sign_ins:
+            self.double.clear_faults()
+            self.fault_armed = None
+        if self.stale_armed and self.pool_id not in getattr(double_backend.STATE, "stale", {}):
+            self.stale_armed = False
+
+    def _settle(self, verdicts: list[Verdict]) -> None:
+        problems = [p for v in verdicts for p in v.problems]
+        for verdict in verdicts:
+            self.stats.checks.update(verdict.checked)
+            self.stats.abstained.update(verdict.abstained)
+        if problems:
+            self.stats.checks["VIOLATION"] += len(problems)
+            if self.session.at_first_violation is None:
+                self.session.at_first_violation = copy.deepcopy(self.stats)
+            trace = "\n".join(self.trace[-self.session.trace_lines :])
+            raise InvariantViolation("\n".join(problems) + "\n--- steps so far:\n" + trace)
+
+    # ------------------------------------------------------------------ rules
+
+    @rule(
+        person=persons,
+        provider=providers,
+        slot=slots,
+        choice=email_choices,
+        pick=picks,
+        victim=persons,
+        variant=variants,
+        verified=verified_values,
+        retries=timeouts,
+    )
+    def sign_in(
+        self,
+        person: str,
+        provider: str,
+        slot: int,
+        choice: str,
+        pick: int,
+        victim: str,
+        variant: str,
+        verified: str | None,
+        retries: int,
+    ) -> None:
+        """A federated sign-in by anyone, with their own or attack-shaped claims."""
+        step = self._begin("sign-in")
+        email = self._email(person, provider, choice, pick, victim, variant)
+        self.trace.append(f"sign_in {person} via {provider}#{slot} email {email!a}")
+        self._sign_in(step, person, provider, slot, email, verified, retries)
+        self._finish(step)
+
+    @rule(
+        provider=providers,
+        slot=slots,
+        choice=st.sampled_from(("victim", "lookalike", "own", "pool", "pool-lookalike")),
+        pick=picks,
+        victim=persons,
+        variant=variants,
+        verified=verified_values,
+    )
+    def attacker_sign_in(
+        self,
+        provider: str,
+        slot: int,
+        choice: str,
+        pick: int,
+        victim: str,
+        variant: str,
+        verified: str | None,
+    ) -> None:
+        """The attacker signs in with someone else's or a look-alike address."""
+        step = self._begin("sign-in")
+        email = self._email(ATTACKER, provider, choice, pick, victim, variant)
+        self.trace.append(f"attacker_sign_in via {provider}#{slot} email {email!a}")
+        self._sign_in(step, ATTACKER, provider, slot, email, verified, 0)
+        self._finish(step)
+
+    @rule(
+        index=st.integers(0, 50),
+        choice=email_choices,
+        pick=picks,
+        victim=persons,
+        variant=variants,
+        verified=verified_values,
+    )
+    def returning_sign_in(
+        self,
+        index: int,
+        choice: str,
+        pick: int,
+        victim: str,
+        variant: str,
+        verified: str | None,
+    ) -> None:
+        """An identity the pool knows signs in again; Cognito rewrites the mapped email."""
+        assert self.pool_id is not None
+        known = sorted(
+            (p, s)
+            for p, s in {i for u in self.double.users(self.pool_id) for i in u.linked}
+            if identity_owner(p, s) is not None
+        )
+        if not known:
+            self.stats.steps["skipped:no-known-identity"] += 1
+            return
+        provider, subject = known[index % len(known)]
+        person = identity_owner(provider, subject)
+        assert person is not None
+        slot = _slot_of(provider, person, subject)
+        step = self._begin("sign-in")
+        email = self._email(person, provider, choice, pick, victim, variant)
+        self.trace.append(f"returning_sign_in {person} via {provider}#{slot} email {email!a}")
+        self._sign_in(step, person, provider, slot, email, verified, 0)
+        self._finish(step)
+
+    @rule(
+        index=st.integers(0, 50),
+        provider=linking_providers,
+        slot=slots,
+        variant=variants,
+        retries=timeouts,
+    )
+    def owner_sign_in(
+        self, index: int, provider: str, slot: int, variant: str, retries: int
+    ) -> None:
+        """The owner of an address some user carries signs in with it, verified."""
+        stored = self._pool_emails()
+        owners = [(e, owner_of(e)) for e in stored if owner_of(e) is not None]
+        if not owners:
+            self.stats.steps["skipped:no-owned-email-in-pool"] += 1
+            return
+        email, person = owners[index % len(owners)]
+        assert person is not None
+        email = self._written(email, variant)
+        step = self._begin("sign-in")
+        self.trace.append(f"owner_sign_in {person} via {provider}#{slot} email {email!a}")
+        self._sign_in(step, person, provider, slot, email, "true", retries)
+        self._finish(step)
+
+    @rule(index=st.integers(0, 50), pick=picks, victim=persons, variant=variants)
+    def attacker_rewrite(self, index: int, pick: int, victim: str, variant: str) -> None:
+        """An attacker's identity linked to a native user returns with someone else's email."""
+        assert self.pool_id is not None
+        mine = sorted(
+            (p, s)
+            for u in self.double.users(self.pool_id)
+            if not u.is_federated
+            for p, s in u.linked
+            if identity_owner(p, s) == ATTACKER
+        )
+        if not mine:
+            self.stats.steps["skipped:no-linked-attacker-identity"] += 1
+            return
+        provider, subject = mine[index % len(mine)]
+        slot = _slot_of(provider, ATTACKER, subject)
+        email = self._email(ATTACKER, provider, "victim", pick, victim, variant)
+        step = self._begin("sign-in")
+        self.trace.append(f"attacker_rewrite via {provider}#{slot} email {email!a}")
+        self._sign_in(step, ATTACKER, provider, slot, email, "true", 0)
+        self._finish(step)
+
+    @rule(
+        person=persons,
+        choice=st.sampled_from(("own", "own", "victim", "lookalike")),
+        pick=picks,
+        victim=persons,
+        variant=variants,
+        verified=st.booleans(),
+        confirmed=st.booleans(),
+    )
+    def native_sign_up(
+        self,
+        person: str,
+        choice: str,
+        pick: int,
+        victim: str,
+        variant: str,
+        verified: bool,
+        confirmed: bool,
+    ) -> None:
+        """Email-and-password sign-up (someone else's address stays unverified)."""
+        step = self._begin("native sign-up")
+        email = self._email(person, GOOGLE, choice, pick, victim, variant) or PLAIN_OWN[person][0]
+        self.trace.append(
+            f"native_sign_up {person} {email!a} verified={verified} confirmed={confirmed}"
+        )
+        self._native(step, person, email, verified=verified, confirmed=confirmed, admin=False)
+        self._finish(step)
+
+    @rule(person=persons, pick=picks, variant=variants, verified=st.booleans())
+    def admin_create(self, person: str, pick: int, variant: str, verified: bool) -> None:
+        """An administrator creates a user for a person (FORCE_CHANGE_PASSWORD)."""
+        step = self._begin("admin create")
+        email = self._written(PLAIN_OWN[person][pick % len(PLAIN_OWN[person])], variant)
+        self.trace.append(f"admin_create for {person} {email!a} verified={verified}")
+        self._native(step, person, email, verified=verified, confirmed=False, admin=True)
+        self._finish(step)
+
+    @rule(person=persons, provider=providers, slot=slots)
+    def admin_link(self, person: str, provider: str, slot: int) -> None:
+        """An administrator links a person's own identity to that person's native user."""
+        assert self.pool_id is not None
+        mine = [
+            u
+            for u in self.double.users(self.pool_id)
+            if not u.is_federated and self.owners.get(u.username) == person
+        ]
+        if not mine:
+            self.stats.steps["skipped:no-native-user"] += 1
+            return
+        if "rewrite" in self.session.without and could_write_untrusted(
+            self.providers_config.get(provider), mine[0].email
+        ):
+            self.stats.steps["skipped:untrusted-writer-off"] += 1
+            return
+        step = self._begin("admin link")
+        subject = subject_of(provider, person, slot)
+        self.trace.append(f"admin_link {provider}#{slot} ({subject!a}) to {mine[0].username!a}")
+        try:
+            self.double.link(self.pool_id, mine[0].username, provider, subject)
+            step.admin_links.add((provider, subject))
+            self.stats.outcomes[f"admin link: {provider}"] += 1
+        except Exception as exc:
+            self.stats.outcomes[f"admin link refused: {type(exc).__name__}"] += 1
+        self._finish(step)
+
+    @rule(
+        person=persons,
+        provider=linking_providers,
+        slot=slots,
+        pick=picks,
+        variant=variants,
+        inner=st.sampled_from(("sign-in", "sign-in", "native-unverified", "native-verified")),
+        inner_person=persons,
+        inner_provider=linking_providers,
+        inner_email=st.sampled_from(("same", "own")),
+        hook=st.sampled_from(HOOK_OPERATIONS),
+    )
+    def race(
+        self,
+        person: str,
+        provider: str,
+        slot: int,
+        pick: int,
+        variant: str,
+        inner: str,
+        inner_person: str,
+        inner_provider: str,
+        inner_email: str,
+        hook: str,
+    ) -> None:
+        """A first sign-in, with a second sign-in or sign-up played when it reaches `hook`."""
+        assert self.pool_id is not None
+        step = self._begin("race")
+        step.race_hook = hook
+        email = self._email(person, provider, "own", pick, person, variant)
+        other = (
+            email
+            if inner_email == "same"
+            else self._email(inner_person, inner_provider, "own", pick, inner_person, "as-is")
+        )
+        self.trace.append(
+            f"race: {person} via {provider}#{slot} {email!a}; at {hook}: {inner} by "
+            f"{inner_person} ({inner_provider}) {other!a}"
+        )
+
+        crashed: list[BaseException] = []
+
+        def play_inner() -> None:
+            try:
+                _play_inner()
+            except BaseException as exc:  # re-raised below, not swallowed by the trigger
+                crashed.append(exc)
+
+        def _play_inner() -> None:
+            step.race_ran = True
+            step.before_inner = self._snapshot()
+            if inner == "sign-in":
+                self._sign_in(step, inner_person, inner_provider, 1, other, "true", 0, "inner")
+            else:
+                self._native(
+                    step,
+                    inner_person,
+                    other or PLAIN_OWN[inner_person][0],
+                    verified=inner == "native-verified",
+                    confirmed=True,
+                    admin=False,
+                )
+            step.after_inner = self._snapshot()
+
+        self.double.before_call(hook, play_inner)
+        try:
+            outer = self._sign_in(step, person, provider, slot, email, "true", 0)
+        finally:
+            self.double.clear_faults()
+        if crashed:
+            raise crashed[0]
+        if outer is not None and step.race_ran:
+            inner_record = next((r for r in step.sign_ins if r.role == "inner"), None)
+            if inner_record is not None:
+                outer.created -= inner_record.created
+            outer.created -= set(step.natives)
+        self.stats.special[f"race at {hook}: {'ran' if step.race_ran else 'not reached'}"] += 1
+        self._finish(step)
+
+    # No preconditions: a rule that is not enabled shifts which rule later draws pick, which
+    # keeps the shrinker from deleting steps. A rule that cannot act is a no-op instead.
+    @rule(times=st.integers(1, 2))
+    def stale_lookups(self, times: int) -> None:
+        """The next ListUsers calls answer from a snapshot taken now (FACTS §6)."""
+        assert self.pool_id is not None
+        stale = getattr(self.double, "stale_list_users", None)
+        if stale is None:
+            self.stats.special["stale ListUsers: not offered by this double"] += 1
+            return
+        stale(self.pool_id, times=times)
+        self.stale_view = self._snapshot()
+        self.stale_armed = True
+        self.stats.special[f"stale ListUsers armed (times={times})"] += 1
+        self.trace.append(f"stale_lookups times={times}")
+
+    @rule(fault=st.sampled_from(FAULTS))
+    def arm_fault(self, fault: tuple[str, str]) -> None:
+        """The next sign-in meets throttling or a lost answer on one operation."""
+        if self.fault_armed is not None:
+            return  # one at a time: stacked faults only exhaust the trigger's deadline
+        operation, kind = fault
+        if kind == "throttle":
+            self.double.inject_fault(operation)
+        else:
+            self.double.inject_fault(operation, "InternalErrorException", after=True, status=500)
+        self.fault_armed = fault
+        self.stats.special[f"fault armed: {kind} on {operation}"] += 1
+        self.trace.append(f"arm_fault {kind} on {operation}")
+
+    @rule(
+        handler=st.sampled_from(("pre_signup", "pre_token_generation")),
+        kind=st.integers(0, 100),
+        person=persons,
+        pick=picks,
+    )
+    def malformed_event(self, handler: str, kind: int, person: str, pick: int) -> None:
+        """A malformed event straight to a handler: a clear error, nothing changed."""
+        assert self.sim is not None
+        kinds = PRE_SIGNUP_MALFORMED if handler == "pre_signup" else PRE_TOKEN_MALFORMED
+        if "malformed-username" in self.session.without:
+            kinds = tuple(
+                k for k in kinds if k not in ("username-nul", "username-newline", "username-huge")
+            )
+        name = kinds[kind % len(kinds)]
+        event = (
+            self._malformed_pre_signup(name, person, pick)
+            if handler == "pre_signup"
+            else self._malformed_pre_token(name, person, pick)
+        )
+        if event is None:
+            self.stats.steps["skipped:no-linking-provider"] += 1
+            return
+        step = self._begin("malformed")
+        self.trace.append(f"malformed_event {handler} {name}")
+        error = self._direct(handler, event)
+        self.stats.malformed[f"{handler}:{name}"] += 1
+        after = self._snapshot()
+        verdict = oracle.check_malformed(error, step.before, after)
+        self._settle([verdict])
+        self._finish(step)
+
+    # ------------------------------------------------------------------ malformed events
+
+    def _malformed_pre_signup(self, kind: str, person: str, pick: int) -> Any:
+        """A PreSignUp_ExternalProvider event a linking IdP would send, then broken."""
+        assert self.sim is not None
+        linking = [
+            name
+            for name in (GOOGLE, LINKEDIN, OKTA)
+            if (self.providers_config.get(name) or {}).get("link_by_email")
+        ]
+        if not linking:
+            return None
+        provider = linking[pick % len(linking)]
+        subject = subject_of(provider, person, 1)
+        email = (self._vouchable(person, provider) or PLAIN_OWN[person])[0]
+        made = self._claims(person, provider, subject, email, "true")
+        assert made is not None
+        event = self.sim.pre_signup_event(provider, subject, made[0])
+        attributes = event["request"]["userAttributes"]
+        user_name = event["userName"]
+        changes: dict[str, Callable[[], Any]] = {
+            "not-an-object": lambda: [event],
+            "no-trigger-source": lambda: event.pop("triggerSource"),
+            "trigger-source-not-string": lambda: event.update(triggerSource=7),
+            "unknown-trigger-source": lambda: event.update(triggerSource="PreSignUp_Other"),
+            "no-pool-id": lambda: event.pop("userPoolId"),
+            "pool-id-garbage": lambda: event.update(userPoolId="not a pool"),
+            "no-username": lambda: event.pop("userName"),
+            "username-not-string": lambda: event.update(userName=[user_name]),
+            "username-empty": lambda: event.update(userName=""),
+            "username-prefix-only": lambda: event.update(userName=user_name.split("_")[0] + "_"),
+            "username-nul": lambda: event.update(userName=user_name + "\x00"),
+            "username-newline": lambda: event.update(userName=user_name + "\nx"),
+            "username-huge": lambda: event.update(userName=user_name + "9" * 3000),
+            "no-request": lambda: event.pop("request"),
+            "attributes-not-object": lambda: event["request"].update(userAttributes=[]),
+            "email-not-string": lambda: attributes.update(email=5),
+            "verified-not-string": lambda: attributes.update(email_verified=True),
+        }
+        replaced = changes[kind]()
+        return replaced if kind == "not-an-object" else event
+
+    def _malformed_pre_token(self, kind: str, person: str, pick: int) -> Any:
+        """A pre token event that would restore email_verified, then broken."""
+        assert self.sim is not None and self.pool_id is not None and self.config is not None
+        users = sorted(self.double.users(self.pool_id), key=lambda u: u.username)
+        username = users[pick % len(users)].username if users else "nobody"
+        attributes = {
+            "sub": "00000000-0000-0000-0000-000000000000",
+            "email": (self._vouchable(person, OKTA) or ("bob@corp.example",))[0],
+            "email_verified": "false",
+            "identities": json.dumps([{"providerName": OKTA, "userId": "KimL"}]),
+            "cognito:user_status": "EXTERNAL_PROVIDER",
+        }
+        event: dict[str, Any] = {
+            "version": "1" if self.config.token_version == "V1_0" else "2",
+            "triggerSource": "TokenGeneration_HostedAuth",
+            "region": REGION,
+            "userPoolId": self.pool_id,
+            "userName": username,
+            "callerContext": {"awsSdkVersion": "x", "clientId": self.sim.client_id},
+            "request": {"userAttributes": attributes, "groupConfiguration": {}},
+            "response": {"claimsOverrideDetails": None},
+        }
+        changes: dict[str, Callable[[], Any]] = {
+            "not-an-object": lambda: "event",
+            "no-trigger-source": lambda: event.pop("triggerSource"),
+            "trigger-source-not-string": lambda: event.update(triggerSource=None),
+            "version-unknown": lambda: event.update(version="9"),
+            "version-not-string": lambda: event.update(version=2),
+            "no-request": lambda: event.pop("request"),
+            "attributes-not-object": lambda: event["request"].update(userAttributes="x"),
+            "verified-not-string": lambda: attributes.update(email_verified=False),
+            "identities-not-json": lambda: attributes.update(identities="[{"),
+            "identities-not-a-list": lambda: attributes.update(identities='{"providerName": 1}'),
+            "response-not-object": lambda: event.update(response=[]),
+            "pool-id-garbage": lambda: event.update(userPoolId="../other"),
+            "no-username": lambda: event.pop("userName"),
+        }
+        replaced = changes[kind]()
+        return replaced if kind == "not-an-object" else copy.deepcopy(event)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _provider_type(name: str) -> str:
+    from .world import PROVIDER_TYPES
+
+    return PROVIDER_TYPES[name]
+
+
+def _source(event: Any) -> str:
+    return str(event.get("triggerSource")) if isinstance(event, dict) else "?"
+
+
+def _event_verified(setup: ProviderSetup, claims: dict[str, str]) -> str | None:
+    """The email_verified the trigger sees: mapped, or "false" where email is mapped alone."""
+    if "email" not in claims:
+        return claims.get("email_verified") if setup.maps_verified else None
+    if setup.maps_verified and "email_verified" in claims:
+        return claims["email_verified"]
+    return "false"  # FACTS §4
+
+
+def _verified_override(answer: Any) -> tuple[bool, Any]:
+    response = (answer or {}).get("response") if isinstance(answer, dict) else None
+    if not isinstance(response, dict):
+        return False, None
+    for details_key, inner in (
+        ("claimsOverrideDetails", None),
+        ("claimsAndScopeOverrideDetails", "idTokenGeneration"),
+    ):
+        details = response.get(details_key)
+        if not isinstance(details, dict):
+            continue
+        if inner is not None:
+            details = details.get(inner)
+            if not isinstance(details, dict):
+                continue
+        claims = details.get("claimsToAddOrOverride") or {}
+        if "email_verified" in claims:
+            return True, claims["email_verified"]
+    return False, None
+
+
+def _slot_of(provider: str, person: str, subject: str) -> int:
+    return next(s for s in range(SLOTS) if subject_of(provider, person, s) == subject)

@@ -1,0 +1,552 @@
+"""The invariants, as checks over what a step did and the pool before and after it.
+
+Each check returns the problems it found (empty: the invariant held) and, where the model
+cannot decide, abstains with a reason the caller counts. The model is deliberately simple:
+it knows the configuration, who owns which mailbox and identity, and the pool snapshots
+around a step; it never re-implements the triggers.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from tests.cognito_double import UserView
+
+from .world import (
+    PROVIDERS,
+    ascii_fold,
+    could_write_untrusted,
+    domain_of,
+    is_clean,
+    strictly_trusted,
+)
+
+LINKABLE_STATUSES = frozenset({"CONFIRMED", "FORCE_CHANGE_PASSWORD"})
+MAX_IDENTITIES = 5
+# What a refusal message must never carry (CONTRACT §1, FACTS §2).
+INTERNAL_TEXT = ("Traceback", "botocore", "ClientError", "Exception", 'File "')
+
+Snapshot = dict[str, UserView]
+
+
+@dataclass
+class SignInRecord:
+    """One federated sign-in played in a step, and what came of it."""
+
+    person: str
+    provider: str
+    subject: str
+    claims: dict[str, str]  # as the IdP sent them (without the subject)
+    event_verified: str | None  # the email_verified the trigger sees (mapped or "false")
+    timeouts: int
+    role: str = "main"  # "main" or "inner" (played inside a race hook)
+    first: bool = False  # no user held this identity before the step
+    result: Any = None  # SignInResult
+    created: set[str] = field(default_factory=set)  # usernames that appeared during it
+
+    @property
+    def email(self) -> str | None:
+        return self.claims.get("email")
+
+
+@dataclass
+class StepRecord:
+    kind: str
+    before: Snapshot
+    sign_ins: list[SignInRecord] = field(default_factory=list)
+    # username -> (person, view when created) for users this step created itself
+    # (native sign-ups and administrator-created users, including inside a race).
+    natives: dict[str, tuple[str, UserView]] = field(default_factory=dict)
+    admin_links: set[tuple[str, str]] = field(default_factory=set)
+    stale: bool = False  # ListUsers may answer from an old snapshot
+    stale_view: Snapshot | None = None  # the pool when that snapshot was taken
+    faulty: bool = False  # an injected fault was armed
+    race_hook: str | None = None
+    race_ran: bool = False
+    before_inner: Snapshot | None = None
+    after_inner: Snapshot | None = None
+
+
+@dataclass
+class TokenRecord:
+    """One pre token generation invocation: the stored attributes before, what it did."""
+
+    attributes: dict[str, str]
+    username: str
+    stored_after: str | None
+    override: Any  # the email_verified claim override the answer carries (None: none)
+    has_override: bool
+    cognito_calls: int
+    error: str | None
+
+
+@dataclass
+class Verdict:
+    problems: list[str] = field(default_factory=list)
+    abstained: list[str] = field(default_factory=list)
+    checked: list[str] = field(default_factory=list)
+
+
+def natives_with(snapshot: Snapshot, email: str | None) -> list[UserView]:
+    """Native users whose email is the same mailbox (ASCII case only)."""
+    if email is None:
+        return []
+    key = ascii_fold(email)
+    return [u for u in snapshot.values() if not u.is_federated and ascii_fold(u.email or "") == key]
+
+
+def untrusted_writers(user: UserView, providers: dict[str, dict[str, Any] | None]) -> list[str]:
+    """Linked IdPs that could have written the user's current email without being trusted."""
+    return sorted(p for p, _ in user.linked if could_write_untrusted(providers.get(p), user.email))
+
+
+def eligible_problem(user: UserView, providers: dict[str, dict[str, Any] | None]) -> str | None:
+    """Why `user` may not receive a link (CONTRACT §1 behaviours 2 and 5), or None."""
+    if user.is_federated:
+        return "the destination is a federated (EXTERNAL_PROVIDER) user"
+    if not user.enabled:
+        return "the destination is disabled"
+    if user.status not in LINKABLE_STATUSES:
+        return f"the destination's status is {user.status}"
+    if user.attributes.get("email_verified") != "true":
+        return (
+            "the destination's own email_verified is "
+            f"{user.attributes.get('email_verified')!a}, not 'true'"
+        )
+    writers = untrusted_writers(user, providers)
+    if writers:
+        return (
+            f"the destination carries identities of {writers}, which could have written its "
+            f"email {user.email!a} without being trusted for it"
+        )
+    return None
+
+
+def trust_problem(
+    config: dict[str, Any] | None, email: str | None, verified: str | None
+) -> str | None:
+    if config is None:
+        return "the provider is not in IDENTITY_PROVIDERS"
+    if not config.get("link_by_email", True):
+        return "the provider has link_by_email off"
+    if not is_clean(email):
+        return f"the email {email!a} is missing, padded or unsafe"
+    if strictly_trusted(config, email, verified):
+        return None
+    domains = config.get("email_domains")
+    if domains is not None and domain_of(email or "") not in domains:
+        return f"the email's domain is outside the provider's email_domains {domains}"
+    return f"the provider is trusted by verified claim and email_verified was {verified!a}"
+
+
+# --------------------------------------------------------------------------- invariant 1
+
+
+def check_links(
+    step: StepRecord,
+    after: Snapshot,
+    providers: dict[str, dict[str, Any] | None],
+    strict_stale: bool = False,
+) -> Verdict:
+    """No identity is linked unless provider, email and destination allow it.
+
+    A link that only the stale ListUsers answer justifies (the destination was eligible when
+    the snapshot was taken, no longer) is counted, not failed, unless `strict_stale`:
+    ListUsers is eventually consistent (FACTS §6) and the contract does not say how fresh
+    the trigger's view must be.
+    """
+    verdict = Verdict()
+    for name, user in sorted(after.items()):
+        if user.is_federated:
+            continue  # Cognito's own user for an identity: not a link
+        previous = step.before[name].linked if name in step.before else set()
+        for provider, subject in sorted(user.linked - previous):
+            if (provider, subject) in step.admin_links:
+                continue
+            verdict.checked.append("link")
+            problem = _link_problem(step, name, provider, subject, providers)
+            if (
+                problem
+                and step.stale_view is not None
+                and name in step.stale_view
+                and not strict_stale
+            ):
+                stale_step = replace(step, before=step.stale_view, after_inner=None)
+                if _link_problem(stale_step, name, provider, subject, providers) is None:
+                    verdict.abstained.append("link:justified-only-by-stale-ListUsers")
+                    continue
+            if problem:
+                verdict.problems.append(
+                    f"[invariant 1] identity ({provider!a}, {subject!a}) was linked to "
+                    f"{name!a}: {problem}"
+                )
+    return verdict
+
+
+def _link_problem(
+    step: StepRecord,
+    name: str,
+    provider: str,
+    subject: str,
+    providers: dict[str, dict[str, Any] | None],
+) -> str | None:
+    signers = [s for s in step.sign_ins if s.provider == provider and s.subject == subject]
+    if not signers:
+        played = [(s.provider, s.subject) for s in step.sign_ins]
+        return (
+            "no sign-in through that provider with that exact subject happened in this step "
+            f"(sign-ins played: {played})"
+        )
+    signer = signers[-1]
+    problem = trust_problem(providers.get(provider), signer.email, signer.event_verified)
+    if problem:
+        return problem
+    # The pool as the trigger may have seen it: before the step; in a race, the racing
+    # sign-in may have run before or after the lookup, so either view is allowed.
+    if signer.role == "inner":
+        views = [step.before_inner or step.before]
+    else:
+        views = [step.before] + ([step.after_inner] if step.after_inner is not None else [])
+    problems = [_destination_problem(step, view, name, signer, providers) for view in views]
+    return None if None in problems else problems[-1]
+
+
+def _destination_problem(
+    step: StepRecord,
+    view: Snapshot,
+    name: str,
+    signer: SignInRecord,
+    providers: dict[str, dict[str, Any] | None],
+) -> str | None:
+    email = signer.email or ""
+    destination = view.get(name)
+    if destination is None and name in step.natives:
+        destination = step.natives[name][1]
+    if destination is None:
+        # Created by the trigger in this step: only when no native user had the mailbox.
+        existing = [u.username for u in natives_with(view, email)]
+        if existing and not step.stale:
+            return f"a new user was created and linked although {existing} already had the email"
+        return None
+    problem = eligible_problem(destination, providers)
+    if problem:
+        return problem
+    if ascii_fold(destination.email or "") != ascii_fold(email):
+        return (
+            f"the destination's email {destination.email!a} and the sign-in's {email!a} differ "
+            "beyond ASCII case"
+        )
+    same = natives_with(view, email)
+    if len(same) > 1 and not step.stale:
+        return f"{len(same)} native users had the email: {[u.username for u in same]}"
+    return None
+
+
+# --------------------------------------------------------------------------- invariant 2
+
+
+def check_tokens(step: StepRecord, owners: dict[str, str]) -> Verdict:
+    """No person gets tokens for a user another person owns."""
+    verdict = Verdict()
+    for signer in step.sign_ins:
+        result = signer.result
+        if result is None or not result.signed_in:
+            continue
+        verdict.checked.append("tokens")
+        owner = owners.get(result.username or "")
+        if owner is None:
+            verdict.abstained.append("tokens:owner-unknown")
+        elif owner != signer.person:
+            verdict.problems.append(
+                f"[invariant 2] {signer.person} signed in through {signer.provider} "
+                f"({signer.subject!a}, email {signer.email!a}) and got tokens for "
+                f"{result.username!a} (sub {result.sub}), which {owner} owns"
+            )
+    return verdict
+
+
+# --------------------------------------------------------------------------- invariant 3
+
+
+def check_due_link(
+    step: StepRecord,
+    providers: dict[str, dict[str, Any] | None],
+    maps_subject: dict[str, bool],
+    case_sensitive: bool,
+    seen_mailboxes: set[str],
+) -> Verdict:
+    """A trusted first sign-in lands on the one eligible native user (or a new native one).
+
+    `seen_mailboxes`: ASCII-folded emails users were created with. A mailbox some user was
+    created with (its email may have changed since) may have left a username behind that the
+    trigger's create collides with: the model does not know the trigger's username scheme,
+    so it does not ask for a new user then.
+    """
+    verdict = Verdict()
+    if step.kind != "sign-in" or step.stale or step.faulty:
+        return verdict
+    for signer in step.sign_ins:
+        reason = _due_abstain(signer, step, providers, maps_subject, case_sensitive)
+        if reason:
+            verdict.abstained.append(f"due-link:{reason}")
+            continue
+        email = signer.email or ""
+        candidates = natives_with(step.before, email)
+        result = signer.result
+        if len(candidates) == 1:
+            target = candidates[0]
+            if eligible_problem(target, providers) or len(target.linked) >= MAX_IDENTITIES:
+                verdict.abstained.append("due-link:one-ineligible-native")
+                continue
+            verdict.checked.append("due-link:existing")
+            if not (result.signed_in and result.username == target.username):
+                verdict.problems.append(
+                    f"[invariant 3] {signer.person}'s trusted first sign-in through "
+                    f"{signer.provider} ({signer.subject!a}, {email!a}) should have landed on "
+                    f"{target.username!a}, the one eligible native user with that email; it "
+                    f"ended {result.outcome} as {result.username!a} ({result.message})"
+                )
+        elif not candidates:
+            if ascii_fold(email) in seen_mailboxes:
+                verdict.abstained.append("due-link:new-mailbox-seen-before")
+                continue
+            if not email.isascii():
+                # Whether Cognito accepts such an address as a new user's username or email is
+                # not documented (the double's email-format check refuses it).
+                verdict.abstained.append("due-link:new-non-ascii-email")
+                continue
+            verdict.checked.append("due-link:new")
+            new_native = result.signed_in and result.username not in step.before
+            if not new_native or result.federated_user_created:
+                verdict.problems.append(
+                    f"[invariant 3] {signer.person}'s trusted first sign-in through "
+                    f"{signer.provider} ({signer.subject!a}, {email!a}) with no native user "
+                    f"for the email should have created and linked one; it ended "
+                    f"{result.outcome} as {result.username!a} "
+                    f"(federated user created: {result.federated_user_created}; "
+                    f"{result.message})"
+                )
+        else:
+            verdict.abstained.append("due-link:several-natives")
+    return verdict
+
+
+def _due_abstain(
+    signer: SignInRecord,
+    step: StepRecord,
+    providers: dict[str, dict[str, Any] | None],
+    maps_subject: dict[str, bool],
+    case_sensitive: bool,
+) -> str | None:
+    if signer.role != "main" or signer.result is None:
+        return "not-a-plain-sign-in"
+    if not signer.first:
+        return "returning-identity"
+    if signer.timeouts >= 3:
+        return "all-attempts-timed-out"
+    config = providers.get(signer.provider)
+    if trust_problem(config, signer.email, signer.event_verified):
+        return "not-trusted"
+    assert config is not None
+    user_name = f"{signer.provider}_{signer.subject}".lower()
+    if any(
+        other != signer.provider and user_name.startswith(other.lower() + "_")
+        for other in PROVIDERS
+    ):
+        return "provider-prefix-overlap"
+    exact = (
+        case_sensitive
+        or (config.get("subject_attribute") and maps_subject.get(signer.provider))
+        or not any(ch.isalpha() for ch in signer.subject)
+    )
+    if not exact:
+        return "subject-case-unknown"
+    if _confusable(step.before, signer.email or ""):
+        return "confusable-user"
+    return None
+
+
+def _confusable(snapshot: Snapshot, email: str) -> bool:
+    """A user whose email or username equals `email` under some wider folding than ASCII."""
+    key = ascii_fold(email)
+    for user in snapshot.values():
+        for value in (user.email, user.username):
+            if not value or ascii_fold(value) == key:
+                continue
+            if (
+                value.lower() == email.lower()
+                or value.casefold() == email.casefold()
+                or ascii_fold(value.strip()) == key
+            ):
+                return True
+    return False
+
+
+# --------------------------------------------------------------------------- invariant 4
+
+
+def check_pre_token(
+    records: list[TokenRecord],
+    providers: dict[str, dict[str, Any] | None],
+    faulty: bool,
+    alias_pool: bool,
+    users: Snapshot,
+) -> Verdict:
+    """Pre token generation restores email_verified only as CONTRACT §1 says.
+
+    In a pool where email is an alias, verifying an email another native user holds as a
+    verified alias fails (the double's AliasExistsException): the restore may then fail,
+    which must not block the sign-in, so the model does not ask for it.
+    """
+    verdict = Verdict()
+    for record in records:
+        if record.error is not None:
+            verdict.problems.append(
+                f"[invariant 4] pre token generation raised for {record.username!a}: {record.error}"
+            )
+            continue
+        stored = record.attributes.get("email_verified")
+        email = record.attributes.get("email")
+        identities = _identity_providers(record.attributes.get("identities"))
+        if stored == "true" and record.cognito_calls:
+            verdict.problems.append(
+                f"[invariant 4] email_verified was already 'true' for {record.username!a} "
+                f"but pre token generation made {record.cognito_calls} Cognito call(s)"
+            )
+        due = (
+            stored == "false"
+            and bool(identities)
+            and all(_always_for(providers.get(p), email) for p in identities)
+        )
+        if due and not is_clean(email):
+            verdict.abstained.append("pre-token:unsafe-email")
+            continue
+        if due:
+            if faulty:
+                verdict.abstained.append("pre-token:fault-armed")
+                continue
+            if alias_pool and _alias_held_elsewhere(users, record.username, email or ""):
+                verdict.abstained.append("pre-token:alias-held-by-another-user")
+                continue
+            verdict.checked.append("pre-token:restore")
+            if record.stored_after != "true" or record.override not in (True, "true"):
+                verdict.problems.append(
+                    f"[invariant 4] {record.username!a} (email {email!a}, identities "
+                    f"{identities}) should have had email_verified restored: stored is "
+                    f"{record.stored_after!a}, token claim override {record.override!a}"
+                )
+        else:
+            verdict.checked.append("pre-token:leave-alone")
+            if record.stored_after != stored or record.has_override:
+                verdict.problems.append(
+                    f"[invariant 4] {record.username!a} (email {email!a}, email_verified "
+                    f"{stored!a}, identities {identities}) must be left alone: stored became "
+                    f"{record.stored_after!a}, token claim override {record.override!a}"
+                )
+    return verdict
+
+
+def _alias_held_elsewhere(users: Snapshot, username: str, email: str) -> bool:
+    return any(
+        name != username
+        and not user.is_federated
+        and user.attributes.get("email_verified") == "true"
+        and (user.email or "").lower() == email.lower()
+        for name, user in users.items()
+    )
+
+
+def _identity_providers(raw: str | None) -> list[str]:
+    if not raw:
+        return []
+    return [str(i.get("providerName")) for i in json.loads(raw)]
+
+
+def _always_for(config: dict[str, Any] | None, email: str | None) -> bool:
+    if config is None or config.get("email_trust") != "always":
+        return False
+    domains = config.get("email_domains") or []
+    return domain_of(email or "") in {ascii_fold(d) for d in domains}
+
+
+# --------------------------------------------------------------------------- invariants 5, 6
+
+
+def check_malformed(error: Exception | None, before: Snapshot, after: Snapshot) -> Verdict:
+    verdict = Verdict(checked=["malformed"])
+    if error is None:
+        verdict.problems.append("[invariant 5] the malformed event was accepted without an error")
+    else:
+        message = str(error)
+        if not message.startswith("Sign-in") or any(t in message for t in INTERNAL_TEXT):
+            verdict.problems.append(
+                f"[invariant 5] unclear error for a malformed event: {type(error).__name__}: "
+                f"{message[:300]!a}"
+            )
+    if after != before:
+        verdict.problems.append(
+            "[invariant 5] the malformed event changed the pool: " + describe_change(before, after)
+        )
+    return verdict
+
+
+def check_refusals(step: StepRecord, after: Snapshot) -> Verdict:
+    """No refused sign-in changes the pool."""
+    verdict = Verdict()
+    for signer in step.sign_ins:
+        result = signer.result
+        if result is None or result.outcome != "refused":
+            continue
+        reference: Snapshot | None
+        if signer.role == "inner":
+            before, reference = step.before_inner, step.after_inner
+        elif step.race_ran:
+            # The racing sign-in ran inside this one: compare with the pool as it left it,
+            # which is only this sign-in's doing when the race ran before its first write.
+            if step.race_hook not in ("ListUsers", "AdminCreateUser"):
+                verdict.abstained.append("refusal:race-after-a-write")
+                continue
+            before, reference = step.after_inner, after
+        else:
+            before, reference = step.before, after
+        if step.faulty:
+            verdict.abstained.append("refusal:fault-armed")
+            continue
+        if result.pre_signup_attempts > 1:
+            verdict.abstained.append("refusal:after-a-retry")
+            continue
+        if before is None or reference is None:
+            verdict.abstained.append("refusal:no-snapshot")
+            continue
+        verdict.checked.append("refusal")
+        if reference != before:
+            verdict.problems.append(
+                f"[invariant 6] {signer.person}'s sign-in through {signer.provider} was "
+                f"refused ({result.message}) but changed the pool: "
+                + describe_change(before, reference)
+            )
+    return verdict
+
+
+def describe_change(before: Snapshot, after: Snapshot) -> str:
+    parts = []
+    for name in sorted(set(before) | set(after)):
+        old, new = before.get(name), after.get(name)
+        if old == new:
+            continue
+        if old is None:
+            parts.append(f"created {name!a} ({new.status if new else '?'})")
+        elif new is None:
+            parts.append(f"removed {name!a}")
+        else:
+            changed = {
+                k: (old.attributes.get(k), new.attributes.get(k))
+                for k in set(old.attributes) | set(new.attributes)
+                if old.attributes.get(k) != new.attributes.get(k)
+            }
+            if old.status != new.status:
+                changed["status"] = (old.status, new.status)
+            parts.append(f"changed {name!a}: {changed}")
+    return "; ".join(parts) or "(no visible change)"
