@@ -20,14 +20,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
-import secrets
-import uuid
 
 from ascii_case import ascii_lower
 
 SECRET_VARIABLE = "LINKING_SECRET"
 _MIN_SECRET_LENGTH = 16
-_container_secret = secrets.token_bytes(32)
+_container_secret: list[bytes] = []  # drawn on first use, when LINKING_SECRET is missing
 # Derived keys for the current value of the variable, by purpose.
 _keys: dict[str, bytes] = {}
 _keys_for: list[str] = [""]
@@ -44,10 +42,18 @@ def _key(purpose: str) -> bytes:
         _keys_for[0] = raw
     key = _keys.get(purpose)
     if key is None:
-        base = raw.encode("utf-8") if len(raw) >= _MIN_SECRET_LENGTH else _container_secret
+        base = raw.encode("utf-8") if len(raw) >= _MIN_SECRET_LENGTH else _per_container()
         key = hmac.new(base, purpose.encode("ascii"), hashlib.sha256).digest()
         _keys[purpose] = key
     return key
+
+
+def _per_container() -> bytes:
+    if not _container_secret:
+        import secrets  # deferred, like uuid below: the pre token path keeps a light import
+
+        _container_secret.append(secrets.token_bytes(32))
+    return _container_secret[0]
 
 
 def _digest(purpose: str, value: str) -> bytes:
@@ -63,5 +69,7 @@ def native_username(pool_id: str, email: str) -> str:
     """The username of the native user created for `email`: same email, same name (retries
     collide), but unguessable without the secret. Emails equal apart from ASCII case get one
     name, as they are one mailbox."""
+    import uuid
+
     digest = _digest("native-username", f"{pool_id}/{ascii_lower(email)}")
     return str(uuid.UUID(bytes=digest[:16], version=4))
