@@ -70,21 +70,21 @@ class PoolUser:
     status: str
     enabled: bool
     attributes: dict[str, str] = field(default_factory=dict)
-    # Set when the `identities` attribute is present but unreadable: nothing can then be said
-    # about who else reaches this user, so it is never a link target.
-    identities_unreadable: bool = False
+    # The `identities` attribute, parsed once; None when present but unreadable: nothing can
+    # then be said about who else reaches this user, so it is never a link target.
+    linked: list[dict[str, Any]] | None = field(default_factory=list)
 
     @classmethod
     def from_api(cls, data: dict[str, Any]) -> PoolUser:
         raw = data.get("Attributes", data.get("UserAttributes", []))
-        user = cls(
+        attributes = {a["Name"]: a.get("Value", "") for a in raw}
+        return cls(
             username=str(data.get("Username", "")),
             status=str(data.get("UserStatus", "")),
             enabled=bool(data.get("Enabled", True)),
-            attributes={a["Name"]: a.get("Value", "") for a in raw},
+            attributes=attributes,
+            linked=_parse_identities(attributes.get("identities")),
         )
-        user.identities_unreadable = user._parse_identities() is None
-        return user
 
     @property
     def email(self) -> str:
@@ -94,22 +94,12 @@ class PoolUser:
     def sub(self) -> str | None:
         return self.attributes.get("sub")
 
-    def identities(self) -> list[dict[str, Any]]:
-        return self._parse_identities() or []
+    @property
+    def identities_unreadable(self) -> bool:
+        return self.linked is None
 
-    def _parse_identities(self) -> list[dict[str, Any]] | None:
-        raw = self.attributes.get("identities")
-        if not raw:
-            return []
-        try:
-            parsed = json.loads(raw)
-        except ValueError:
-            return None
-        if not isinstance(parsed, list) or not all(
-            isinstance(i, dict) and isinstance(i.get("providerName"), str) for i in parsed
-        ):
-            return None
-        return parsed
+    def identities(self) -> list[dict[str, Any]]:
+        return self.linked or []
 
     def has_identity(self, identity: FederatedIdentity) -> bool:
         # Cognito matches links by provider name and the exact subject (FACTS §1, §3).
@@ -117,6 +107,20 @@ class PoolUser:
             i.get("providerName") == identity.provider.name and i.get("userId") == identity.subject
             for i in self.identities()
         )
+
+
+def _parse_identities(raw: str | None) -> list[dict[str, Any]] | None:
+    if not raw:
+        return []
+    try:
+        parsed = json.loads(raw)
+    except ValueError:
+        return None
+    if not isinstance(parsed, list) or not all(
+        isinstance(i, dict) and isinstance(i.get("providerName"), str) for i in parsed
+    ):
+        return None
+    return parsed
 
 
 @dataclass(frozen=True)
@@ -336,13 +340,13 @@ def _create_native_user(
 
 
 def _other_username_kind(kind: str, exc: AwsCallError) -> str | None:
+    # Only a pool whose usernames are emails refuses the generated name, which is tried
+    # first: "Username should be an email." Nothing refuses the email after that.
     if exc.code != "InvalidParameterException":
         return None
     message = exc.message.lower()
-    if kind == "email" and "email format" in message:
-        return "generated"  # "Username cannot be of email format, since ... email alias"
     if kind == "generated" and "should be" in message and "email" in message:
-        return "email"  # "Username should be an email."
+        return "email"
     return None
 
 

@@ -71,8 +71,3 @@ def provider_names(pool_id: str, deadline: Deadline, *, fresh: bool = False) -> 
         "contact support.",
         reason="provider_list_incomplete",
     )
-
-
-def forget() -> None:
-    """Drop the cached lists (tests that reuse a pool id across configurations)."""
-    _listed.clear()

@@ -17,6 +17,7 @@ while ListUsers has not caught up with the first (FACTS §6).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import os
@@ -26,9 +27,6 @@ from ascii_case import ascii_lower
 SECRET_VARIABLE = "LINKING_SECRET"
 _MIN_SECRET_LENGTH = 16
 _container_secret: list[bytes] = []  # drawn on first use, when LINKING_SECRET is missing
-# Derived keys for the current value of the variable, by purpose.
-_keys: dict[str, bytes] = {}
-_keys_for: list[str] = [""]
 
 
 def secret_is_configured() -> bool:
@@ -36,16 +34,13 @@ def secret_is_configured() -> bool:
 
 
 def _key(purpose: str) -> bytes:
-    raw = os.environ.get(SECRET_VARIABLE, "")
-    if raw != _keys_for[0]:
-        _keys.clear()
-        _keys_for[0] = raw
-    key = _keys.get(purpose)
-    if key is None:
-        base = raw.encode("utf-8") if len(raw) >= _MIN_SECRET_LENGTH else _per_container()
-        key = hmac.new(base, purpose.encode("ascii"), hashlib.sha256).digest()
-        _keys[purpose] = key
-    return key
+    return _derived_key(os.environ.get(SECRET_VARIABLE, ""), purpose)
+
+
+@functools.lru_cache(maxsize=8)
+def _derived_key(raw: str, purpose: str) -> bytes:
+    base = raw.encode("utf-8") if len(raw) >= _MIN_SECRET_LENGTH else _per_container()
+    return hmac.new(base, purpose.encode("ascii"), hashlib.sha256).digest()
 
 
 def _per_container() -> bytes:
