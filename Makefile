@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 
-.PHONY: install test fuzz demo lint fmt docs bench tf-check gate clean
+.PHONY: install test fuzz demo lint fmt docs bench tf-check gate offline-plan clean
 
 install: $(STAMP)
 
@@ -26,11 +26,24 @@ fuzz: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/python -m cogfed_tools.demo
 
+# A real Terraform plan of any root module, offline, as `terraform show -json`:
+# make offline-plan DIR=examples/complete OUT=plan.json [PLAN_ARGS=-var-file=x.tfvars]
+offline-plan: $(STAMP)
+	@test -n "$(DIR)" -a -n "$(OUT)" || { echo "usage: make offline-plan DIR=<dir> OUT=<file>"; exit 2; }
+	$(BIN)/python -m cogfed_tools.offline_plan "$(DIR)" "$(OUT)" $(PLAN_ARGS)
+
 tf-check: $(STAMP)
 	$(BIN)/cogfed-tf-check
 
+# The policy gate on both examples, in both modes: static (the source) and plan (an offline
+# plan of each example, as a pipeline would make with the real providers).
 gate: $(STAMP)
 	$(BIN)/cogfed-gate examples/complete examples/minimal
+	@for example in complete minimal; do \
+	  $(BIN)/python -m cogfed_tools.offline_plan examples/$$example .cache/plan-$$example.json \
+	    -var-file=terraform.tfvars.example && \
+	  $(BIN)/cogfed-gate --plan .cache/plan-$$example.json --root examples/$$example || exit 1; \
+	done
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -44,6 +57,9 @@ fmt: $(STAMP)
 
 docs: $(STAMP)
 	$(BIN)/cogfed-module-docs
+
+provider-schema: $(STAMP)
+	$(BIN)/python -m cogfed_tools.provider_schema_gen
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

@@ -5,7 +5,8 @@ terraform {
 
   required_providers {
     # 5.95: aws_cognito_user_pool_domain.managed_login_version (also needed:
-    # user_pool_tier, 5.83; lambda_config.pre_token_generation_config, 5.41).
+    # user_pool_tier, 5.83; lambda_config.pre_token_generation_config, 5.41), proved by
+    # comparing published provider schemas: docs/provider-minimums.md.
     aws = {
       source  = "hashicorp/aws"
       version = ">= 5.95"

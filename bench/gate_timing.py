@@ -8,7 +8,11 @@ whole module. Three variants scan each tree, one after the other:
 - `builtin`: checkov with its built-in checks only;
 - `project`: checkov with the built-in checks plus the project's (`--external-checks-dir`);
 - `gate`: the wrapper, `cogfed-gate` (the contract's checkov command with the project's
-  checks only, its canary scan in parallel, and its own coverage parse of the tree).
+  checks only, its canary scan in parallel, and its own coverage parse of the tree);
+- `plan`: `cogfed-gate --plan` on `terraform show -json` of a plan holding the same N
+  deployments (one root calling the example's module with `for_each` over N keys; the
+  plan is made offline before the timing, as a pipeline makes it anyway, and its own
+  time is recorded beside).
 
 Each command runs under a small wrapper interpreter that reports the largest resident set
 of any process in its tree (`RUSAGE_CHILDREN` collects reaped descendants); the benchmark
@@ -40,12 +44,14 @@ from bench.sign_in_world import REPO_ROOT
 EXAMPLE = REPO_ROOT / "examples" / "complete"
 POLICIES = REPO_ROOT / "policies"
 MODULE_SOURCE = re.compile(r'source\s*=\s*"\.\./\.\."')
-VARIANTS = ("builtin", "project", "gate")
+VARIANTS = ("builtin", "project", "gate", "plan")
 VARIANT_LABELS = {
     "builtin": "checkov, built-in checks",
     "project": "checkov, built-in + project checks",
     "gate": "cogfed-gate (wrapper)",
+    "plan": "cogfed-gate --plan",
 }
+MODULE_CALL = re.compile(r'(module\s+"cognito_federation"\s*\{\n\s*source\s*=\s*"\.\./\.\.")')
 SAMPLE_INTERVAL_S = 0.25
 # The gate's own limit per checkov run is 900 s; the benchmark must not be cut by it.
 GATE_TIMEOUT_S = 86_400
@@ -81,6 +87,7 @@ class GateRun:
 class GateTiming:
     runs: list[GateRun] = field(default_factory=list)
     skipped: dict[int, str] = field(default_factory=dict)  # copies -> why
+    plan_seconds: dict[int, float] = field(default_factory=dict)  # copies -> offline plan time
 
     def run(self, variant: str, copies: int) -> GateRun | None:
         """The run that stands for a variant and size: the fastest of its rounds.
@@ -160,6 +167,35 @@ def write_tree(workdir: Path, module: Path, copies: int) -> Path:
     return tree
 
 
+def write_plan(workdir: Path, module: Path, copies: int) -> tuple[Path, float]:
+    """`terraform show -json` of one root deploying the example `copies` times; its time."""
+    from cogfed_tools.offline_plan import plan_json_text
+
+    root = workdir / f"plan-root-{copies}"
+    root.mkdir(parents=True)
+    for path in sorted(EXAMPLE.glob("*.tf")):
+        if path.name == "outputs.tf":
+            continue  # they name the single instance
+        text = path.read_text()
+        if path.name == "main.tf":
+            source = os.path.relpath(module, root)
+            text, found = MODULE_CALL.subn(
+                f'module "cognito_federation" {{\n  source = "{source}"\n'
+                f'  for_each = toset([for i in range({copies}) : format("%03d", i)])',
+                text,
+            )
+            if found != 1:
+                raise RuntimeError("examples/complete/main.tf no longer starts its module call")
+        (root / path.name).write_text(text)
+    shutil.copy2(EXAMPLE / "terraform.tfvars.example", root / "terraform.tfvars")
+    started = time.perf_counter()
+    text = plan_json_text(root)
+    seconds = time.perf_counter() - started
+    plan = workdir / f"plan-{copies}.json"
+    plan.write_text(text)
+    return plan, seconds
+
+
 # ----------------------------------------------------------------------------- running
 
 
@@ -183,6 +219,9 @@ def command(variant: str, tree: Path, check_report: Path | None = None) -> list[
             str(GATE_TIMEOUT_S),
             str(tree),
         ]
+    if variant == "plan":
+        plan = tree.parent / f"plan-{tree.name.removeprefix('tree-')}.json"
+        return [sys.executable, "-m", "cogfed_tools.gate", "--plan", str(plan)]
     raise ValueError(f"unknown variant {variant!r}; expected one of {VARIANTS}")
 
 
@@ -338,6 +377,8 @@ def measure(
                 progress(f"   {copies_text(copies)}: skipped, {timing.skipped[copies]}")
                 continue
             tree = write_tree(workdir, module, copies)
+            progress(f"   {copies_text(copies)}: planning the same deployments offline")
+            _, timing.plan_seconds[copies] = write_plan(workdir, module, copies)
             started = time.monotonic()
             for round_number in range(1, rounds + 1):
                 for variant in VARIANTS:

@@ -186,7 +186,11 @@ def gate_section(timing: gate_timing.GateTiming, options: Options) -> dict[str, 
             }
             for r in timing.runs
         ],
-        "ratios": {str(n): {v: timing.ratio(v, n) for v in ("project", "gate")} for n in sizes},
+        "ratios": {
+            str(n): {v: timing.ratio(v, n) for v in ("project", "gate", "plan")} for n in sizes
+        },
+        # Seconds to make the offline plan the `plan` variant reads (not part of its time).
+        "plan_s": {str(n): round(s, 3) for n, s in timing.plan_seconds.items()},
         # Time inside the project's checks (median over rounds) / checkov built-ins' wall.
         "check_share": {str(n): timing.check_share(n) for n in sizes},
         "skipped": {str(n): why for n, why in timing.skipped.items()},

@@ -8,6 +8,7 @@ from typing import Any
 MAX_COLD_IMPORT_RATIO = 0.2  # pre token handler: at most a fifth of the eager-boto3 baseline
 MAX_PROJECT_CHECKS_OVERHEAD = 0.10  # on the largest (200-copy) tree
 TARGET_GATE_COPIES = 200
+PLAN_GATE_DIVISOR = 20  # plan mode: at most 1/20 of checkov's wall time on that tree
 # Flow key -> (most Cognito calls allowed, how the target reads).
 CALL_TARGETS: dict[str, tuple[int, str]] = {
     "returning_verified": (0, "returning sign-in, IdP sends email_verified: 0 calls"),
@@ -116,8 +117,26 @@ def gate_target(gate: dict[str, Any] | None) -> Target:
     return Target(text, "-", threshold, "not measured", note)
 
 
+def plan_gate_target(gate: dict[str, Any] | None) -> Target:
+    text = (
+        f"cogfed-gate --plan takes <= 1/{PLAN_GATE_DIVISOR} of checkov's wall time "
+        f"(built-in checks), {TARGET_GATE_COPIES} copies"
+    )
+    threshold = f"<= {1 / PLAN_GATE_DIVISOR:.2f}x"
+    if not gate:
+        return Target(text, "-", threshold, "not measured", "the gate part was not run")
+    ratios = {int(k): v for k, v in gate["ratios"].items()}
+    measured = ratios.get(TARGET_GATE_COPIES, {}).get("plan")
+    if measured is None:
+        largest = max((n for n, r in ratios.items() if r.get("plan") is not None), default=None)
+        note = f"at {largest} copies: {ratios[largest]['plan']:.3f}x" if largest else ""
+        return Target(text, "-", threshold, "not measured", note)
+    return Target(text, f"{measured:.3f}x", threshold, _status(measured <= 1 / PLAN_GATE_DIVISOR))
+
+
 def judge(document: dict[str, Any]) -> list[Target]:
     targets = call_targets(document.get("calls") or [])
     targets.append(cold_import_target(document.get("cold_import")))
     targets.append(gate_target(document.get("gate")))
+    targets.append(plan_gate_target(document.get("gate")))
     return targets

@@ -400,7 +400,8 @@ def coverage_problems(
             text += (
                 "; checkov found no instance of it (count or for_each evaluated to nothing). "
                 "If it really has none here, say so inside the block: "
-                "`# cogfed-gate: no-instances <reason>`"
+                "`# cogfed-gate: no-instances <reason>`, or run the gate on the plan "
+                "(`cogfed-gate --plan`), which holds exactly the instances that exist"
             )
         problems.append(text)
     return problems, notes
@@ -417,6 +418,7 @@ class GateResult:
     notes: list[str]
     canary_ok: bool
     rules: dict[str, Any]
+    mode: str = "static"  # "static" (checkov on the source) or "plan" (a saved plan's JSON)
 
     @property
     def failed(self) -> list[dict[str, Any]]:
@@ -518,7 +520,26 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     parser.add_argument(
-        "directories", nargs="*", default=["."], metavar="DIR", help="Terraform roots (default .)"
+        "directories",
+        nargs="*",
+        metavar="DIR",
+        help="Terraform roots for the static mode (default .)",
+    )
+    parser.add_argument(
+        "--plan",
+        metavar="PLAN.json",
+        action="append",
+        default=[],
+        help=(
+            "check `terraform show -json` of a saved plan instead of the source (recommended in "
+            "pull requests; repeatable)"
+        ),
+    )
+    parser.add_argument(
+        "--root",
+        default=".",
+        metavar="DIR",
+        help="with --plan: the Terraform root the plan was made in, for file and line (default .)",
     )
     parser.add_argument("--policies-dir", help="the policies directory (found automatically)")
     parser.add_argument(
@@ -541,15 +562,42 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def run_plan_gate(plans: Sequence[Path], *, policies: Path, root: Path) -> GateResult:
+    from cogfed_tools.gate_plan import plan_records
+    from cogfed_tools.plan_model import PlanError
+
+    if not root.is_dir():
+        raise GateError(f"--root {root}: not a directory; pass the Terraform root of the plan")
+    records: list[dict[str, Any]] = []
+    notes: list[str] = []
+    for plan in plans:
+        try:
+            more, more_notes = plan_records(plan, policies, root)
+        except PlanError as problem:
+            raise GateError(f"--plan {plan}: {problem}") from problem
+        records += more
+        notes += more_notes
+    rules: dict[str, Any] = load_rules(policies).RULES
+    plan_rules = {k: v for k, v in rules.items() if v.entity != "module"}
+    return GateResult(records, [], notes, canary_ok=True, rules=plan_rules, mode="plan")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         policies = find_policies_dir(args.policies_dir)
+        if args.plan:
+            if args.directories:
+                raise GateError("give either directories (static mode) or --plan files, not both")
+            result = run_plan_gate(
+                [Path(p) for p in args.plan], policies=policies, root=Path(args.root)
+            )
+            return _report(result, args)
         for var_file in args.var_file:
             if not Path(var_file).is_file():
                 raise GateError(f"--var-file {var_file}: no such file")
         result = run_gate(
-            [Path(d) for d in args.directories],
+            [Path(d) for d in args.directories or ["."]],
             policies=policies,
             download_external_modules=args.download_external_modules == "true",
             var_files=args.var_file,
@@ -558,6 +606,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except GateError as exc:
         print(f"cogfed-gate: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    return _report(result, args)
+
+
+def _report(result: GateResult, args: argparse.Namespace) -> int:
     print(gate_report.text(result, show_passed=args.show_passed, display=_display))
     if args.sarif:
         gate_report.write_sarif(result, Path(args.sarif), display=_display)

@@ -69,12 +69,16 @@ resource "aws_cognito_user_pool_client" "client_good" {
   name             = "canary-good"
   user_pool_id     = aws_cognito_user_pool.good.id
   write_attributes = ["email", "name", "custom:idp_sub", "custom:sub", "custom:undeclared"]
+
+  supported_identity_providers = ["COGNITO", "CanaryGood", "CanaryBad"]
 }
 
 resource "aws_cognito_user_pool_client" "client_bad" {
   name             = "canary-bad"
   user_pool_id     = aws_cognito_user_pool.good.id
   write_attributes = ["email"]
+
+  supported_identity_providers = ["COGNITO", "CanaryGood", "CanaryBad"]
 }
 
 resource "aws_lambda_permission" "perm_good" {

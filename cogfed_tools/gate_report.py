@@ -88,12 +88,19 @@ def text(result: GateResult, *, show_passed: bool = False, display: Display = st
         kind: sum(1 for r in result.records if r["result"] == kind)
         for kind in ("FAILED", "PASSED", "SKIPPED")
     }
+    verdict = "PASSED" if result.ok else "FAILED"
+    if result.mode == "plan":
+        undecided = sum(1 for r in result.records if r.get("undecided"))
+        lines.append(
+            f"cogfed-gate {verdict} (plan): {counts['FAILED'] - undecided} failed, "
+            f"{undecided} undecided, {counts['PASSED']} passed"
+        )
+        return "\n".join(lines)
     canary = (
         f"canary proved all {len(result.rules)} checks loaded and ran"
         if result.canary_ok
         else "canary FAILED"
     )
-    verdict = "PASSED" if result.ok else "FAILED"
     lines.append(
         f"cogfed-gate {verdict}: {counts['FAILED']} failed, {counts['PASSED']} passed, "
         f"{counts['SKIPPED']} suppressed, {len(result.proof_failures)} proof failures; {canary}"

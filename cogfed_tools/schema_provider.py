@@ -1,17 +1,25 @@
-"""A schema-only Terraform provider: the offline stand-in for `terraform validate`.
+"""An offline Terraform provider: the real providers' schemas, planning without an API.
 
-The real AWS and archive providers cannot be installed here (FACTS.md §9), and
-Terraform core refuses to validate a configuration without its providers' schemas.
-This plugin speaks the Terraform plugin protocol (v6) and serves, for each resource
-and data source type, exactly the argument, block and exported attribute names that
-the provider's documentation lists (`../shared/provider-schema/`, plus the project's
-own additions). With it, `terraform init` and `terraform validate` run unmodified:
-Terraform core itself reports unknown arguments and blocks, missing required
-arguments, and references to anything undeclared.
+The AWS and archive providers cannot be downloaded here (FACTS.md §9). This plugin speaks
+the Terraform plugin protocol (v6) and serves the schema the real providers declare
+(`cogfed_tools/schemas/providers.json.gz`, generated from the providers' published
+schemas by `make provider-schema`): attribute types, required, optional and computed,
+nested blocks with their nesting mode and item limits. Terraform core does the rest, as
+it would with the real provider: `terraform validate` reports wrong types, missing
+required arguments and blocks written as attributes; `terraform plan` evaluates every
+expression, module, `count` and `for_each`.
 
-What it cannot know: argument types (every argument is typed `dynamic`) and whether
-a nested block is a list, a set or a single object (all are lists). It refuses to
-plan or apply, because it has no API behind it.
+Planning (creation from an empty state only, which is what an offline plan is):
+- a managed resource's planned values are its configuration; an attribute the provider
+  computes and the configuration leaves unset is unknown ("known after apply"), and an
+  optional attribute that is not computed stays null, as with the real provider;
+- a data source is read at plan time, so its values must be known. `archive_file` is
+  answered as the archive provider does: the archive is written and hashed.
+  `aws_region`, `aws_partition` and `aws_caller_identity` answer with the configured
+  region (default us-east-1), partition `aws` and account `123456789012`. Any other data
+  source gets typed stand-ins for its computed values: `"offline-stand-in"` for strings,
+  0, false and empty collections. Plans of such data sources say nothing true about AWS.
+- apply is refused: there is no API behind it.
 
 Run by Terraform as `python -m cogfed_tools.schema_provider aws|archive`.
 """
@@ -20,88 +28,249 @@ from __future__ import annotations
 
 import base64
 import datetime
+import fnmatch
+import hashlib
 import json
 import os
 import sys
 import tempfile
-from collections.abc import Iterable, Mapping
+import zipfile
+from collections.abc import Mapping
 from concurrent import futures
+from pathlib import Path
 from typing import Any
 
-SCHEMA_FILES_ENV = "COGFED_PROVIDER_SCHEMA_FILES"
-DYNAMIC = b'"dynamic"'
+from cogfed_tools.provider_schema_gen import SCHEMA_FILE, load_provider_schemas
 
-# Data sources whose type name does not start with the provider's name.
-DATA_SOURCE_OWNERS = {"archive_file": "archive"}
-
-
-def load_documented_names(paths: Iterable[str]) -> dict[str, dict[str, Any]]:
-    """Merge the documented-names files; later files add types or replace whole types."""
-    merged: dict[str, dict[str, Any]] = {"resources": {}, "data_sources": {}}
-    for path in paths:
-        with open(path, encoding="utf-8") as handle:
-            document = json.load(handle)
-        for kind in merged:
-            merged[kind].update(document.get(kind, {}))
-    return merged
+PROVIDER_ADDRESSES = {
+    "aws": "registry.terraform.io/hashicorp/aws",
+    "archive": "registry.terraform.io/hashicorp/archive",
+}
+STAND_IN_ACCOUNT = "123456789012"
+STAND_IN_REGION = "us-east-1"
+STAND_IN_STRING = "offline-stand-in"
 
 
-def owner_of(type_name: str, kind: str) -> str:
-    if kind == "data_sources" and type_name in DATA_SOURCE_OWNERS:
-        return DATA_SOURCE_OWNERS[type_name]
-    return type_name.split("_", 1)[0]
+def provider_schema(provider: str) -> dict[str, Any]:
+    return load_provider_schemas()["provider_schemas"][PROVIDER_ADDRESSES[provider]]
 
 
-def _block(pb: Any, spec: Mapping[str, Any], exported: Iterable[str] = ()) -> Any:
-    required = set(spec.get("required", []))
-    blocks: Mapping[str, Any] = spec.get("blocks", {})
-    attributes = []
-    seen: set[str] = set()
-    for name in spec.get("arguments", []):
-        if name in blocks or name in seen:
-            continue
-        seen.add(name)
-        is_required = name in required
-        # Optional arguments are also computed: many (arn, tags_all, ...) are both.
-        attributes.append(
-            pb.Schema.Attribute(
-                name=name,
-                type=DYNAMIC,
-                required=is_required,
-                optional=not is_required,
-                computed=not is_required,
-            )
+def schema_version(provider: str) -> str:
+    """The provider version the committed schema was generated from."""
+    for package in load_provider_schemas().get("generated_from", {}).get("packages", []):
+        if package.get("provider") == PROVIDER_ADDRESSES[provider]:
+            return str(package["provider_version"])
+    raise KeyError(f"{SCHEMA_FILE} does not say which {provider} provider version it holds")
+
+
+# --- schema JSON -> plugin protocol messages -------------------------------------------
+
+
+def _type_bytes(cty_type: Any) -> bytes:
+    return json.dumps(cty_type, separators=(",", ":")).encode()
+
+
+def block_message(pb: Any, block: Mapping[str, Any], in_set: bool = False) -> Any:
+    nesting = pb.Schema.NestedBlock
+    modes = {
+        "single": nesting.SINGLE,
+        "list": nesting.LIST,
+        "set": nesting.SET,
+        "map": nesting.MAP,
+        "group": nesting.GROUP,
+    }
+    attributes = [
+        pb.Schema.Attribute(
+            name=name,
+            # Terraform refuses dynamic attributes inside set blocks; the generator types
+            # only the few blocks the bindings lose (generated_from.lossy) as dynamic.
+            type=_type_bytes("string" if in_set and spec["type"] == "dynamic" else spec["type"]),
+            required=bool(spec.get("required")),
+            optional=bool(spec.get("optional")),
+            computed=bool(spec.get("computed")),
+            sensitive=bool(spec.get("sensitive")),
         )
-    for name in exported:
-        # Names such as "replica.*.arn" describe attributes of nested blocks.
-        if name in blocks or name in seen or "." in name:
-            continue
-        seen.add(name)
-        attributes.append(pb.Schema.Attribute(name=name, type=DYNAMIC, computed=True))
+        for name, spec in sorted(block.get("attributes", {}).items())
+    ]
     block_types = [
-        pb.Schema.NestedBlock(
+        nesting(
             type_name=name,
-            block=_block(pb, nested),
-            nesting=pb.Schema.NestedBlock.LIST,
+            block=block_message(pb, spec["block"], in_set or spec["nesting_mode"] == "set"),
+            nesting=modes[spec["nesting_mode"]],
+            min_items=int(spec.get("min_items", 0)),
+            max_items=int(spec.get("max_items", 0)),
         )
-        for name, nested in blocks.items()
+        for name, spec in sorted(block.get("block_types", {}).items())
     ]
     return pb.Schema.Block(attributes=attributes, block_types=block_types)
 
 
-def provider_schemas(pb: Any, documented: Mapping[str, Any], provider: str) -> dict[str, Any]:
-    """Resource and data-source schemas of one provider, as plugin-protocol messages."""
-    schemas: dict[str, Any] = {}
-    for kind in ("resources", "data_sources"):
-        schemas[kind] = {
-            type_name: pb.Schema(
-                version=0,
-                block=_block(pb, spec, ["id", *spec.get("attributes", [])]),
-            )
-            for type_name, spec in documented[kind].items()
-            if owner_of(type_name, kind) == provider
+# --- values: msgpack with Terraform's unknown extension ---------------------------------
+
+
+class _Unknown:
+    def __repr__(self) -> str:
+        return "<unknown>"
+
+
+UNKNOWN = _Unknown()
+
+
+def decode(raw: bytes) -> Any:
+    import msgpack
+
+    def ext_hook(code: int, data: bytes) -> Any:
+        return UNKNOWN if code == 0 else msgpack.ExtType(code, data)
+
+    return msgpack.unpackb(raw, ext_hook=ext_hook, raw=False, strict_map_key=False)
+
+
+def encode(value: Any) -> bytes:
+    import msgpack
+
+    def default(obj: Any) -> Any:
+        if obj is UNKNOWN:
+            return msgpack.ExtType(0, b"")
+        raise TypeError(f"cannot encode {obj!r}")
+
+    return msgpack.packb(value, default=default, use_bin_type=True)
+
+
+def planned_object(block: Mapping[str, Any], proposed: Any) -> Any:
+    """`proposed` with every computed attribute the configuration left null made unknown."""
+    if proposed is None or proposed is UNKNOWN:
+        return proposed
+    planned = dict(proposed)
+    for name, spec in block.get("attributes", {}).items():
+        if spec.get("computed") and planned.get(name) is None:
+            planned[name] = UNKNOWN
+    for name, spec in block.get("block_types", {}).items():
+        planned[name] = _map_nested(spec, planned.get(name), planned_object)
+    return planned
+
+
+def _map_nested(spec: Mapping[str, Any], value: Any, fill: Any) -> Any:
+    if value is None or value is UNKNOWN:
+        return value
+    inner = spec["block"]
+    mode = spec["nesting_mode"]
+    if mode in ("list", "set"):
+        return [fill(inner, item) for item in value]
+    if mode == "map":
+        return {key: fill(inner, item) for key, item in value.items()}
+    return fill(inner, value)
+
+
+def stand_in(cty_type: Any) -> Any:
+    """A known value of `cty_type` for a data source attribute no one can read offline."""
+    if cty_type == "string":
+        return STAND_IN_STRING
+    if cty_type == "number":
+        return 0
+    if cty_type == "bool":
+        return False
+    if isinstance(cty_type, list) and cty_type[0] in ("list", "set", "tuple"):
+        return []
+    if isinstance(cty_type, list) and cty_type[0] == "map":
+        return {}
+    if isinstance(cty_type, list) and cty_type[0] == "object":
+        return {name: stand_in(member) for name, member in cty_type[1].items()}
+    return None  # dynamic: null is a known value
+
+
+def read_object(block: Mapping[str, Any], config: Any, known: Mapping[str, Any]) -> Any:
+    """A data source's state: the configuration, with computed nulls given stand-ins."""
+    if config is None:
+        return None
+    state = dict(config)
+    for name, spec in block.get("attributes", {}).items():
+        if spec.get("computed") and state.get(name) is None:
+            state[name] = known[name] if name in known else stand_in(spec["type"])
+    for name, spec in block.get("block_types", {}).items():
+        state[name] = _map_nested(spec, state.get(name), lambda b, v: read_object(b, v, {}))
+    return state
+
+
+def archive_values(config: Mapping[str, Any]) -> dict[str, Any]:
+    """What the archive provider's `archive_file` computes: it writes the zip and hashes it."""
+    output = Path(config["output_path"])
+    output.parent.mkdir(parents=True, exist_ok=True)
+    excludes = [str(e) for e in config.get("excludes") or []]
+    # Written beside the target and renamed: several instances of one module read the same
+    # archive at once, and each must see a whole file.
+    handle, partial = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.")
+    os.close(handle)
+    with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as archive:
+        if config.get("source_dir"):
+            root = Path(config["source_dir"])
+            for path in sorted(p for p in root.rglob("*") if p.is_file()):
+                relative = path.relative_to(root).as_posix()
+                if not _excluded(relative, excludes):
+                    _add(archive, relative, path.read_bytes())
+        elif config.get("source_file"):
+            path = Path(config["source_file"])
+            _add(archive, path.name, path.read_bytes())
+        elif config.get("source_content") is not None:
+            _add(archive, config["source_content_filename"], config["source_content"].encode())
+    os.replace(partial, output)
+    data = output.read_bytes()
+    sha256 = hashlib.sha256(data).digest()
+    return {
+        "id": hashlib.sha1(data).hexdigest(),  # the archive provider's own id
+        "output_size": len(data),
+        "output_sha": hashlib.sha1(data).hexdigest(),
+        "output_sha256": sha256.hex(),
+        "output_base64sha256": base64.b64encode(sha256).decode(),
+        "output_sha512": hashlib.sha512(data).hexdigest(),
+        "output_base64sha512": base64.b64encode(hashlib.sha512(data).digest()).decode(),
+        "output_md5": hashlib.md5(data).hexdigest(),
+    }
+
+
+def _excluded(relative: str, patterns: list[str]) -> bool:
+    """The archive provider's `excludes`: a path, or a glob where `**/` spans directories."""
+    parts = relative.split("/")
+    prefixes = ["/".join(parts[: i + 1]) for i in range(len(parts))]
+    return any(
+        fnmatch.fnmatchcase(candidate, glob)
+        for pattern in patterns
+        for glob in {pattern, pattern.replace("**/", "")}
+        for candidate in (relative, *prefixes, parts[-1])
+    )
+
+
+def _add(archive: zipfile.ZipFile, name: str, data: bytes) -> None:
+    # A fixed timestamp, as the archive provider uses, so the hash depends on content only.
+    info = zipfile.ZipInfo(name, date_time=(2049, 1, 1, 0, 0, 0))
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = 0o644 << 16
+    archive.writestr(info, data)
+
+
+def data_source_values(type_name: str, config: Mapping[str, Any], region: str) -> dict[str, Any]:
+    if type_name == "archive_file":
+        return archive_values(config)
+    if type_name == "aws_region":
+        name = config.get("name") or config.get("region") or region
+        return {"id": name, "name": name, "region": name, "endpoint": f"{name}.amazonaws.com"}
+    if type_name == "aws_partition":
+        return {
+            "id": "aws",
+            "partition": "aws",
+            "dns_suffix": "amazonaws.com",
+            "reverse_dns_prefix": "com.amazonaws",
         }
-    return schemas
+    if type_name == "aws_caller_identity":
+        return {
+            "id": STAND_IN_ACCOUNT,
+            "account_id": STAND_IN_ACCOUNT,
+            "arn": f"arn:aws:iam::{STAND_IN_ACCOUNT}:root",
+            "user_id": STAND_IN_ACCOUNT,
+        }
+    return {}
+
+
+# --- the plugin server ------------------------------------------------------------------
 
 
 def _certificate() -> tuple[bytes, bytes, bytes]:
@@ -142,23 +311,24 @@ def serve(provider: str) -> None:
     from tf.gen import tfplugin_pb2 as pb
     from tf.gen import tfplugin_pb2_grpc as rpc
 
-    paths = [p for p in os.environ.get(SCHEMA_FILES_ENV, "").split(os.pathsep) if p]
-    if not paths:
-        sys.exit(f"{SCHEMA_FILES_ENV} names no documented-names file")
-    schemas = provider_schemas(pb, load_documented_names(paths), provider)
-    provider_config = pb.Schema(
-        block=pb.Schema.Block(
-            attributes=[pb.Schema.Attribute(name="region", type=DYNAMIC, optional=True)]
+    schema = provider_schema(provider)
+    resources = schema.get("resource_schemas", {})
+    data_sources = schema.get("data_source_schemas", {})
+    settings: dict[str, Any] = {"region": STAND_IN_REGION}
+
+    def error(summary: str, detail: str) -> Any:
+        return pb.Diagnostic(severity=pb.Diagnostic.ERROR, summary=summary, detail=detail)
+
+    no_api = error(
+        "Offline provider",
+        f"This {provider} provider has the real schema but no API: it plans, it does not "
+        "read or change infrastructure. Use the real provider to apply.",
+    )
+
+    def message(spec: Mapping[str, Any]) -> Any:
+        return pb.Schema(
+            version=int(spec.get("version", 0)), block=block_message(pb, spec["block"])
         )
-    )
-    no_plan = pb.Diagnostic(
-        severity=pb.Diagnostic.ERROR,
-        summary="Offline schema provider",
-        detail=(
-            f"This {provider} provider only knows the documented argument names; "
-            "plan and apply need the real provider."
-        ),
-    )
 
     class Servicer(rpc.ProviderServicer):
         def GetMetadata(self, request, context):
@@ -166,10 +336,10 @@ def serve(provider: str) -> None:
 
         def GetProviderSchema(self, request, context):
             return pb.GetProviderSchema.Response(
-                provider=provider_config,
+                provider=message(schema["provider"]),
                 provider_meta=pb.Schema(block=pb.Schema.Block()),
-                resource_schemas=schemas["resources"],
-                data_source_schemas=schemas["data_sources"],
+                resource_schemas={name: message(spec) for name, spec in resources.items()},
+                data_source_schemas={name: message(spec) for name, spec in data_sources.items()},
             )
 
         def ValidateProviderConfig(self, request, context):
@@ -181,11 +351,47 @@ def serve(provider: str) -> None:
         def ValidateDataResourceConfig(self, request, context):
             return pb.ValidateDataResourceConfig.Response()
 
-        def UpgradeResourceState(self, request, context):
-            return pb.UpgradeResourceState.Response(diagnostics=[no_plan])
-
         def ConfigureProvider(self, request, context):
-            return pb.ConfigureProvider.Response(diagnostics=[no_plan])
+            config = decode(request.config.msgpack) or {}
+            if isinstance(config.get("region"), str):
+                settings["region"] = config["region"]
+            return pb.ConfigureProvider.Response()
+
+        def PlanResourceChange(self, request, context):
+            prior = decode(request.prior_state.msgpack) if request.prior_state.msgpack else None
+            proposed = decode(request.proposed_new_state.msgpack)
+            if prior is not None:
+                # Offline plans start from an empty state; there is nothing to compare with.
+                return pb.PlanResourceChange.Response(diagnostics=[no_api])
+            block = resources[request.type_name]["block"]
+            planned = planned_object(block, proposed)
+            return pb.PlanResourceChange.Response(
+                planned_state=pb.DynamicValue(msgpack=encode(planned))
+            )
+
+        def ReadDataSource(self, request, context):
+            config = decode(request.config.msgpack)
+            block = data_sources[request.type_name]["block"]
+            try:
+                known = data_source_values(request.type_name, config, settings["region"])
+            except (OSError, KeyError, ValueError) as problem:
+                return pb.ReadDataSource.Response(
+                    diagnostics=[error(f"Offline {request.type_name}", str(problem))]
+                )
+            state = read_object(block, config, known)
+            return pb.ReadDataSource.Response(state=pb.DynamicValue(msgpack=encode(state)))
+
+        def UpgradeResourceState(self, request, context):
+            return pb.UpgradeResourceState.Response(diagnostics=[no_api])
+
+        def ReadResource(self, request, context):
+            return pb.ReadResource.Response(diagnostics=[no_api])
+
+        def ApplyResourceChange(self, request, context):
+            return pb.ApplyResourceChange.Response(diagnostics=[no_api])
+
+        def ImportResourceState(self, request, context):
+            return pb.ImportResourceState.Response(diagnostics=[no_api])
 
         def StopProvider(self, request, context):
             return pb.StopProvider.Response()
@@ -211,6 +417,6 @@ def serve(provider: str) -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
+    if len(sys.argv) != 2 or sys.argv[1] not in PROVIDER_ADDRESSES:
         sys.exit("usage: python -m cogfed_tools.schema_provider aws|archive")
     serve(sys.argv[1])

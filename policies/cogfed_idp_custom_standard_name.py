@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from cogfed_lib import CogfedResourceCheck, GraphView, Outcome, read_idp
-from cogfed_rules import STANDARD_ATTRIBUTES
+from cogfed_lib import CogfedResourceCheck, GraphView, Outcome, judge_provider
+from cogfed_verdicts import no_custom_standard_name
 
 
 class IdpCustomNotStandardName(CogfedResourceCheck):
@@ -18,16 +18,9 @@ class IdpCustomNotStandardName(CogfedResourceCheck):
     def evaluate(
         self, conf: dict[str, Any], view: GraphView | None, keys: list[Any], out: Outcome
     ) -> None:
-        idp = read_idp(view, keys[0] if keys else None, conf, out)
-        if idp.mapping is None:
-            return
-        for key in sorted(idp.mapping):
-            if key.startswith("custom:") and key[len("custom:") :] in STANDARD_ATTRIBUTES:
-                name = key[len("custom:") :]
-                out.violate(
-                    f"`{key}` reuses the standard attribute name `{name}`: a schema entry "
-                    f'`name = "{name}"` edits the standard attribute, so `{key}` never exists'
-                )
+        judge_provider(
+            no_custom_standard_name, self.rule_id, view, keys, conf, out, needs_pool=False
+        )
 
 
 IdpCustomNotStandardName()

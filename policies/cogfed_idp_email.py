@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from cogfed_lib import CogfedResourceCheck, GraphView, Outcome, read_idp
-from cogfed_rules import EMAIL_VERIFIED_PROVIDER_TYPES
+from cogfed_lib import CogfedResourceCheck, GraphView, Outcome, judge_provider
+from cogfed_verdicts import maps_email
 
 
 class IdpMapsEmail(CogfedResourceCheck):
@@ -18,19 +18,7 @@ class IdpMapsEmail(CogfedResourceCheck):
     def evaluate(
         self, conf: dict[str, Any], view: GraphView | None, keys: list[Any], out: Outcome
     ) -> None:
-        idp = read_idp(view, keys[0] if keys else None, conf, out)
-        if idp.mapping is None:
-            return
-        if "email" not in idp.mapping:
-            out.violate("attribute_mapping has no `email` key")
-        if (
-            idp.provider_type in EMAIL_VERIFIED_PROVIDER_TYPES
-            and "email_verified" not in idp.mapping
-        ):
-            out.violate(
-                f"this {idp.provider_type} provider must map `email_verified`, otherwise every "
-                "sign-in stores email_verified=false"
-            )
+        judge_provider(maps_email, self.rule_id, view, keys, conf, out, needs_pool=False)
 
 
 IdpMapsEmail()

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from cogfed_lib import CogfedResourceCheck, GraphView, Outcome, attr, is_unresolved, short
-
-COGNITO_PRINCIPAL = "cognito-idp.amazonaws.com"
+import cogfed_model as model
+from cogfed_lib import CogfedResourceCheck, GraphView, Outcome, attr, is_unresolved, record, short
+from cogfed_verdicts import Verdict, permission_has_source_arn
 
 
 class LambdaPermissionSourceArn(CogfedResourceCheck):
@@ -19,22 +19,16 @@ class LambdaPermissionSourceArn(CogfedResourceCheck):
         self, conf: dict[str, Any], view: GraphView | None, keys: list[Any], out: Outcome
     ) -> None:
         principal = attr(conf, "principal")
-        principal_unseen = not isinstance(principal, str) or is_unresolved(principal)
-        if not principal_unseen and principal.strip().lower() != COGNITO_PRINCIPAL:
-            return  # not a Cognito trigger permission
+        if not isinstance(principal, str) or is_unresolved(principal):
+            principal = model.Unknown(short(principal))
         source_arn = attr(conf, "source_arn")
         missing = view.unresolved_inputs(keys[0], ["source_arn"]) if view and keys else []
-        if source_arn is None or source_arn == "":
-            if principal_unseen:
-                out.cannot_see(
-                    f"principal ({short(principal)}); if it is {COGNITO_PRINCIPAL}, "
-                    "source_arn is required and missing"
-                )
-            else:
-                out.violate(f"principal {COGNITO_PRINCIPAL} without source_arn")
-        elif missing or (isinstance(source_arn, str) and is_unresolved(source_arn)):
-            reason = "; ".join(missing) if missing else short(source_arn)
-            out.cannot_see(f"the value of source_arn ({reason}); null would mean no source_arn")
+        if source_arn and (missing or (isinstance(source_arn, str) and is_unresolved(source_arn))):
+            source_arn = model.Unknown("; ".join(missing) if missing else short(source_arn))
+        address = str(attr(conf, "__address__", "?"))
+        verdict = Verdict(self.rule_id, address, None)
+        permission_has_source_arn(model.LambdaPermission(address, principal, source_arn), verdict)
+        record(verdict, out)
 
 
 LambdaPermissionSourceArn()

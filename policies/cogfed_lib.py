@@ -30,6 +30,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import cogfed_model as model
+import cogfed_verdicts as verdicts
 import hcl2
 from checkov.common.bridgecrew.severities import Severities
 from checkov.common.models.enums import CheckCategories, CheckResult
@@ -180,9 +182,9 @@ class Outcome:
             lines.append(f"Fix: {rule.fix}")
             if self.unseen:
                 lines.append(
-                    "Fix (not visible): give checkov the value: a literal, a variable default, "
-                    "terraform.tfvars/*.auto.tfvars or --var-file, a local module call with "
-                    "literal arguments; or suppress with a reason (docs/policy-gate.md)"
+                    "Fix (not visible): run the gate on Terraform's plan, which knows every "
+                    "value (`cogfed-gate --plan plan.json`); or give checkov the value: a "
+                    "literal, a variable default, terraform.tfvars/*.auto.tfvars or --var-file"
                 )
         return lines + [f"Note: {text}" for text in self.notes]
 
@@ -884,6 +886,87 @@ def pools_for(view: GraphView | None, keys: list[Any], out: Outcome) -> list[Poo
             + "); every one is checked"
         )
     return pools
+
+
+# --------------------------------------------------------------------------------------------
+# The rules' model from what checkov shows: the rules themselves are ``cogfed_verdicts``
+
+
+def _known(value: Any, what: str) -> Any:
+    return model.Unknown(f"{what} is not visible to checkov") if value == UNSEEN else value
+
+
+def model_pool(pool: Pool) -> model.Pool:
+    entries = tuple(
+        model.SchemaEntry(
+            name=entry.name,
+            mutable=_known(entry.mutable, f"`mutable` of schema entry `{entry.name}`"),
+            required=_known(entry.required, f"`required` of schema entry `{entry.name}`"),
+        )
+        for entry in pool.schema.values()
+    )
+    return model.Pool(
+        address=pool.address,
+        case_sensitive=_known(pool.case_sensitive, "its username_configuration.case_sensitive"),
+        schema=entries,
+        schema_incomplete=model.Unknown("; ".join(pool.unseen)) if pool.unseen else None,
+    )
+
+
+def model_idp(
+    idp: Idp, unseen: list[str], pool: model.Pool | model.Unknown
+) -> model.IdentityProvider:
+    """`unseen`: what ``read_idp`` could not see, each naming the value it is about."""
+
+    def why(name: str) -> str:
+        return "; ".join(u for u in unseen if u.startswith(name)) or f"{name} is not visible"
+
+    return model.IdentityProvider(
+        address=idp.address,
+        provider_name=idp.provider_name or model.Unknown(why("provider_name")),
+        provider_type=idp.provider_type or model.Unknown(why("provider_type")),
+        mapping=model.Unknown(why("attribute_mapping")) if idp.mapping is None else idp.mapping,
+        pool=pool,
+    )
+
+
+def record(verdict: verdicts.Verdict, out: Outcome) -> None:
+    for text in verdict.violations:
+        if text not in out.violations:
+            out.violate(text)
+    for what, why in verdict.unknowns:
+        text = f"{what} ({why})"
+        if text not in out.unseen:
+            out.cannot_see(text)
+
+
+def pool_models(view: GraphView | None, keys: list[Any], out: Outcome) -> list[tuple[Any, Any]]:
+    """(graph key, model pool) of each pool a resource belongs to, or (None, Unknown why)."""
+    found = Outcome()
+    pools = pools_for(view, keys, found)
+    out.notes += found.notes
+    if not pools:
+        return [(None, model.Unknown("; ".join(found.unseen) or "no pool found"))]
+    return [(pool.key, model_pool(pool)) for pool in pools]
+
+
+def judge_provider(
+    rule: Any,
+    rule_id: str,
+    view: GraphView | None,
+    keys: list[Any],
+    conf: dict[str, Any],
+    out: Outcome,
+    needs_pool: bool,
+) -> None:
+    """Run one provider rule of ``cogfed_verdicts`` against each pool the provider may be in."""
+    seen = Outcome()
+    idp = read_idp(view, keys[0] if keys else None, conf, seen)
+    targets = pool_models(view, keys, out) if needs_pool else [(None, model.Unknown("unused"))]
+    for _, target in targets:
+        verdict = verdicts.Verdict(rule_id, idp.address, None)
+        rule(model_idp(idp, seen.unseen, target), verdict)
+        record(verdict, out)
 
 
 # --------------------------------------------------------------------------------------------

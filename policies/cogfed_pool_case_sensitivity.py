@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from cogfed_lib import UNSEEN, CogfedResourceCheck, GraphView, Outcome, attr, short, to_bool
+import cogfed_model as model
+from cogfed_lib import UNSEEN, CogfedResourceCheck, GraphView, Outcome, attr, record, short, to_bool
+from cogfed_verdicts import Verdict, pool_sets_case_sensitivity
 
 
 class PoolCaseSensitivityExplicit(CogfedResourceCheck):
@@ -17,23 +19,19 @@ class PoolCaseSensitivityExplicit(CogfedResourceCheck):
         self, conf: dict[str, Any], view: GraphView | None, keys: list[Any], out: Outcome
     ) -> None:
         username = attr(conf, "username_configuration")
-        if not isinstance(username, dict) or "case_sensitive" not in username:
-            out.violate(
-                "username_configuration.case_sensitive is not set, so the pool gets the API "
-                "default (case-sensitive) and changing it later replaces the pool"
+        case_sensitive: Any = None
+        if isinstance(username, dict) and "case_sensitive" in username:
+            case_sensitive = to_bool(username["case_sensitive"])
+            missing = (
+                view.unresolved_inputs(keys[0], ["username_configuration"]) if view and keys else []
             )
-            return
-        value = to_bool(username["case_sensitive"])
-        missing = (
-            view.unresolved_inputs(keys[0], ["username_configuration"]) if view and keys else []
-        )
-        if value == UNSEEN or missing:
-            reason = "; ".join(missing) if missing else short(username["case_sensitive"])
-            out.cannot_see(
-                f"the value of case_sensitive ({reason}); a null value means the API default"
-            )
-        elif value is None:
-            out.violate("case_sensitive is null, so the pool gets the API default")
+            if case_sensitive == UNSEEN or missing:
+                reason = "; ".join(missing) if missing else short(username["case_sensitive"])
+                case_sensitive = model.Unknown(f"{reason}; a null value means the API default")
+        address = str(attr(conf, "__address__", "?"))
+        verdict = Verdict(self.rule_id, address, None)
+        pool_sets_case_sensitivity(model.Pool(address, case_sensitive, ()), verdict)
+        record(verdict, out)
 
 
 PoolCaseSensitivityExplicit()

@@ -33,7 +33,7 @@ variable "source_dir" {
 }
 
 variable "runtime" {
-  description = "Lambda Python runtime."
+  description = "Lambda Python runtime. python3.14 needs hashicorp/aws >= 6.20 (docs/provider-minimums.md)."
   type        = string
   default     = "python3.13"
 }

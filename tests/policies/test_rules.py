@@ -126,10 +126,11 @@ EXPECT: list[tuple[str, str, str, str, str]] = [
     ),
     # inline suppression with a reason
     ("suppressed", "CKV_COGFED_1", f"{POOL}.legacy", "SKIPPED", ""),
-    # known limits (docs/policy-gate.md "Known limits"): pinned so a change is noticed
+    # known limits (docs/policy-gate.md "Known limits"): pinned so a change is noticed; a
+    # client that supports COGNITO only is weighed against no provider (no longer a limit)
     ("limits", "CKV2_COGFED_1", f"{IDP}.saml_any_custom", "PASSED", ""),
     ("limits", "CKV_COGFED_2", f"{IDP}.conditional", "PASSED", "could not be evaluated"),
-    ("limits", "CKV2_COGFED_4", f"{CLIENT}.native_only", "FAILED", "custom:department"),
+    ("limits", "CKV2_COGFED_4", f"{CLIENT}.native_only", "PASSED", ""),
 ]
 
 

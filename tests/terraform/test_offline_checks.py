@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from cogfed_tools import offline_checks
 from cogfed_tools.offline_checks import REPO_ROOT, check_tree, config_dirs, fmt_findings
 
 PROVIDERS = """
@@ -126,6 +125,23 @@ BROKEN = {
         "",
         'argument "principal" is required',
     ),
+    # Only the typed schema catches these (the provider's own types, nesting and required
+    # nested arguments).
+    "wrong_type": (
+        "case_sensitive = true",
+        'case_sensitive = ["yes"]',
+        "Incorrect attribute value type",
+    ),
+    "missing_required_nested_argument": (
+        "  username_configuration {",
+        '  schema {\n    name = "tenant"\n  }\n\n  username_configuration {',
+        'The argument "attribute_data_type" is required',
+    ),
+    "block_written_as_attribute": (
+        "username_configuration {",
+        "username_configuration = {",
+        'An argument named "username_configuration" is not expected here',
+    ),
     "unknown_exported_attribute": (
         "aws_cognito_user_pool.this.arn",
         "aws_cognito_user_pool.this.amazon_resource_name",
@@ -188,9 +204,3 @@ def test_file_that_does_not_parse_fails_the_format_check(tmp_path: Path) -> None
 def test_check_tree_leaves_the_checked_tree_untouched(broken_tree) -> None:
     root, _ = broken_tree
     assert not list(root.rglob(".terraform*"))
-
-
-def test_missing_shared_schema_is_a_clear_error(monkeypatch, tmp_path) -> None:
-    monkeypatch.setattr(offline_checks, "SHARED_SCHEMA", tmp_path / "absent.json")
-    with pytest.raises(SystemExit, match="provider-schema"):
-        offline_checks.schema_files()

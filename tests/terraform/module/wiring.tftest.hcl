@@ -101,7 +101,7 @@ run "case_insensitive_pool_maps_mixed_case_subjects" {
   }
 
   assert {
-    condition     = module.user_pool.user_pool.user_attribute_update_settings[0].attributes_require_verification_before_update == ["email"]
+    condition     = module.user_pool.user_pool.user_attribute_update_settings[0].attributes_require_verification_before_update == toset(["email"])
     error_message = "A changed email must stay unverified until confirmed (FACTS.md §8)."
   }
 }
@@ -156,7 +156,7 @@ run "app_clients_may_write_every_mapped_attribute" {
   assert {
     condition = length(setsubtract(
       setunion([for m in values(output.attribute_mappings) : keys(m)]...),
-      concat(["email_verified", "username"], module.app_clients.clients["web"].write_attributes),
+      concat(["email_verified", "username"], tolist(module.app_clients.clients["web"].write_attributes)),
     )) == 0
     error_message = "write_attributes must hold every mapped attribute except email_verified and username."
   }

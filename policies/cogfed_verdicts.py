@@ -1,0 +1,403 @@
+"""The rules of the policy gate, as pure functions over the resolved model (``cogfed_model``).
+
+No checkov import: the plan adapter (``cogfed-gate --plan``) and the static checkov checks
+call the same functions, so a configuration gets the same verdict and the same words from
+both wherever both can see the values. The catalogue (IDs, names, fixes) is ``cogfed_rules``;
+why each rule exists is in its ``why`` there and in docs/policy-gate.md.
+
+A verdict is PASSED, FAILED (a value breaks the rule; the message names it), or UNKNOWN (an
+input the rule needs is not known; the message names which and why). The gate blocks on
+UNKNOWN as on FAILED: passing what it has not seen is the silent failure it exists to stop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from cogfed_model import (
+    AppClient,
+    Deployment,
+    IdentityProvider,
+    LambdaPermission,
+    Location,
+    Pool,
+    SchemaEntry,
+    Unknown,
+    is_unknown,
+)
+from cogfed_rules import (
+    CASE_SAFE_PROVIDER_TYPES,
+    EMAIL_VERIFIED_PROVIDER_TYPES,
+    NEVER_WRITABLE,
+    STANDARD_ATTRIBUTES,
+    SUBJECT_CLAIMS,
+)
+
+PASSED, FAILED, UNKNOWN = "PASSED", "FAILED", "UNKNOWN"
+COGNITO_PRINCIPAL = "cognito-idp.amazonaws.com"
+
+
+@dataclass
+class Verdict:
+    rule_id: str
+    address: str
+    location: Location | None
+    violations: list[str] = field(default_factory=list)
+    unknowns: list[tuple[str, str]] = field(default_factory=list)  # (what, why)
+
+    @property
+    def result(self) -> str:
+        if self.violations:
+            return FAILED
+        return UNKNOWN if self.unknowns else PASSED
+
+    def violate(self, text: str) -> None:
+        if text not in self.violations:
+            self.violations.append(text)
+
+    def cannot_decide(self, what: str, why: Unknown | str) -> None:
+        entry = (what, str(why))
+        if entry not in self.unknowns:
+            self.unknowns.append(entry)
+
+    @property
+    def messages(self) -> list[str]:
+        return self.violations + [f"cannot decide {what}: {why}" for what, why in self.unknowns]
+
+
+# --------------------------------------------------------------------------------------------
+# Pools
+
+
+def pool_sets_case_sensitivity(pool: Pool, verdict: Verdict) -> None:
+    """CKV_COGFED_1."""
+    if pool.case_sensitive is None:
+        verdict.violate(
+            "username_configuration.case_sensitive is not set, so the pool gets the API "
+            "default (case-sensitive) and changing it later replaces the pool"
+        )
+    elif is_unknown(pool.case_sensitive):
+        verdict.cannot_decide("username_configuration.case_sensitive", pool.case_sensitive)
+
+
+# --------------------------------------------------------------------------------------------
+# Identity providers
+
+
+def _pool_of(idp: IdentityProvider | AppClient, verdict: Verdict) -> Pool | None:
+    if is_unknown(idp.pool):
+        verdict.cannot_decide("which user pool it belongs to", idp.pool)
+        return None
+    return idp.pool
+
+
+def _schema_of(
+    idp: IdentityProvider, verdict: Verdict
+) -> tuple[Pool | None, tuple[SchemaEntry, ...] | None]:
+    pool = _pool_of(idp, verdict)
+    if pool is None:
+        return None, None
+    if is_unknown(pool.schema):
+        verdict.cannot_decide(f"the schema of {pool.address}", pool.schema)
+        return pool, None
+    return pool, pool.schema
+
+
+def _mapping(idp: IdentityProvider, verdict: Verdict) -> dict[str, str] | None:
+    if is_unknown(idp.mapping):
+        verdict.cannot_decide("attribute_mapping", idp.mapping)
+        return None
+    return idp.mapping or {}
+
+
+def _provider_type(idp: IdentityProvider, verdict: Verdict) -> str | None:
+    if is_unknown(idp.provider_type):
+        verdict.cannot_decide("provider_type", idp.provider_type)
+        return None
+    return idp.provider_type
+
+
+def subject_in_custom_attribute(idp: IdentityProvider, verdict: Verdict) -> None:
+    """CKV2_COGFED_1: in a case-insensitive pool, the subject is mapped to a custom attribute."""
+    pool = idp.pool
+    if not is_unknown(pool) and pool.case_sensitive in (True, None):
+        return  # case-sensitive (unset means the API default; CKV_COGFED_1 flags the pool)
+    provider_type = _provider_type(idp, verdict)
+    if provider_type in CASE_SAFE_PROVIDER_TYPES:
+        return  # numeric subjects: lower-casing changes nothing (FACTS.md §3)
+    if is_unknown(pool):
+        verdict.cannot_decide("which user pool it belongs to", pool)
+        return
+    if is_unknown(pool.case_sensitive):
+        verdict.cannot_decide(f"whether {pool.address} is case-insensitive", pool.case_sensitive)
+        return
+    mapping = _mapping(idp, verdict)
+    if mapping is None or provider_type is None:
+        return
+    custom = {key: claim for key, claim in mapping.items() if key.startswith("custom:")}
+    if provider_type == "SAML" or SUBJECT_CLAIMS.get(provider_type, "sub") is None:
+        _saml_subject(idp, pool, custom, verdict)
+        return
+    claim = SUBJECT_CLAIMS.get(provider_type, "sub")
+    if claim not in custom.values():
+        verdict.violate(
+            f"{pool.address} is case-insensitive and this {provider_type} provider maps no "
+            f"custom attribute from its subject ({claim}); the trigger would see the subject "
+            "lower-cased and fail to link"
+        )
+
+
+def _saml_subject(
+    idp: IdentityProvider, pool: Pool, custom: dict[str, str], verdict: Verdict
+) -> None:
+    # The IdP sends the NameID under an attribute name of its own choosing, so the mapping's
+    # source cannot be judged; its target can: the trigger must read the attribute mapped.
+    subjects = pool.trigger_subjects
+    if is_unknown(subjects):
+        verdict.cannot_decide("which attribute the pool's trigger reads the subject from", subjects)
+        return
+    name = idp.provider_name
+    if subjects is not None and isinstance(name, str) and name in subjects:
+        wanted = subjects[name]
+        if wanted is None or wanted not in custom:
+            verdict.violate(
+                f"{pool.address} is case-insensitive; the pre sign-up trigger reads this SAML "
+                f"provider's exact-case subject from "
+                f"{f'`{wanted}`' if wanted else 'userName (lower-cased)'}, which its "
+                "attribute_mapping does not map"
+                + (f" (it maps {', '.join(sorted(custom))})" if custom else "")
+            )
+        return
+    if not custom:
+        verdict.violate(
+            f"{pool.address} is case-insensitive and this SAML provider maps no custom "
+            "attribute for its NameID; the trigger would see the subject lower-cased and never "
+            "link"
+        )
+
+
+def maps_email(idp: IdentityProvider, verdict: Verdict) -> None:
+    """CKV_COGFED_2: email is mapped; Google and OIDC also map email_verified."""
+    mapping = _mapping(idp, verdict)
+    provider_type = _provider_type(idp, verdict)
+    if mapping is None:
+        return
+    if "email" not in mapping:
+        verdict.violate("attribute_mapping has no `email` key")
+    if provider_type in EMAIL_VERIFIED_PROVIDER_TYPES and "email_verified" not in mapping:
+        verdict.violate(
+            f"this {provider_type} provider must map `email_verified`, otherwise every "
+            "sign-in stores email_verified=false"
+        )
+
+
+def mapped_attributes_in_schema(idp: IdentityProvider, verdict: Verdict) -> None:
+    """CKV2_COGFED_2: mapped custom attributes are declared; mapped attributes are mutable."""
+    mapping = _mapping(idp, verdict)
+    if not mapping:
+        return
+    pool, schema = _schema_of(idp, verdict)
+    if pool is None or schema is None:
+        return
+    entries = {entry.name: entry for entry in schema}
+    for key in sorted(mapping):
+        custom = key.startswith("custom:")
+        name = key.removeprefix("custom:")
+        entry = entries.get(name)
+        if entry is None:
+            if custom and pool.schema_incomplete is not None:
+                verdict.cannot_decide(
+                    f"whether {pool.address} declares `{name}`", pool.schema_incomplete
+                )
+            elif custom:
+                verdict.violate(
+                    f"`{key}` is mapped but {pool.address} declares no schema entry "
+                    f'`name = "{name}"`'
+                )
+            continue
+        if is_unknown(entry.mutable):
+            verdict.cannot_decide(f"whether schema entry `{name}` is mutable", entry.mutable)
+        elif entry.mutable is False:
+            verdict.violate(f"`{key}` is mapped but schema entry `{name}` is immutable")
+        elif entry.mutable is None and custom:
+            verdict.violate(
+                f"`{key}` is mapped but schema entry `{name}` of {pool.address} does not set "
+                "`mutable = true`"
+            )
+
+
+def no_custom_standard_name(idp: IdentityProvider, verdict: Verdict) -> None:
+    """CKV_COGFED_3: no mapping to custom:<standard attribute name>."""
+    mapping = _mapping(idp, verdict)
+    for key in sorted(mapping or {}):
+        name = key.removeprefix("custom:")
+        if key.startswith("custom:") and name in STANDARD_ATTRIBUTES:
+            verdict.violate(
+                f"`{key}` reuses the standard attribute name `{name}`: a schema entry "
+                f'`name = "{name}"` edits the standard attribute, so `{key}` never exists'
+            )
+
+
+def maps_required_attributes(idp: IdentityProvider, verdict: Verdict) -> None:
+    """CKV2_COGFED_3: every attribute the pool marks required is mapped."""
+    pool, schema = _schema_of(idp, verdict)
+    if pool is None or schema is None:
+        return
+    required: list[str] = []
+    for entry in schema:
+        if is_unknown(entry.required):
+            verdict.cannot_decide(f"whether {pool.address} requires `{entry.name}`", entry.required)
+        elif entry.required is True:
+            required.append(entry.name)
+    if pool.schema_incomplete is not None:
+        verdict.cannot_decide(
+            f"whether {pool.address} requires more attributes", pool.schema_incomplete
+        )
+    if not required:
+        return
+    mapping = _mapping(idp, verdict)
+    if mapping is None:
+        return
+    for name in sorted(required):
+        key = name if name in STANDARD_ATTRIBUTES else f"custom:{name}"
+        if key not in mapping:
+            verdict.violate(
+                f"{pool.address} marks `{name}` required but attribute_mapping has no `{key}`"
+            )
+
+
+# --------------------------------------------------------------------------------------------
+# App clients
+
+
+def client_writes_mapped_attributes(
+    client: AppClient, deployment: Deployment, verdict: Verdict
+) -> None:
+    """CKV2_COGFED_4."""
+    write = client.write_attributes
+    if is_unknown(write):
+        verdict.cannot_decide("write_attributes", write)
+        return
+    if write is not None:
+        forbidden = sorted(set(write) & NEVER_WRITABLE)
+        if forbidden:
+            verdict.violate(
+                f"write_attributes lists {', '.join(forbidden)}, which no app client may list "
+                "(the API rejects the client)"
+            )
+    supported = client.supported_providers
+    names: set[str] | None = None
+    if not is_unknown(supported):
+        names = set(supported or ())
+        if not names - {"COGNITO"}:
+            return  # no federated provider writes through this client
+    pool = _pool_of(client, verdict)
+    if pool is None:
+        return
+    if names is not None:
+        _weigh_providers(write, deployment.providers_of(pool), names, verdict)
+        return
+    # A client supports only providers of its own pool: when it can write what every one of
+    # them maps, it can write what its own map, whatever the unreadable list holds.
+    widest = Verdict(verdict.rule_id, verdict.address, verdict.location)
+    _weigh_providers(write, deployment.providers_of(pool), None, widest)
+    verdict.unknowns += widest.unknowns
+    if widest.violations:
+        verdict.cannot_decide(
+            "supported_identity_providers, and with every provider of the pool the client "
+            "would fail (" + "; ".join(widest.violations) + ")",
+            supported,
+        )
+
+
+def _weigh_providers(
+    write: tuple[str, ...] | None,
+    providers: list[IdentityProvider],
+    names: set[str] | None,
+    verdict: Verdict,
+) -> None:
+    for idp in providers:
+        if names is not None:
+            if is_unknown(idp.provider_name):
+                verdict.cannot_decide(f"the provider_name of {idp.address}", idp.provider_name)
+                continue
+            if idp.provider_name not in names:
+                continue
+        mapping = idp.mapping
+        if is_unknown(mapping):
+            verdict.cannot_decide(f"the attribute_mapping of {idp.address}", mapping)
+            continue
+        mapped = set(mapping or {}) - NEVER_WRITABLE
+        if write is None:
+            custom = sorted(key for key in mapped if key.startswith("custom:"))
+            if custom:
+                verdict.violate(
+                    f"{idp.address} maps {', '.join(custom)}; a client without "
+                    "write_attributes can write standard attributes only: list every mapped "
+                    "attribute in write_attributes"
+                )
+            continue
+        lacking = sorted(mapped - set(write))
+        if lacking:
+            verdict.violate(
+                f"{idp.address} maps {', '.join(lacking)} but write_attributes does not list "
+                + ("it" if len(lacking) == 1 else "them")
+            )
+
+
+# --------------------------------------------------------------------------------------------
+# Lambda permissions
+
+
+def permission_has_source_arn(permission: LambdaPermission, verdict: Verdict) -> None:
+    """CKV_COGFED_4."""
+    principal = permission.principal
+    if isinstance(principal, str) and principal.strip().lower() != COGNITO_PRINCIPAL:
+        return  # not a Cognito trigger permission
+    source_arn = permission.source_arn
+    if is_unknown(source_arn):
+        verdict.cannot_decide("the value of source_arn (null would mean no source_arn)", source_arn)
+    elif not source_arn:
+        if is_unknown(principal):
+            verdict.cannot_decide(
+                f"principal (if it is {COGNITO_PRINCIPAL}, source_arn is required and missing)",
+                principal,
+            )
+        else:
+            verdict.violate(
+                f"principal {COGNITO_PRINCIPAL} without source_arn: any user pool in any "
+                "account could invoke the function"
+            )
+
+
+# --------------------------------------------------------------------------------------------
+
+PROVIDER_RULES: dict[str, Callable[[IdentityProvider, Verdict], None]] = {
+    "CKV2_COGFED_1": subject_in_custom_attribute,
+    "CKV_COGFED_2": maps_email,
+    "CKV2_COGFED_2": mapped_attributes_in_schema,
+    "CKV_COGFED_3": no_custom_standard_name,
+    "CKV2_COGFED_3": maps_required_attributes,
+}
+
+
+def judge(deployment: Deployment) -> Iterator[Verdict]:
+    """Every rule on every resource it applies to."""
+    for pool in deployment.pools:
+        verdict = Verdict("CKV_COGFED_1", pool.address, pool.location)
+        pool_sets_case_sensitivity(pool, verdict)
+        yield verdict
+    for idp in deployment.providers:
+        for rule_id, rule in PROVIDER_RULES.items():
+            verdict = Verdict(rule_id, idp.address, idp.location)
+            rule(idp, verdict)
+            yield verdict
+    for client in deployment.clients:
+        verdict = Verdict("CKV2_COGFED_4", client.address, client.location)
+        client_writes_mapped_attributes(client, deployment, verdict)
+        yield verdict
+    for permission in deployment.permissions:
+        verdict = Verdict("CKV_COGFED_4", permission.address, permission.location)
+        permission_has_source_arn(permission, verdict)
+        yield verdict
