@@ -28,6 +28,7 @@ import importlib.util
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -271,29 +272,84 @@ class Block:
     marker: str | None  # the reason of a `cogfed-gate: no-instances` comment, if any
 
 
-def _tf_files(directory: Path) -> Iterable[Path]:
+def _tf_files(directory: Path, skipped: list[str] | None = None) -> Iterable[Path]:
+    """The .tf files under `directory`, as checkov walks it. Directory links are not followed
+    (so a link back up the tree cannot loop); a file link that loops or dangles is left out,
+    and said in `skipped`."""
     for root, dirs, files in os.walk(directory):
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in IGNORED_DIRS)
         for name in sorted(files):
-            if name.endswith(".tf"):
-                yield Path(root) / name
+            if not name.endswith(".tf"):
+                continue
+            path = Path(root) / name
+            problem = _link_problem(path)
+            if problem is None:
+                yield path
+            elif skipped is not None and problem not in skipped:
+                skipped.append(problem)
 
 
 def _parse(path: Path) -> dict[str, Any]:
     import hcl2  # checkov's own HCL parser, installed with it
 
     try:
-        with path.open(encoding="utf-8") as handle:
+        # utf-8-sig: a byte order mark is valid for Terraform, and checkov reads past it too.
+        with path.open(encoding="utf-8-sig") as handle:
             return hcl2.load(handle)
     except Exception as exc:  # hcl2 raises lark errors of many kinds
-        raise GateError(f"{path}: not valid HCL ({type(exc).__name__}); fix the syntax") from exc
+        line = getattr(exc, "line", None)
+        where = f"{_display(path)}:{line}" if isinstance(line, int) else _display(path)
+        verdict = _terraform_verdict(path)
+        if verdict is None:
+            raise GateError(
+                f"checkov could not read {where} ({type(exc).__name__}), and Terraform confirms "
+                "it is valid; its resources were not checked: run the gate on the plan "
+                "(`cogfed-gate --plan`)"
+            ) from exc
+        raise GateError(f"{where}: not valid HCL ({verdict}); fix the syntax") from exc
 
 
-def inventory(directory: Path, types: set[str]) -> tuple[list[Block], list[str]]:
+def _unparsed(path: Path) -> str:
+    verdict = _terraform_verdict(path)
+    if verdict is None:
+        return (
+            f"checkov could not read {_display(path)}, a valid file (Terraform parses it); its "
+            "resources were not checked: run the gate on the plan (`cogfed-gate --plan`)"
+        )
+    return (
+        f"checkov could not parse {_display(path)} ({verdict}): fix the file, nothing in it "
+        "was checked"
+    )
+
+
+def _terraform_verdict(path: Path) -> str | None:
+    """None when Terraform core parses the file; else its complaint (or why it could not tell)."""
+    # PATH first; else the environment the gate runs in (a virtualenv's bin/ is not always
+    # on PATH when its python is run directly).
+    terraform = shutil.which("terraform") or shutil.which(
+        "terraform", path=str(Path(sys.executable).parent)
+    )
+    if terraform is None:
+        return "Terraform is not installed here to confirm it"
+    result = subprocess.run(
+        [terraform, "fmt", "-check", "-list=false", "-no-color", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    if result.returncode in (0, 3):  # 3: parses, but is not in canonical format
+        return None
+    return " ".join(result.stderr.split())[:300] or f"terraform fmt exit {result.returncode}"
+
+
+def inventory(
+    directory: Path, types: set[str], notes: list[str] | None = None
+) -> tuple[list[Block], list[str]]:
     """Resource blocks of ``types`` and module calls under ``directory`` and its local modules."""
     blocks: list[Block] = []
     problems: list[str] = []
-    files = [path.resolve() for path in _tf_files(directory)]
+    files = [path.resolve() for path in _tf_files(directory, notes)]
     seen_dirs = {path.parent for path in files} | {directory.resolve()}
     index = 0
     while index < len(files):
@@ -320,7 +376,11 @@ def inventory(directory: Path, types: set[str]) -> tuple[list[Block], list[str]]
                     module_dir = (path.parent / source).resolve()
                     if module_dir.is_dir() and module_dir not in seen_dirs:
                         seen_dirs.add(module_dir)
-                        files += sorted(p.resolve() for p in module_dir.glob("*.tf"))
+                        files += [
+                            p.resolve()
+                            for p in _tf_files(module_dir, notes)
+                            if p.parent == module_dir
+                        ]
     return blocks, problems
 
 
@@ -430,10 +490,21 @@ class GateResult:
 
 
 def _display(path: Path | str) -> str:
-    path = Path(path)
+    # abspath, not resolve: the path may be a link that loops.
+    absolute = Path(os.path.abspath(path))
     with contextlib.suppress(ValueError):
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
+        return str(absolute.relative_to(Path.cwd().resolve()))
     return str(path)
+
+
+def _link_problem(path: Path) -> str | None:
+    """Why a file cannot be read because of links, or None."""
+    try:
+        path.resolve(strict=True)
+    except (OSError, RuntimeError) as exc:  # RuntimeError: a symlink loop (3.11)
+        why = "a symbolic link loop" if "loop" in str(exc).lower() else "a broken link"
+        return f"{_display(path)} is {why}; skipped, nothing in it was read"
+    return None
 
 
 def run_gate(
@@ -482,11 +553,13 @@ def run_gate(
     for scan in scans:
         records += scan.records
         proof_failures += [f"{_display(scan.directory)}: {p}" for p in scan.problems]
-        proof_failures += [
-            f"checkov could not parse {_display(p)}: fix the file, nothing in it was checked"
-            for p in scan.parsing_errors
-        ]
-        blocks, parse_problems = inventory(scan.directory, set(checks_by_type) - {"module"})
+        for unparsed in map(Path, scan.parsing_errors):
+            problem = _link_problem(unparsed)
+            if problem is None:
+                proof_failures.append(_unparsed(unparsed))
+            elif problem not in notes:
+                notes.append(problem)
+        blocks, parse_problems = inventory(scan.directory, set(checks_by_type) - {"module"}, notes)
         proof_failures += parse_problems
         problems, excused = coverage_problems(blocks, scan.records, checks_by_type)
         proof_failures += problems

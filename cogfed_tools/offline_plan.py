@@ -7,16 +7,19 @@ the `configuration` section with its references, exactly what `cogfed-gate --pla
 a pipeline that has the real providers.
 
 Nothing is written into `<dir>`: the planning happens in a copy of the tree that holds it
-(the git work tree, so `../modules` sources resolve; the directory itself outside git),
-without its lock file, which names real provider versions and checksums.
+(the git work tree, widened to every local module source it calls, so `../modules` sources
+resolve), without its lock file, which names real provider versions and checksums.
 Variables come as Terraform takes them: `terraform.tfvars` and `*.auto.tfvars` in `<dir>`,
-plus any `-var`/`-var-file` given after the two paths.
+plus any `-var`/`-var-file` given after the two paths. Given none, a `terraform.tfvars.example`
+in `<dir>` (the usual way an example documents its inputs) is used, and that is said.
 
 Usage: python -m cogfed_tools.offline_plan DIR OUT [terraform plan options...]
 """
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
 import subprocess
 import sys
@@ -26,12 +29,19 @@ from pathlib import Path
 
 from cogfed_tools.offline_checks import COPY_IGNORE, offline_provider_env, terraform
 
+EXAMPLE_VALUES = "terraform.tfvars.example"
+
 
 class OfflinePlanError(RuntimeError):
     pass
 
 
+_LOCAL_SOURCE = re.compile(r'^\s*source\s*=\s*"(\.\.?/[^"]*)"', re.MULTILINE)
+
+
 def _tree_root(directory: Path) -> Path:
+    """The directory to copy: the git work tree holding `directory` (else `directory`),
+    widened to hold every local module source it calls, transitively."""
     result = subprocess.run(
         ["git", "rev-parse", "--show-toplevel"],
         cwd=directory,
@@ -39,9 +49,20 @@ def _tree_root(directory: Path) -> Path:
         text=True,
         check=False,
     )
+    base = directory
     if result.returncode == 0 and result.stdout.strip():
-        return Path(result.stdout.strip()).resolve()
-    return directory
+        base = Path(result.stdout.strip()).resolve()
+    pending, seen = [directory], {directory}
+    while pending:
+        module = pending.pop()
+        for path in module.glob("*.tf"):
+            for source in _LOCAL_SOURCE.findall(path.read_text(encoding="utf-8", errors="replace")):
+                called = (module / source).resolve()
+                if called.is_dir() and called not in seen:
+                    seen.add(called)
+                    pending.append(called)
+                    base = Path(os.path.commonpath([base, called]))
+    return base
 
 
 def _messages(result: subprocess.CompletedProcess[str]) -> str:
@@ -61,6 +82,10 @@ def plan_json_text(directory: Path, plan_args: Sequence[str] = ()) -> str:
         copy = workdir / "tree"
         shutil.copytree(base, copy, ignore=COPY_IGNORE, symlinks=True)
         config = copy / directory.relative_to(base)
+        given = any(a.startswith(("-var", "--var")) for a in plan_args)
+        if not given and (config / EXAMPLE_VALUES).is_file():
+            print(f"offline-plan: variables from {EXAMPLE_VALUES}", file=sys.stderr)
+            plan_args = [*plan_args, f"-var-file={EXAMPLE_VALUES}"]
         steps = [
             ["init", "-backend=false", "-input=false", "-no-color"],
             [

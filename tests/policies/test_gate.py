@@ -188,3 +188,45 @@ def test_policies_dir_from_environment(tmp_path: Path, monkeypatch: pytest.Monke
     shutil.copytree(POLICIES, copy, ignore=shutil.ignore_patterns("__pycache__"))
     monkeypatch.setenv(gate.POLICIES_ENV, str(copy))
     assert gate.find_policies_dir() == copy.resolve()
+
+
+@pytest.fixture(scope="module")
+def awkward_tree_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, str]:
+    """A passing tree next to a file-link loop, a directory link back up the tree, and a
+    valid file checkov's parser rejects (a UTF-8 byte order mark, which Terraform accepts)."""
+    root = tmp_path_factory.mktemp("awkward")
+    shutil.copy(CASES / "literal_pass" / "main.tf", root / "main.tf")
+    (root / "loop_a.tf").symlink_to("loop_b.tf")
+    (root / "loop_b.tf").symlink_to("loop_a.tf")
+    (root / "sub").mkdir()
+    (root / "sub" / "up").symlink_to("..", target_is_directory=True)
+    (root / "bom.tf").write_bytes(
+        b'\xef\xbb\xbfresource "aws_cognito_user_pool" "bom" {\n  name = "bom"\n}\n'
+    )
+    return _run_main([str(root)])
+
+
+def test_symlink_loops_are_skipped_with_a_note_not_a_traceback(
+    awkward_tree_run: tuple[int, str],
+) -> None:
+    _, text = awkward_tree_run
+    assert "Traceback" not in text
+    assert "loop_a.tf is a symbolic link loop; skipped" in text, text[-3000:]
+
+
+def test_a_byte_order_mark_does_not_hide_a_file(awkward_tree_run: tuple[int, str]) -> None:
+    # Terraform and checkov read past a UTF-8 byte order mark; so must the gate's own parse.
+    code, text = awkward_tree_run
+    assert code == 1, text[-3000:]
+    assert "aws_cognito_user_pool.bom" in text and "is not set" in text, text[-3000:]
+    assert "not valid HCL" not in text and "could not read" not in text, text[-3000:]
+
+
+def test_terraform_core_confirms_whether_a_file_checkov_rejects_is_valid(tmp_path: Path) -> None:
+    valid = tmp_path / "valid.tf"
+    valid.write_text("locals {\n  x = 1\n}\n")
+    broken = tmp_path / "broken.tf"
+    broken.write_text("locals {\n  x = \n")
+    assert gate._terraform_verdict(valid) is None
+    complaint = gate._terraform_verdict(broken)
+    assert complaint and "broken.tf" in complaint

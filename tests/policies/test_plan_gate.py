@@ -51,9 +51,8 @@ def _plan(root: Path, args: list[str], out: Path) -> Path:
 def plans(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     where = tmp_path_factory.mktemp("plans")
     jobs = {case: (CASES / case, args) for case, args in PLAN_CASES.items()}
-    jobs |= {
-        example: (REPO / example, ["-var-file=terraform.tfvars.example"]) for example in EXAMPLES
-    }
+    # No variable options: an example's terraform.tfvars.example is taken, as documented.
+    jobs |= {example: (REPO / example, []) for example in EXAMPLES}
     with ThreadPoolExecutor(max_workers=2) as pool:
         futures = {
             name: pool.submit(_plan, root, args, where / (name.replace("/", "_") + ".json"))

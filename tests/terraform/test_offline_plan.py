@@ -119,3 +119,16 @@ def test_offline_plan_of_a_broken_directory_fails_with_terraform_message(tmp_pat
     result = make_offline_plan(tmp_path, tmp_path / "p.json")
     assert result.returncode != 0
     assert 'The argument "action" is required' in result.stderr
+
+
+def test_a_module_outside_the_root_and_outside_git_is_planned(tmp_path: Path) -> None:
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "shared" / "main.tf").write_text(
+        'resource "aws_cognito_user_pool" "this" {\n  name = "shared"\n}\n'
+    )
+    (tmp_path / "root").mkdir()
+    (tmp_path / "root" / "main.tf").write_text('module "pool" {\n  source = "../shared"\n}\n')
+    result = make_offline_plan(tmp_path / "root", tmp_path / "plan.json")
+    assert result.returncode == 0, result.stderr
+    changes = json.loads((tmp_path / "plan.json").read_text())["resource_changes"]
+    assert [c["address"] for c in changes] == ["module.pool.aws_cognito_user_pool.this"]
