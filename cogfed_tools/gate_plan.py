@@ -26,6 +26,7 @@ from cogfed_tools.plan_model import (
     POOL,
     Instance,
     Plan,
+    PlanError,
     load_plan,
 )
 
@@ -57,6 +58,31 @@ def declarations(root: Path) -> dict[tuple[str, ...], tuple[Path, int]]:
     return found
 
 
+def _through_for_each(instance: Instance, refs: list[str]) -> list[str]:
+    """`each.value.x` of a resource whose for_each is one object (`module.m`, `aws_y.z`)
+    means `<that object>[each.key].x`."""
+    if not any(r.startswith("each.value.") for r in refs):
+        return refs
+    sources = instance.config.get("for_each_expression", {}).get("references", [])
+    sources = [r for r in sources if "." in r and not r.startswith(("var.", "local.", "each."))]
+    if len(set(sources)) != 1:
+        return refs
+    rewritten = [
+        sources[0] + r.removeprefix("each.value") if r.startswith("each.value.") else r
+        for r in refs
+        if r != "each.value"
+    ]
+    return [*rewritten, "each.key"]
+
+
+def _keys(instance: Instance) -> list[Any]:
+    return [instance.index, *(key for _, key in instance.path)]
+
+
+def _module_key(instance: Instance) -> Any:
+    return next((key for _, key in reversed(instance.path) if key is not None), None)
+
+
 class PlanAdapter:
     def __init__(self, plan: Plan, model: ModuleType, root: Path) -> None:
         self.plan = plan
@@ -86,8 +112,9 @@ class PlanAdapter:
         )
 
     def value(self, instance: Instance, *attribute: Any) -> Any:
-        """A planned value: the value, None when null, Unknown when known after apply."""
-        if instance.is_unknown(*attribute):
+        """A planned value: the value, None when null, Unknown when it, or any part of it, is
+        known only after apply."""
+        if instance.is_unknown(*attribute, anywhere=True):
             return self.after_apply(instance, *attribute)
         node: Any = instance.after
         for step in attribute:
@@ -99,46 +126,57 @@ class PlanAdapter:
                 return None
         return node
 
-    def depends_on_resources(self, instance: Instance, attribute: str) -> bool:
-        """Whether the argument's expression leads to a resource or data source: only then
-        can its value be unknown at plan time. An optional+computed argument set to null
-        shows as unknown too; this tells the two apart."""
-        refs = instance.references(attribute)
-        found, lost = self.plan.resolve(refs, instance.path)
-        return bool(found) or any(r.startswith(("data.", "local.")) for r in lost)
-
     def pool_of(self, instance: Instance) -> Any:
+        """The pool a provider or client belongs to, or Unknown saying why it cannot tell."""
+        m = self.m
         refs = instance.references("user_pool_id")
-        found, lost = self.plan.resolve(refs, instance.path)
-        candidates = [i for i in found if i.type == POOL]
-        if len(candidates) > 1:
-            twins = [c for c in candidates if c.index == instance.index]
-            candidates = twins or candidates
-        if len(candidates) == 1:
-            return self.pools[candidates[0].address]
         pool_id = self.value(instance, "user_pool_id")
         if isinstance(pool_id, str):
+            # A known id: it is one of the pools the plan holds with that id, or none of them.
             same = [p for p in self.plan.of_type(POOL) if p.after.get("id") == pool_id]
             if len(same) == 1:
                 return self.pools[same[0].address]
-        all_pools = self.plan.of_type(POOL)
-        if not candidates and lost and len(all_pools) == 1:
-            return self.pools[all_pools[0].address]
-        if len(candidates) > 1:
-            return self.m.Unknown(
-                f"user_pool_id refers to {len(candidates)} pool instances "
-                f"({', '.join(c.address for c in candidates)}) and the plan does not say which"
-            )
-        if isinstance(pool_id, str):
-            return self.m.Unknown(
+            return m.Unknown(
                 f"user_pool_id is {pool_id!r}, a pool this plan does not create or manage, so "
                 "its settings cannot be checked; plan the pool and its providers together"
             )
+        refs = _through_for_each(instance, refs)
+        found, lost = self.plan.resolve(refs, instance.path)
+        candidates = [i for i in found if i.type == POOL]
+        if len(candidates) > 1 and ("each.key" in refs or "count.index" in refs):
+            # `pool[each.key]` / `pool[count.index]`: the twin with the referrer's own key.
+            key = instance.index if instance.index is not None else _module_key(instance)
+            twins = [c for c in candidates if key is not None and key in _keys(c)]
+            candidates = twins if len(twins) == 1 else candidates
+        if len(candidates) == 1 and not lost:
+            return self.pools[candidates[0].address]
+        if len(candidates) > 1:
+            return m.Unknown(
+                f"user_pool_id refers to {len(candidates)} pool instances "
+                f"({', '.join(c.address for c in candidates)}) and the plan does not say which"
+            )
+        all_pools = self.plan.of_type(POOL)
+        if lost and all(r.startswith("local.") for r in lost) and len(all_pools) == 1:
+            # The configuration section does not record locals; with one pool in the plan,
+            # an unknown id can only be that pool's.
+            return self.pools[all_pools[0].address]
         shown = ", ".join(lost or refs) or "an expression"
-        return self.m.Unknown(
-            f"user_pool_id comes from {shown}, which the plan's configuration does not follow "
-            "to a pool (locals are not recorded there); refer to the pool resource or a module "
-            "output directly"
+        foreign = any(r.startswith(("data.", "var.")) for r in lost)
+        if not foreign and any(r.startswith("each.") for r in refs):
+            return m.Unknown(
+                f"user_pool_id comes from {shown}, which the gate cannot follow to one pool; "
+                "refer to the pool as `aws_cognito_user_pool.<name>[each.key].id` or "
+                "`module.<name>[each.key].<output>`"
+            )
+        return m.Unknown(
+            f"user_pool_id comes from {shown}"
+            + (
+                ", a pool this plan does not create or manage, so its settings cannot be "
+                "checked; plan the pool and its providers together"
+                if foreign
+                else ", which the plan's configuration does not follow to one pool (locals are "
+                "not recorded there); refer to the pool resource or a module output directly"
+            )
         )
 
     # -- resources -------------------------------------------------------------------------
@@ -172,19 +210,21 @@ class PlanAdapter:
             location=self.location(instance),
         )
 
-    def trigger_subjects(self, pool: Instance) -> dict[str, str | None] | None:
+    def trigger_subjects(self, pool: Instance) -> Any:
+        """ProviderName -> subject attribute, from the pre sign-up function's environment;
+        None when the function is not in the plan; Unknown when its settings are not known."""
         refs = pool.references("lambda_config", "pre_sign_up")
         functions = [i for i in self.plan.resolve(refs, pool.path)[0] if i.type == FUNCTION]
         if len(functions) != 1:
             return None
         function = functions[0]
         settings = self.value(function, "environment", 0, "variables", "IDENTITY_PROVIDERS")
-        if not isinstance(settings, str):
-            return None
+        if self.m.is_unknown(settings):
+            return settings
         try:
-            providers = json.loads(settings)
+            providers = json.loads(settings) if isinstance(settings, str) else None
         except json.JSONDecodeError:
-            return None
+            providers = None
         if not isinstance(providers, dict):
             return None
         return {
@@ -194,10 +234,13 @@ class PlanAdapter:
 
     def provider(self, instance: Instance) -> Any:
         mapping = self.value(instance, "attribute_mapping")
-        if isinstance(mapping, dict) and any(
-            instance.is_unknown("attribute_mapping", key) for key in mapping
-        ):
-            mapping = self.after_apply(instance, "attribute_mapping")
+        malformed = not isinstance(mapping, dict) or not all(
+            isinstance(v, str) for v in mapping.values()
+        )
+        if mapping is not None and not self.m.is_unknown(mapping) and malformed:
+            mapping = self.m.Unknown(
+                f"`attribute_mapping` of {instance.address} is not a map of strings"
+            )
         return self.m.IdentityProvider(
             address=instance.address,
             provider_name=self.value(instance, "provider_name"),
@@ -221,20 +264,27 @@ class PlanAdapter:
     def optional_list(self, instance: Instance, attribute: str) -> Any:
         value = self.value(instance, attribute)
         if self.m.is_unknown(value):
-            if not instance.set_in_config(attribute) or not self.depends_on_resources(
-                instance, attribute
-            ):
-                return None  # unset (or null): the provider computes it
+            # Optional+computed arguments show as unknown when unset; the configuration says
+            # whether they were set (an expression other than a literal null).
+            if instance.config_constant(attribute) is None:
+                return None
             return value
-        return None if value is None else tuple(str(v) for v in value)
+        if value is None:
+            return None
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            return self.m.Unknown(f"`{attribute}` of {instance.address} is not a list of names")
+        return tuple(value)
 
     def permission(self, instance: Instance) -> Any:
         source_arn = self.value(instance, "source_arn")
         if self.m.is_unknown(source_arn):
-            source_arn = self.m.KNOWN_AFTER_APPLY  # a reference to a pool still to be created
+            found, lost = self.plan.resolve(instance.references("source_arn"), instance.path)
+            if not lost and found and all(i.type == POOL for i in found):
+                source_arn = self.m.KNOWN_AFTER_APPLY  # the ARN of a pool still to be created
+        principal = self.value(instance, "principal")
         return self.m.LambdaPermission(
             address=instance.address,
-            principal=self.value(instance, "principal"),
+            principal=principal,
             source_arn=source_arn,
             location=self.location(instance),
         )
@@ -258,7 +308,14 @@ def plan_records(
     """Check records (the shape the reports read) and notes for one plan file."""
     model, verdicts = load_policy_modules(policies)
     plan = load_plan(plan_path)
-    deployment = PlanAdapter(plan, model, root).deployment()
+    try:
+        deployment = PlanAdapter(plan, model, root).deployment()
+        judged = list(verdicts.judge(deployment))
+    except (KeyError, TypeError, AttributeError, ValueError, IndexError) as problem:
+        raise PlanError(
+            f"malformed plan JSON ({type(problem).__name__}: {problem}): pass the unedited "
+            "output of `terraform show -json tfplan`"
+        ) from problem
     notes: list[str] = []
     if deployment.empty:
         notes.append(
@@ -266,7 +323,7 @@ def plan_records(
             "or Lambda permission; nothing to check"
         )
     records = []
-    for verdict in verdicts.judge(deployment):
+    for verdict in judged:
         location = verdict.location
         file_path = location.file if location else str(plan_path.resolve())
         line = location.line if location else 1

@@ -6,9 +6,8 @@ say directly is which pool an identity provider or app client belongs to when th
 created in the same plan (its id is "known after apply"). The adapter follows the
 references Terraform records in the plan's `configuration` section: `var.x` to the module
 call's argument, `module.m.out` to the module's output, a resource reference to its
-instances, narrowing several instances by the referring resource's own instance keys (the
-`for_each` twins pattern). Locals are not recorded there; a join through a local falls back
-to the only pool of the plan, or says it cannot tell.
+instances. Locals are not recorded there (the adapter, ``gate_plan``, decides what such a
+join means).
 
 Optional+computed arguments (a client's `write_attributes`) show as unknown in a plan
 whether or not they are set; the configuration says which: no expression means not set.
@@ -54,8 +53,13 @@ def _steps(text: str) -> list[tuple[str, Any]]:
             steps.append(("name", name))
         elif index == "*":
             steps.append(("index", WILDCARD))
+        elif index.isdigit():
+            steps.append(("index", int(index)))
         else:
-            steps.append(("index", int(index) if index.isdigit() else json.loads(index)))
+            try:
+                steps.append(("index", json.loads(index)))
+            except ValueError:  # HCL escapes (\UXXXXXXXX) JSON does not know: keep the text
+                steps.append(("index", index[1:-1]))
         position = match.end()
     return steps
 
@@ -104,7 +108,19 @@ class Instance:
             expression = expression[0] if expression else {}
         return list(expression.get("references", [])) if isinstance(expression, dict) else []
 
-    def is_unknown(self, *attribute_path: str | int) -> bool:
+    def config_constant(self, attribute: str) -> Any:
+        """The attribute's expression in the configuration: None when absent or a literal
+        null, else the expression (a dict)."""
+        expression = self.config.get("expressions", {}).get(attribute)
+        if not isinstance(expression, dict):
+            return None
+        if "constant_value" in expression and expression["constant_value"] is None:
+            return None
+        return expression
+
+    def is_unknown(self, *attribute_path: str | int, anywhere: bool = False) -> bool:
+        """Whether the value at the path is known only after apply; with `anywhere`, also
+        when any part of it is (one element of a list, one value of a map)."""
         node: Any = self.unknown
         for step in attribute_path:
             if node is True:
@@ -115,7 +131,7 @@ class Instance:
                 node = node[step]
             else:
                 return False
-        return node is True
+        return _holds_true(node) if anywhere else node is True
 
 
 class Plan:
@@ -127,14 +143,38 @@ class Plan:
                 "not a Terraform JSON plan: run `terraform plan -out=tfplan` and "
                 "`terraform show -json tfplan > plan.json`, then pass plan.json"
             )
-        if "resource_changes" not in document and "planned_values" not in document:
+        if not str(document["format_version"]).startswith("1."):
             raise PlanError(
-                "this JSON has no planned changes (is it `terraform show -json` of a state "
-                "rather than of a saved plan?): pass the JSON of `terraform show -json tfplan`"
+                f"plan JSON format {document['format_version']!r} is not one this gate reads "
+                "(1.x); pass `terraform show -json tfplan` of Terraform 1.x"
             )
+        if not isinstance(document.get("resource_changes"), list):
+            raise PlanError(
+                "this JSON has no resource_changes (a state, or a refresh-only plan?): pass "
+                "`terraform show -json tfplan` of a plan made by `terraform plan -out=tfplan`"
+            )
+        if (
+            document.get("errored")
+            or document.get("complete") is False
+            or document.get("deferred_changes")
+        ):
+            raise PlanError(
+                "the plan is incomplete (it errored, or Terraform deferred some changes), so "
+                "instances may be missing from it: fix the plan, then run the gate on it; a "
+                "`terraform show -json tfplan` of a complete plan is needed"
+            )
+        configuration = document.get("configuration")
+        if configuration is not None and not isinstance(configuration, dict):
+            raise PlanError("`configuration` of this plan JSON is not an object")
         self.document = document
-        self.root_config = document.get("configuration", {}).get("root_module", {})
-        self.instances = list(self._instances())
+        self.root_config = (configuration or {}).get("root_module") or {}
+        try:
+            self.instances = list(self._instances())
+        except (KeyError, TypeError, AttributeError) as problem:
+            raise PlanError(
+                f"malformed plan JSON ({type(problem).__name__}: {problem}): pass the unedited "
+                "output of `terraform show -json tfplan`"
+            ) from problem
 
     def _config_module(self, path: Path_) -> dict[str, Any] | None:
         module = self.root_config
@@ -244,6 +284,16 @@ class Plan:
         return list(unique.values()), lost
 
 
+def _holds_true(node: Any) -> bool:
+    if node is True:
+        return True
+    if isinstance(node, dict):
+        return any(_holds_true(v) for v in node.values())
+    if isinstance(node, list):
+        return any(_holds_true(v) for v in node)
+    return False
+
+
 def _expression_references(expression: Any) -> list[str]:
     return list(expression.get("references", [])) if isinstance(expression, dict) else []
 
@@ -277,9 +327,12 @@ def load_plan(path: Path) -> Plan:
     except OSError as problem:
         raise PlanError(f"cannot read {path}: {problem.strerror or problem}") from problem
     try:
-        if raw.startswith(b"PK\x03\x04") or b"\x00" in raw:
+        if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+            text = raw.decode("utf-16")  # PowerShell's `>` writes UTF-16
+        elif raw.startswith(b"PK\x03\x04") or b"\x00" in raw:
             raise UnicodeDecodeError("utf-8", raw, 0, 1, "binary")
-        text = raw.decode("utf-8")
+        else:
+            text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as problem:
         raise PlanError(
             f"{path} is not text (a saved plan file is a zip archive): pass the JSON of "
@@ -292,4 +345,6 @@ def load_plan(path: Path) -> Plan:
             f"{path} is not JSON ({problem.msg} at line {problem.lineno}): pass the output of "
             "`terraform show -json tfplan`"
         ) from problem
+    except RecursionError as problem:
+        raise PlanError(f"{path} nests too deeply to be a Terraform plan") from problem
     return Plan(document)

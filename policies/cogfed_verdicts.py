@@ -317,6 +317,16 @@ def _weigh_providers(
     names: set[str] | None,
     verdict: Verdict,
 ) -> None:
+    if names is not None:
+        known = {p.provider_name for p in providers if not is_unknown(p.provider_name)}
+        absent = sorted(names - known - {"COGNITO"})
+        if absent and len(known) == len(providers):
+            verdict.cannot_decide(
+                f"what {', '.join(absent)} map" + ("s" if len(absent) == 1 else ""),
+                f"supported_identity_providers lists {', '.join(absent)}, which this "
+                "configuration does not define in the client's pool; check it where the "
+                "provider is defined",
+            )
     for idp in providers:
         if names is not None:
             if is_unknown(idp.provider_name):

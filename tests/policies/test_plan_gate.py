@@ -19,7 +19,7 @@ import pytest
 
 from cogfed_tools.gate import run_plan_gate
 from cogfed_tools.offline_plan import plan_json_text
-from tests.policies.conftest import CASES, POLICIES, REPO
+from tests.policies.conftest import CASES, FIXTURES, POLICIES, REPO
 from tests.policies.test_rules import EXPECT, NOT_VISIBLE
 
 # Fixture roots the plan mode reads, with the plan options a pipeline would pass.
@@ -40,6 +40,21 @@ PLAN_CASES: dict[str, list[str]] = {
     "module_copies/root_b": [],
 }
 EXAMPLES = ["examples/complete", "examples/minimal"]
+# Attacks from a review of plan mode (fixtures/plan_attacks): each passed before it was fixed.
+# Each must end undecided (exit 1, naming what is unknown), except the module for_each twins,
+# which must be joined and pass.
+ATTACKS = FIXTURES / "plan_attacks"
+UNDECIDED_ATTACKS = {
+    "c1_rootvar": "a pool this plan does not create or manage",  # pool id from a root variable
+    "c2_data": "a pool this plan does not create or manage",  # pool id from a data source
+    "c3_eachvalue": "write_attributes",  # set, known only after apply
+    "c4_twins": "2 pool instances",  # pool[var.x]: not the referrer's own key
+    "c5_supported_partial": "supported_identity_providers",  # one element unknown
+    "c6_write_partial": "write_attributes",  # one element unknown
+    "c7_trigger_unknown": "IDENTITY_PROVIDERS",  # the trigger's settings unknown
+    "c8_client_foreign_idp": "Okta",  # a supported provider outside the plan
+    "c10_srcarn": "source_arn",  # unknown, and not a pool's ARN
+}
 
 
 def _plan(root: Path, args: list[str], out: Path) -> Path:
@@ -51,6 +66,7 @@ def _plan(root: Path, args: list[str], out: Path) -> Path:
 def plans(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     where = tmp_path_factory.mktemp("plans")
     jobs = {case: (CASES / case, args) for case, args in PLAN_CASES.items()}
+    jobs |= {name: (ATTACKS / name, []) for name in [*UNDECIDED_ATTACKS, "c9_modfe"]}
     # No variable options: an example's terraform.tfvars.example is taken, as documented.
     jobs |= {example: (REPO / example, []) for example in EXAMPLES}
     with ThreadPoolExecutor(max_workers=2) as pool:
@@ -175,7 +191,27 @@ def test_findings_point_at_the_callers_module_block(plans: dict[str, Path], tmp_
         (b"PK\x03\x04binary plan", "not text"),
         (b"{not json", "not JSON"),
         (b'{"values": {}}', "not a Terraform JSON plan"),
-        (b'{"format_version": "1.0", "values": {"root_module": {}}}', "of a state"),
+        (b'{"format_version": "1.0", "values": {"root_module": {}}}', "a state"),
+        (b'{"format_version": "1.2", "planned_values": {}}', "refresh-only"),
+        (b'{"format_version": "1.2", "resource_changes": null}', "no resource_changes"),
+        (b'{"format_version": "2.0", "resource_changes": []}', "is not one this gate reads"),
+        (b'{"format_version": "1.2", "resource_changes": [], "errored": true}', "incomplete"),
+        (
+            b'{"format_version": "1.2", "resource_changes": [{"mode": "managed", '
+            b'"change": {"after": {}}}]}',
+            "malformed plan JSON",
+        ),
+    ],
+    ids=[
+        "binary",
+        "not-json",
+        "no-format",
+        "state",
+        "refresh-only",
+        "null-changes",
+        "v2",
+        "errored",
+        "malformed",
     ],
 )
 def test_bad_plan_input_exits_2_with_the_fix(tmp_path: Path, content: bytes, message: str) -> None:
@@ -183,7 +219,15 @@ def test_bad_plan_input_exits_2_with_the_fix(tmp_path: Path, content: bytes, mes
     path.write_bytes(content)
     result = gate("--plan", str(path))
     assert result.returncode == 2, result.stdout + result.stderr
-    assert message in result.stderr and "terraform show -json" in result.stderr
+    assert message in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_deeply_nested_json_exits_2(tmp_path: Path) -> None:
+    path = tmp_path / "plan.json"
+    path.write_bytes(b"[" * 200_000 + b"]" * 200_000)
+    result = gate("--plan", str(path))
+    assert result.returncode == 2 and "nests too deeply" in result.stderr, result.stderr[-500:]
 
 
 def test_missing_plan_file_exits_2(tmp_path: Path) -> None:
@@ -199,3 +243,28 @@ def test_plan_without_cognito_says_so(tmp_path: Path) -> None:
     result = gate("--plan", str(path))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "holds no Cognito user pool" in result.stdout
+
+
+@pytest.mark.parametrize("attack", sorted(UNDECIDED_ATTACKS))
+def test_attacks_on_plan_mode_end_undecided(plans: dict[str, Path], attack: str) -> None:
+    result = run_plan_gate([plans[attack]], policies=POLICIES, root=ATTACKS / attack)
+    assert not result.ok
+    undecided = [r for r in result.records if r["undecided"]]
+    assert undecided, result.records
+    assert UNDECIDED_ATTACKS[attack] in " ".join(" ".join(r["details"]) for r in undecided)
+
+
+def test_providers_joined_through_module_for_each_keys(plans: dict[str, Path]) -> None:
+    # user_pool_id = module.m[each.key].pool_id, and for_each = module.m with
+    # each.value.pool_id: each provider is judged against the pool of its own instance.
+    result = run_plan_gate([plans["c9_modfe"]], policies=POLICIES, root=ATTACKS / "c9_modfe")
+    assert result.ok, [r for r in result.records if r["result"] == "FAILED"]
+
+
+def test_a_plan_saved_as_utf16_is_read(tmp_path: Path) -> None:
+    # PowerShell's `>` writes UTF-16 with a byte order mark.
+    path = tmp_path / "plan.json"
+    document = {"format_version": "1.2", "resource_changes": [], "planned_values": {}}
+    path.write_bytes(json.dumps(document).encode("utf-16"))
+    result = gate("--plan", str(path))
+    assert result.returncode == 0, result.stdout + result.stderr
