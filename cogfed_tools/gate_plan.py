@@ -111,10 +111,11 @@ class PlanAdapter:
             f"after apply{depends}; the gate checks what the plan knows"
         )
 
-    def value(self, instance: Instance, *attribute: Any) -> Any:
+    def value(self, instance: Instance, *attribute: Any, whole: bool = True) -> Any:
         """A planned value: the value, None when null, Unknown when it, or any part of it, is
-        known only after apply."""
-        if instance.is_unknown(*attribute, anywhere=True):
+        known only after apply. `whole=False` for a block whose fields are read one by one:
+        only the block itself being unknown counts."""
+        if instance.is_unknown(*attribute, anywhere=whole):
             return self.after_apply(instance, *attribute)
         node: Any = instance.after
         for step in attribute:
@@ -148,7 +149,9 @@ class PlanAdapter:
             key = instance.index if instance.index is not None else _module_key(instance)
             twins = [c for c in candidates if key is not None and key in _keys(c)]
             candidates = twins if len(twins) == 1 else candidates
-        if len(candidates) == 1 and not lost:
+        if len(candidates) == 1 and all(r.startswith("var.") for r in lost):
+            # Root variables are values known at plan time (a condition, say): the unknown id
+            # can only come from the one pool the expression reaches.
             return self.pools[candidates[0].address]
         if len(candidates) > 1:
             return m.Unknown(
@@ -183,16 +186,21 @@ class PlanAdapter:
 
     def pool(self, instance: Instance) -> Any:
         m = self.m
-        configuration = self.value(instance, "username_configuration")
+        configuration = self.value(instance, "username_configuration", whole=False)
         if m.is_unknown(configuration):
             case_sensitive = configuration
         elif not configuration:
             case_sensitive = None
         else:
             case_sensitive = self.value(instance, "username_configuration", 0, "case_sensitive")
-        schema_value = self.value(instance, "schema")
-        if m.is_unknown(schema_value):
-            schema: Any = schema_value
+        schema_value = self.value(instance, "schema", whole=False)
+        names = [
+            self.value(instance, "schema", index, "name")
+            for index in range(len(schema_value) if isinstance(schema_value, list) else 0)
+        ]
+        unnamed = next((n for n in names if m.is_unknown(n)), None)
+        if m.is_unknown(schema_value) or unnamed is not None:
+            schema: Any = schema_value if m.is_unknown(schema_value) else unnamed
         else:
             schema = tuple(
                 m.SchemaEntry(

@@ -1,6 +1,7 @@
 """Inputs and outputs tables of a Terraform module, in README.md between markers.
 
-`cogfed-module-docs [MODULE_DIR ...]` rewrites the block between
+`make docs` (`python -m cogfed_tools.module_docs [--check] [MODULE_DIR ...]`) rewrites the
+block between
 `<!-- BEGIN_TF_DOCS -->` and `<!-- END_TF_DOCS -->` in each module's README.md from
 its variables.tf and outputs.tf (the terraform-docs convention, without needing
 terraform-docs, which no registry here ships). `--check` exits non-zero when a README
@@ -9,6 +10,7 @@ is out of date; the test suite runs that.
 
 from __future__ import annotations
 
+import argparse
 import json
 import re
 import sys
@@ -104,14 +106,20 @@ def update(module_dir: Path, check: bool) -> bool:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    args = list(sys.argv[1:] if argv is None else argv)
-    check = "--check" in args
-    dirs = [Path(a) for a in args if a != "--check"] or [
+    parser = argparse.ArgumentParser(
+        prog="python -m cogfed_tools.module_docs",
+        description="Rewrite the inputs/outputs tables between the BEGIN_TF_DOCS and "
+        "END_TF_DOCS markers of each module's README.md.",
+    )
+    parser.add_argument("--check", action="store_true", help="exit 1 when a table is stale")
+    parser.add_argument("modules", nargs="*", type=Path, help="module directories")
+    args = parser.parse_args(argv)
+    dirs = args.modules or [
         REPO_ROOT,
         *sorted(p.parent for p in REPO_ROOT.glob("modules/*/README.md")),
     ]
-    stale = [str(d) for d in dirs if not update(d, check)]
-    if stale and check:
+    stale = [str(d) for d in dirs if not update(d, args.check)]
+    if stale and args.check:
         sys.exit(f"inputs/outputs tables out of date in: {', '.join(stale)}; run make docs")
     for name in stale:
         print(f"updated {name}/README.md")

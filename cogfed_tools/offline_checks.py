@@ -11,12 +11,14 @@ here (FACTS.md §9). These checks get as close as possible with what is availabl
    unknown arguments and blocks, wrong types, blocks written as attributes, and missing
    required arguments.
 
-Usage: `cogfed-tf-check [REPO_ROOT]` checks the root module, `modules/*` and
-`examples/*` of REPO_ROOT (default: this repository) and exits non-zero on a finding.
+Usage: `make tf-check`, or `python -m cogfed_tools.offline_checks [REPO_ROOT]`: checks the
+root module, `modules/*` and `examples/*` of REPO_ROOT (default: this repository) and exits
+non-zero on a finding.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import shutil
@@ -153,8 +155,13 @@ def check_tree(root: Path) -> list[Finding]:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    args = list(sys.argv[1:] if argv is None else argv)
-    root = Path(args[0]) if args else REPO_ROOT
+    parser = argparse.ArgumentParser(
+        prog="python -m cogfed_tools.offline_checks",
+        description="Offline Terraform checks (fmt, init, validate against the offline "
+        "provider) of the root module, modules/* and examples/* of a repository.",
+    )
+    parser.add_argument("root", nargs="?", default=str(REPO_ROOT), help="repository root")
+    root = Path(parser.parse_args(argv).root)
     dirs = config_dirs(root.resolve())
     if not dirs:
         sys.exit(f"no Terraform configuration found under {root}")

@@ -148,11 +148,23 @@ class Plan:
                 f"plan JSON format {document['format_version']!r} is not one this gate reads "
                 "(1.x); pass `terraform show -json tfplan` of Terraform 1.x"
             )
-        if not isinstance(document.get("resource_changes"), list):
-            raise PlanError(
-                "this JSON has no resource_changes (a state, or a refresh-only plan?): pass "
-                "`terraform show -json tfplan` of a plan made by `terraform plan -out=tfplan`"
-            )
+        changes = document.get("resource_changes")
+        if changes is None:
+            # Terraform leaves the key out of a plan that creates nothing; resources planned
+            # without changes mean a refresh-only plan, or a state.
+            planned = (document.get("planned_values") or {}).get("root_module") or {}
+            if (
+                "planned_values" not in document
+                or planned.get("resources")
+                or planned.get("child_modules")
+            ):
+                raise PlanError(
+                    "this JSON has no resource_changes (a state, or a refresh-only plan?): pass "
+                    "`terraform show -json tfplan` of a plan made by `terraform plan -out=tfplan`"
+                )
+            document = {**document, "resource_changes": []}
+        elif not isinstance(changes, list):
+            raise PlanError("`resource_changes` of this plan JSON is not a list")
         if (
             document.get("errored")
             or document.get("complete") is False

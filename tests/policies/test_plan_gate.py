@@ -192,8 +192,12 @@ def test_findings_point_at_the_callers_module_block(plans: dict[str, Path], tmp_
         (b"{not json", "not JSON"),
         (b'{"values": {}}', "not a Terraform JSON plan"),
         (b'{"format_version": "1.0", "values": {"root_module": {}}}', "a state"),
-        (b'{"format_version": "1.2", "planned_values": {}}', "refresh-only"),
-        (b'{"format_version": "1.2", "resource_changes": null}', "no resource_changes"),
+        (
+            b'{"format_version": "1.2", "planned_values": {"root_module": {"resources": '
+            b'[{"address": "aws_cognito_user_pool.p"}]}}}',
+            "refresh-only",
+        ),
+        (b'{"format_version": "1.2", "resource_changes": {}}', "is not a list"),
         (b'{"format_version": "2.0", "resource_changes": []}', "is not one this gate reads"),
         (b'{"format_version": "1.2", "resource_changes": [], "errored": true}', "incomplete"),
         (
