@@ -359,11 +359,13 @@ variable "app_clients" {
   nullable = false
 
   validation {
+    # Cognito accepts https://, http://localhost and app schemes (myapp://); any other
+    # http:// URL fails at apply.
     condition = alltrue(flatten([for client in values(var.app_clients) : [
       for url in concat(client.callback_urls, client.logout_urls) :
-      can(regex("^https://", url)) || can(regex("^http://localhost(:[0-9]+)?(/|$)", url)) || can(regex("^[a-z][a-z0-9+.-]*://", url))
+      can(regex("^https://", url)) || can(regex("^http://localhost(:[0-9]+)?(/|$)", url)) || (can(regex("^[a-z][a-z0-9+.-]*://", url)) && !can(regex("^http://", url)))
     ]]))
-    error_message = "app_clients: callback_urls and logout_urls must be absolute URLs (https://, http://localhost or an app scheme such as myapp://)."
+    error_message = "app_clients: callback_urls and logout_urls must be https://, http://localhost or an app scheme such as myapp:// (Cognito rejects other http:// URLs). Not accepted: ${join(", ", flatten([for name, client in var.app_clients : [for url in concat(client.callback_urls, client.logout_urls) : "${name}: ${url}" if !(can(regex("^https://", url)) || can(regex("^http://localhost(:[0-9]+)?(/|$)", url)) || (can(regex("^[a-z][a-z0-9+.-]*://", url)) && !can(regex("^http://", url))))]]))}."
   }
 
   validation {

@@ -2,7 +2,7 @@
 
 Why: Terraform core needs each provider's schema to validate or plan a configuration,
 and the real providers cannot be downloaded here (FACTS.md §9). The documented-names
-files (`../shared/provider-schema/`) know names only; this module produces the real
+files this project used before knew names only; this module produces the real
 types, required/optional/computed flags and block nesting, in the exact format of
 `terraform providers schema -json`, for every resource and data source of
 hashicorp/aws 6.62.0 and hashicorp/archive 2.8.1.

@@ -282,6 +282,29 @@ run "client_lists_unknown_provider" {
   expect_failures = [var.app_clients]
 }
 
+run "client_callback_over_plain_http" {
+  command = plan
+  variables {
+    app_clients = {
+      web = {
+        callback_urls = ["http://app.example.com/callback"]
+      }
+    }
+  }
+  expect_failures = [var.app_clients]
+}
+
+run "client_callback_on_localhost_and_app_scheme" {
+  command = plan
+  variables {
+    app_clients = {
+      web = {
+        callback_urls = ["http://localhost:3000/callback", "myapp://callback"]
+      }
+    }
+  }
+}
+
 run "client_writes_email_verified" {
   command = plan
   variables {
