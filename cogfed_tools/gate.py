@@ -564,16 +564,7 @@ def run_gate(
         problems, excused = coverage_problems(blocks, scan.records, checks_by_type)
         proof_failures += problems
         notes += excused
-    for record in records:
-        if record["result"] == "SKIPPED" and (
-            not record.get("suppress_comment")
-            or str(record["suppress_comment"]).strip() in ("", "No comment provided")
-        ):
-            proof_failures.append(
-                f"{record['check_id']} is suppressed on {record['resource']} "
-                f"({_display(record['file_abs_path'])}) without a reason: write "
-                f"`#checkov:skip={record['check_id']}:<why this is safe>`"
-            )
+    proof_failures += _unexplained_skips(records)
     return GateResult(
         records=records,
         proof_failures=proof_failures,
@@ -652,7 +643,20 @@ def run_plan_gate(plans: Sequence[Path], *, policies: Path, root: Path) -> GateR
         notes += more_notes
     rules: dict[str, Any] = load_rules(policies).RULES
     plan_rules = {k: v for k, v in rules.items() if v.entity != "module"}
-    return GateResult(records, [], notes, canary_ok=True, rules=plan_rules, mode="plan")
+    return GateResult(
+        records, _unexplained_skips(records), notes, canary_ok=True, rules=plan_rules, mode="plan"
+    )
+
+
+def _unexplained_skips(records: list[dict[str, Any]]) -> list[str]:
+    return [
+        f"{record['check_id']} is suppressed on {record['resource']} "
+        f"({_display(record['file_abs_path'])}) without a reason: write "
+        f"`#checkov:skip={record['check_id']}:<why this is safe>`"
+        for record in records
+        if record["result"] == "SKIPPED"
+        and str(record.get("suppress_comment") or "").strip() in ("", "No comment provided")
+    ]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

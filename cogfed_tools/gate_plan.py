@@ -14,6 +14,7 @@ import importlib
 import json
 import re
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -45,17 +46,44 @@ def load_policy_modules(policies: Path) -> tuple[ModuleType, ModuleType]:
     return importlib.import_module("cogfed_model"), importlib.import_module("cogfed_verdicts")
 
 
-def declarations(root: Path) -> dict[tuple[str, ...], tuple[Path, int]]:
-    """Where the root module declares each resource and module call."""
-    found: dict[tuple[str, ...], tuple[Path, int]] = {}
-    for path in sorted(root.glob("*.tf")):
+@dataclass(frozen=True)
+class Declaration:
+    file: Path
+    line: int
+    text: str  # the block, header to closing brace
+
+
+_SKIP = re.compile(r"checkov:skip=((?:CKV2?_COGFED_\d+))(?::([^\n]*))?")
+
+
+def declarations(directory: Path) -> dict[tuple[str, ...], Declaration]:
+    """Where a module directory declares each resource and module call, with the block."""
+    found: dict[tuple[str, ...], Declaration] = {}
+    for path in sorted(directory.glob("*.tf")):
         with contextlib.suppress(OSError, UnicodeDecodeError):
-            text = path.read_text(encoding="utf-8")
+            text = path.read_text(encoding="utf-8-sig")
             for match in _HEADER.finditer(text):
                 kind, first, second = match.groups()
                 key = ("module", first) if kind == "module" else ("resource", first, second or "")
-                found.setdefault(key, (path.resolve(), text.count("\n", 0, match.start()) + 1))
+                line = text.count("\n", 0, match.start()) + 1
+                found.setdefault(key, Declaration(path.resolve(), line, _block(text, match.end())))
     return found
+
+
+def _block(text: str, start: int) -> str:
+    """The text from a block's opening brace to its closing one (braces in strings and
+    heredocs may end it early; it is read for comments only)."""
+    depth = 1
+    for index in range(start, len(text)):
+        depth += {"{": 1, "}": -1}.get(text[index], 0)
+        if depth == 0:
+            return text[start:index]
+    return text[start:]
+
+
+def suppressions(text: str) -> dict[str, str]:
+    """`checkov:skip=<ID>:<reason>` comments of a block, the same form static mode reads."""
+    return {rule: (reason or "").strip() for rule, reason in _SKIP.findall(text)}
 
 
 def _through_for_each(instance: Instance, refs: list[str]) -> list[str]:
@@ -87,6 +115,7 @@ class PlanAdapter:
     def __init__(self, plan: Plan, model: ModuleType, root: Path) -> None:
         self.plan = plan
         self.m = model
+        self.root: Path | None = root
         self.where = declarations(root)
         self.pools: dict[str, Any] = {}
 
@@ -100,8 +129,32 @@ class PlanAdapter:
         )
         if key not in self.where:
             return None
-        path, line = self.where[key]
-        return self.m.Location(str(path), line)
+        declared = self.where[key]
+        return self.m.Location(str(declared.file), declared.line)
+
+    def skips(self, instance: Instance) -> dict[str, str]:
+        """Suppressions on the resource block and on every module call leading to it, found
+        in the caller's files and in local module sources."""
+        found: dict[str, str] = {}
+        directory, declared = self.root, self.where
+        module = self.plan.root_config
+        for name, _ in instance.path:
+            call = declared.get(("module", name))
+            if call is not None:
+                found.update(suppressions(call.text))
+            spec = module.get("module_calls", {}).get(name, {})
+            source = str(spec.get("source", ""))
+            module = spec.get("module", {})
+            if not source.startswith(("./", "../")) or directory is None:
+                directory = None  # a registry or git module: its files are not here
+                continue
+            directory = (directory / source).resolve()
+            declared = declarations(directory)
+        if directory is not None:
+            block = declared.get(("resource", instance.type, instance.name))
+            if block is not None:
+                found.update(suppressions(block.text))
+        return found
 
     def after_apply(self, instance: Instance, *attribute: str) -> Any:
         refs = instance.references(*[a for a in attribute if isinstance(a, str)])
@@ -317,8 +370,11 @@ def plan_records(
     model, verdicts = load_policy_modules(policies)
     plan = load_plan(plan_path)
     try:
-        deployment = PlanAdapter(plan, model, root).deployment()
+        adapter = PlanAdapter(plan, model, root)
+        deployment = adapter.deployment()
         judged = list(verdicts.judge(deployment))
+        by_address = {i.address: i for i in plan.instances}
+        skips = {a: adapter.skips(i) for a, i in by_address.items()}
     except (KeyError, TypeError, AttributeError, ValueError, IndexError) as problem:
         raise PlanError(
             f"malformed plan JSON ({type(problem).__name__}: {problem}): pass the unedited "
@@ -338,11 +394,16 @@ def plan_records(
         details = list(verdict.messages)
         if verdict.result == verdicts.UNKNOWN:
             details.append("Undecided: the gate blocks on what it cannot check.")
+        skipped = skips.get(verdict.address, {}).get(verdict.rule_id)
+        result = "PASSED" if verdict.result == verdicts.PASSED else "FAILED"
+        if skipped is not None and result == "FAILED":
+            result = "SKIPPED"
         records.append(
             {
                 "check_id": verdict.rule_id,
-                "result": "PASSED" if verdict.result == verdicts.PASSED else "FAILED",
-                "undecided": verdict.result == verdicts.UNKNOWN,
+                "result": result,
+                "suppress_comment": skipped,
+                "undecided": result == "FAILED" and verdict.result == verdicts.UNKNOWN,
                 "resource": verdict.address,
                 "file_abs_path": file_path,
                 "lines": [line, line],

@@ -93,7 +93,8 @@ def text(result: GateResult, *, show_passed: bool = False, display: Display = st
         undecided = sum(1 for r in result.records if r.get("undecided"))
         lines.append(
             f"cogfed-gate {verdict} (plan): {counts['FAILED'] - undecided} failed, "
-            f"{undecided} undecided, {counts['PASSED']} passed"
+            f"{undecided} undecided, {counts['PASSED']} passed, {counts['SKIPPED']} suppressed"
+            + (f", {len(result.proof_failures)} proof failures" if result.proof_failures else "")
         )
         return "\n".join(lines)
     canary = (

@@ -36,6 +36,7 @@ PLAN_CASES: dict[str, list[str]] = {
     "limits": ["-var=enable_extra=true"],
     "count_twins": [],
     "saml_subject": [],
+    "suppressed": [],
     "module_copies/root_a": [],
     "module_copies/root_b": [],
 }
@@ -97,7 +98,6 @@ STATIC_DECIDES = [
     for row in EXPECT
     if row[0] in PLAN_CASES
     and row[1] != "CKV_COGFED_5"  # module sources: the static form's own proof
-    and row[3] != "SKIPPED"
     and NOT_VISIBLE not in row[4]
     and "could not be evaluated" not in row[4]
 ]
@@ -272,3 +272,32 @@ def test_a_plan_saved_as_utf16_is_read(tmp_path: Path) -> None:
     path.write_bytes(json.dumps(document).encode("utf-16"))
     result = gate("--plan", str(path))
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_suppressions_apply_in_plan_mode_through_module_calls(tmp_path: Path) -> None:
+    # A skip with a reason inside a local module's resource, and one without a reason on the
+    # root's module call: the first suppresses, the second fails the gate as in static mode.
+    module = tmp_path / "pool"
+    module.mkdir()
+    (module / "main.tf").write_text(
+        'resource "aws_cognito_user_pool" "this" {\n'
+        "  # checkov:skip=CKV_COGFED_1:legacy pool, imported, never replaced\n"
+        '  name = "legacy"\n}\n'
+    )
+    root = tmp_path / "root"
+    root.mkdir()
+    (root / "main.tf").write_text('module "legacy" {\n  source = "../pool"\n}\n')
+    plan = tmp_path / "plan.json"
+    plan.write_text(plan_json_text(root))
+    result = run_plan_gate([plan], policies=POLICIES, root=root)
+    assert [(r["result"], r["suppress_comment"]) for r in result.records] == [
+        ("SKIPPED", "legacy pool, imported, never replaced")
+    ]
+    assert result.ok
+    (root / "main.tf").write_text(
+        'module "legacy" {\n  # checkov:skip=CKV_COGFED_1\n  source = "../pool"\n}\n'
+    )
+    (module / "main.tf").write_text('resource "aws_cognito_user_pool" "this" {\n  name = "x"\n}\n')
+    plan.write_text(plan_json_text(root))
+    result = run_plan_gate([plan], policies=POLICIES, root=root)
+    assert not result.ok and "without a reason" in " ".join(result.proof_failures)
