@@ -117,6 +117,7 @@ class PlanAdapter:
         self.m = model
         self.root: Path | None = root
         self.where = declarations(root)
+        self.declared: dict[Path, dict[tuple[str, ...], Declaration]] = {}  # by module dir
         self.pools: dict[str, Any] = {}
 
     # -- helpers ---------------------------------------------------------------------------
@@ -149,7 +150,9 @@ class PlanAdapter:
                 directory = None  # a registry or git module: its files are not here
                 continue
             directory = (directory / source).resolve()
-            declared = declarations(directory)
+            if directory not in self.declared:
+                self.declared[directory] = declarations(directory)
+            declared = self.declared[directory]
         if directory is not None:
             block = declared.get(("resource", instance.type, instance.name))
             if block is not None:
@@ -374,7 +377,8 @@ def plan_records(
         deployment = adapter.deployment()
         judged = list(verdicts.judge(deployment))
         by_address = {i.address: i for i in plan.instances}
-        skips = {a: adapter.skips(i) for a, i in by_address.items()}
+        judged_addresses = {v.address for v in judged}
+        skips = {a: adapter.skips(by_address[a]) for a in judged_addresses if a in by_address}
     except (KeyError, TypeError, AttributeError, ValueError, IndexError) as problem:
         raise PlanError(
             f"malformed plan JSON ({type(problem).__name__}: {problem}): pass the unedited "
