@@ -173,15 +173,7 @@ class PlanAdapter:
         only the block itself being unknown counts."""
         if instance.is_unknown(*attribute, anywhere=whole):
             return self.after_apply(instance, *attribute)
-        node: Any = instance.after
-        for step in attribute:
-            if isinstance(node, dict):
-                node = node.get(step)
-            elif isinstance(node, list) and isinstance(step, int) and step < len(node):
-                node = node[step]
-            else:
-                return None
-        return node
+        return instance.planned(*attribute)
 
     def pool_of(self, instance: Instance) -> Any:
         """The pool a provider or client belongs to, or Unknown saying why it cannot tell."""
@@ -330,7 +322,7 @@ class PlanAdapter:
         if self.m.is_unknown(value):
             # Optional+computed arguments show as unknown when unset; the configuration says
             # whether they were set (an expression other than a literal null).
-            if instance.config_constant(attribute) is None:
+            if not instance.is_set(attribute):
                 return None
             return value
         if value is None:

@@ -93,9 +93,6 @@ class Instance:
     unknown: dict[str, Any]  # after_unknown
     config: dict[str, Any]  # the resource's configuration block (expressions)
 
-    def set_in_config(self, attribute: str) -> bool:
-        return attribute in self.config.get("expressions", {})
-
     def references(self, *attribute_path: str) -> list[str]:
         expression: Any = self.config.get("expressions", {})
         for step in attribute_path:
@@ -108,15 +105,20 @@ class Instance:
             expression = expression[0] if expression else {}
         return list(expression.get("references", [])) if isinstance(expression, dict) else []
 
-    def config_constant(self, attribute: str) -> Any:
-        """The attribute's expression in the configuration: None when absent or a literal
-        null, else the expression (a dict)."""
+    def is_set(self, attribute: str) -> bool:
+        """Whether the configuration gives the attribute an expression other than a literal
+        null."""
         expression = self.config.get("expressions", {}).get(attribute)
         if not isinstance(expression, dict):
-            return None
-        if "constant_value" in expression and expression["constant_value"] is None:
-            return None
-        return expression
+            return False
+        return not ("constant_value" in expression and expression["constant_value"] is None)
+
+    def planned(self, *attribute_path: str | int) -> Any:
+        """The planned value at the path (None when null or absent)."""
+        node: Any = self.after
+        for step in attribute_path:
+            node = _child(node, step)
+        return node
 
     def is_unknown(self, *attribute_path: str | int, anywhere: bool = False) -> bool:
         """Whether the value at the path is known only after apply; with `anywhere`, also
@@ -125,13 +127,17 @@ class Instance:
         for step in attribute_path:
             if node is True:
                 return True
-            if isinstance(node, dict):
-                node = node.get(step)
-            elif isinstance(node, list) and isinstance(step, int) and step < len(node):
-                node = node[step]
-            else:
-                return False
+            node = _child(node, step)
         return _holds_true(node) if anywhere else node is True
+
+
+def _child(node: Any, step: str | int) -> Any:
+    """One step into planned values (or their after_unknown twin); None past the end."""
+    if isinstance(node, dict):
+        return node.get(step)
+    if isinstance(node, list) and isinstance(step, int) and step < len(node):
+        return node[step]
+    return None
 
 
 class Plan:

@@ -8,11 +8,11 @@ provider schema) and checked by `cogfed-gate --plan` and by the static gate."""
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 
+from bench.gate_timing import write_module
 from cogfed_tools import gate
 from cogfed_tools.offline_plan import plan_json_text
 from tests.policies.conftest import POLICIES, REPO
@@ -37,14 +37,8 @@ def _literal(name: str) -> str:
 
 
 def write_root(workdir: Path, snippet: str, index: int) -> Path:
-    module = workdir / "module"
-    if not module.exists():
-        module.mkdir()
-        for path in REPO.glob("*.tf"):
-            shutil.copy2(path, module / path.name)
-        ignore = shutil.ignore_patterns("__pycache__", ".build", ".terraform*")
-        shutil.copytree(REPO / "modules", module / "modules", ignore=ignore)
-        shutil.copytree(REPO / "lambda_src", module / "lambda_src", ignore=ignore)
+    if not (workdir / "module").exists():
+        write_module(workdir)  # the module as the bench's trees call it: ../module
     root = workdir / f"root-{index}"
     root.mkdir()
     main = SOURCE.sub(lambda m: f'source = "../module{m.group(1) or ""}"', snippet)
