@@ -1,21 +1,19 @@
 # Cognito federation that lands every sign-in on one user.
 #
-#   trigger_functions ──► user_pool ──► trigger_permissions (each function may call,
-#   (pre sign-up links,       │          and be invoked by, this pool only)
-#    pre token keeps email    │
-#    verified)                │
+#   triggers ◄──► user_pool       (the pool's lambda_config names the functions; each
+#   (pre sign-up links,  │        function may call, and be invoked by, this pool only)
+#    pre token keeps     │
+#    email verified)     │
 #       ├──► identity_providers (one per ProviderName; default mappings per type, the
 #       │    exact-case subject copied into custom:idp_sub in a case-insensitive pool)
 #       └──► app_clients (created after the providers they list, allowed to write
 #            every attribute the providers map)
-#
-# The values policy checks read (mappings, schema, write_attributes) are computed next to
-# their resources with plain expressions, so checkov can evaluate them through this module.
 
-module "trigger_functions" {
-  source = "./modules/trigger-functions"
+module "triggers" {
+  source = "./modules/triggers"
 
   name           = var.name
+  user_pool_arn  = module.user_pool.arn
   case_sensitive = var.case_sensitive
   # CONTRACT.md §1: the same identity_providers value the pool was built from.
   identity_providers = {
@@ -47,21 +45,11 @@ module "user_pool" {
   user_pool_tier                  = var.user_pool_tier
   deletion_protection             = var.deletion_protection
   custom_attributes               = local.custom_attributes
-  pre_sign_up_lambda_arn          = module.trigger_functions.pre_signup_function_arn
-  pre_token_generation_lambda_arn = module.trigger_functions.pre_token_generation_function_arn
+  pre_sign_up_lambda_arn          = module.triggers.pre_signup_function_arn
+  pre_token_generation_lambda_arn = module.triggers.pre_token_generation_function_arn
   pre_token_generation_version    = var.pre_token_generation_version
   domain                          = var.domain
   tags                            = var.tags
-}
-
-# After the pool: each function may call, and be invoked by, this pool only.
-module "trigger_permissions" {
-  source = "./modules/trigger-permissions"
-
-  user_pool_arn      = module.user_pool.arn
-  functions          = module.trigger_functions.functions
-  profile_table_name = module.trigger_functions.profile_table_name
-  tracing_mode       = var.triggers.tracing_mode
 }
 
 module "identity_providers" {
@@ -170,4 +158,19 @@ locals {
     SignInWithApple = "email name"
     OIDC            = "openid email profile"
   }
+}
+
+# Earlier revisions split the triggers into two module calls, trigger_functions and
+# trigger_permissions, which modules/triggers called as functions and permissions; these
+# blocks and modules/triggers/moved.tf carry existing state over, so upgrading re-creates
+# nothing (above all not linking_secret, which the usernames of users the triggers created
+# derive from).
+moved {
+  from = module.trigger_functions
+  to   = module.triggers.module.functions
+}
+
+moved {
+  from = module.trigger_permissions
+  to   = module.triggers.module.permissions
 }

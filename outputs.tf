@@ -46,25 +46,25 @@ output "attribute_mappings" {
 
 output "pre_signup_function_arn" {
   description = "ARN of the pre sign-up trigger function."
-  value       = module.trigger_functions.pre_signup_function_arn
+  value       = module.triggers.pre_signup_function_arn
 }
 
 output "pre_token_generation_function_arn" {
   description = "ARN of the pre token generation trigger function."
-  value       = module.trigger_functions.pre_token_generation_function_arn
+  value       = module.triggers.pre_token_generation_function_arn
 }
 
 output "trigger_role_arns" {
   description = "Execution role ARNs of the triggers, keyed by trigger."
-  value       = module.trigger_functions.role_arns
+  value       = module.triggers.role_arns
 }
 
 output "trigger_log_group_names" {
   description = "Log group names of the triggers, keyed by trigger."
-  value       = module.trigger_functions.log_group_names
+  value       = module.triggers.log_group_names
 }
 
 output "trigger_environment" {
   description = "Configuration the triggers receive; IDENTITY_PROVIDERS holds the linking settings per provider (LINKING_SECRET, also set, is left out)."
-  value       = module.trigger_functions.environment
+  value       = module.triggers.environment
 }

@@ -1,8 +1,10 @@
 """The offline rehearsal: `examples/complete` checked, gated and signed in to, end to end.
 
 1. The Terraform of the repository (root, modules, examples) passes the offline checks.
-2. The policy gate passes `examples/complete`, and fails a copy carrying the seed thread's
-   `custom:sub` mapping, with messages a reviewer can act on.
+2. The policy gate passes `examples/complete` in both modes (checkov on the source, and
+   Terraform's own plan), and fails the seed thread's setup written as plain resources (its
+   `custom:sub` mapping, which the module's input validation refuses), with messages a
+   reviewer can act on.
 3. `examples/complete` is planned by Terraform core; its pool, identity providers,
    attribute mappings and trigger configuration are read from that plan.
 4. Sign-ins play against the Cognito test double with the real triggers from
@@ -19,7 +21,6 @@ the reason. Run it with `make demo` (or `python -m cogfed_tools.demo`).
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -36,10 +37,50 @@ EXAMPLE = REPO_ROOT / "examples" / "complete"
 SUBJECT_ATTRIBUTE = "custom:idp_sub"
 SAML_EMAIL = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress"
 SAML_GIVEN_NAME = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/givenname"
-# The broken copy: the seed thread's `custom:sub` in place of the module's custom:idp_sub.
-BROKEN_OLD = '"custom:idp_sub" = "http://schemas.microsoft.com/identity/claims/objectidentifier"'
-BROKEN_NEW = '"custom:sub" = "http://schemas.microsoft.com/identity/claims/objectidentifier"'
-BROKEN_EXPECTED = ("CKV_COGFED_3", "CKV2_COGFED_2")
+# The seed thread's setup as a team would write it without the module: a case-insensitive
+# pool whose LinkedIn subject is copied into `custom:sub` (seed thread, "add sub into custom
+# mapping").
+SEED_SETUP = """\
+resource "aws_cognito_user_pool" "pool" {
+  name = "seed-setup"
+
+  username_configuration {
+    case_sensitive = false
+  }
+
+  schema {
+    name                = "sub"
+    attribute_data_type = "String"
+    mutable             = true
+
+    string_attribute_constraints {
+      min_length = 1
+      max_length = 256
+    }
+  }
+}
+
+resource "aws_cognito_identity_provider" "linkedin" {
+  user_pool_id  = aws_cognito_user_pool.pool.id
+  provider_name = "linkedin"
+  provider_type = "OIDC"
+
+  provider_details = {
+    client_id                 = "86abcdef123456"
+    client_secret             = "not-a-secret"
+    oidc_issuer               = "https://www.linkedin.com/oauth"
+    authorize_scopes          = "openid email profile"
+    attributes_request_method = "GET"
+  }
+
+  attribute_mapping = {
+    email        = "email"
+    username     = "sub"
+    "custom:sub" = "sub"
+  }
+}
+"""
+BROKEN_EXPECTED = ("CKV_COGFED_3", "CKV_COGFED_2")
 SHORT_NAMES = {
     "ListUsers": "List",
     "AdminCreateUser": "Create",
@@ -48,9 +89,6 @@ SHORT_NAMES = {
     "AdminGetUser": "Get",
     "AdminUpdateUserAttributes": "UpdateAttributes",
 }
-COPY_IGNORE = shutil.ignore_patterns(
-    ".git", ".venv", ".terraform", "__pycache__", "tests", "bench", "docs", "minimal", "triggers"
-)
 
 
 class ExpectationFailed(Exception):
@@ -69,10 +107,10 @@ def expect(condition: bool, reason: str) -> None:
 # ------------------------------------------------------------------------------- the gate
 
 
-def start_gate(directory: Path) -> subprocess.Popen[str]:
+def start_gate(*arguments: str) -> subprocess.Popen[str]:
     """The gate in a child process, so it runs while Terraform does its part."""
     return subprocess.Popen(
-        [sys.executable, "-m", "cogfed_tools.gate", str(directory)],
+        [sys.executable, "-m", "cogfed_tools.gate", *arguments],
         cwd=REPO_ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -80,27 +118,43 @@ def start_gate(directory: Path) -> subprocess.Popen[str]:
     )
 
 
-def broken_copy(workdir: Path) -> Path:
-    """A copy of the module and examples/complete with the seed thread's mapping."""
-    copy = workdir / "broken"
-    shutil.copytree(REPO_ROOT, copy, ignore=COPY_IGNORE)
-    main_tf = copy / "examples" / "complete" / "main.tf"
-    text = main_tf.read_text()
-    expect(
-        text.count(BROKEN_OLD) == 1, "examples/complete no longer maps custom:idp_sub as expected"
+def seed_setup(workdir: Path) -> Path:
+    """A Terraform root holding the seed thread's setup."""
+    root = workdir / "seed-setup"
+    root.mkdir()
+    (root / "main.tf").write_text(SEED_SETUP, encoding="utf-8")
+    return root
+
+
+def plan_gate(workdir: Path) -> str:
+    """The recommended gate: examples/complete planned (offline), then `cogfed-gate --plan`."""
+    from cogfed_tools.offline_plan import plan_json_text
+
+    plan = workdir / "plan.json"
+    plan.write_text(plan_json_text(EXAMPLE), encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "cogfed_tools.gate", "--plan", str(plan), "--root", str(EXAMPLE)],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
     )
-    main_tf.write_text(text.replace(BROKEN_OLD, BROKEN_NEW))
-    return copy / "examples" / "complete"
+    expect(done.returncode == 0, "the plan gate failed examples/complete:\n" + done.stdout)
+    return done.stdout
 
 
 def gate_failures(output: str) -> list[str]:
     """The gate's failure blocks: a FAILED line and its indented details."""
     blocks: list[str] = []
+    inside = False
     for line in output.splitlines():
         if line.startswith("FAILED "):
             blocks.append(line)
-        elif blocks and line.startswith("  ") and not line.startswith("  Fix (not visible)"):
+            inside = True
+        elif inside and line.startswith("  "):
             blocks[-1] += "\n" + line
+        else:
+            inside = False
     return blocks
 
 
@@ -319,12 +373,14 @@ def timed(label: str, action: Callable[[], Any]) -> Any:
 def run() -> None:
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="cogfed-demo-") as tmp:
-        broken = broken_copy(Path(tmp))
+        workdir = Path(tmp)
+        seed = seed_setup(workdir)
         say(
-            "Starting the policy gate on examples/complete and on a broken copy (in the background)"
+            "Starting the policy gate on examples/complete and on the seed thread's setup "
+            "(in the background)"
         )
-        gate_ok = start_gate(EXAMPLE)
-        gate_broken = start_gate(broken)
+        gate_ok = start_gate(str(EXAMPLE))
+        gate_broken = start_gate(str(seed))
 
         findings = timed(
             "1. Offline Terraform checks: fmt, and init + validate against the providers' "
@@ -353,16 +409,18 @@ def run() -> None:
                 f"domains={trust['email_domains'] or 'any'}  subject copy from: {subject}"
             )
 
-        say("\n== 3. Policy gate (checkov with the project's checks, and the gate's proofs)")
+        say("\n== 3. Policy gate (the project's checks, and the gate's proofs)")
         out_ok, _ = gate_ok.communicate()
-        say("   examples/complete: " + out_ok.strip().splitlines()[-1])
+        say("   examples/complete, static (checkov): " + out_ok.strip().splitlines()[-1])
         expect(gate_ok.returncode == 0, "the gate failed examples/complete:\n" + out_ok)
+        out_plan = plan_gate(workdir)
+        say("   examples/complete, plan (Terraform): " + out_plan.strip().splitlines()[-1])
         out_broken, _ = gate_broken.communicate()
         say(
-            "   broken copy (SAML subject mapped as custom:sub, as in the seed thread): "
+            "   the seed thread's setup (LinkedIn subject copied into custom:sub): "
             + out_broken.strip().splitlines()[-1]
         )
-        expect(gate_broken.returncode != 0, "the gate passed the broken copy")
+        expect(gate_broken.returncode != 0, "the gate passed the seed thread's setup")
         failures = gate_failures(out_broken)
         for block in failures:
             say("   " + block.replace("\n", "\n   "))

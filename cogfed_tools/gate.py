@@ -193,7 +193,13 @@ def _finish(process: subprocess.Popen[str], directory: Path, timeout: float) -> 
             ("skipped_checks", "SKIPPED"),
         ):
             for record in results.get(kind, []):
-                scan.records.append(_record(record, result, directory))
+                entry = _record(record, result, directory)
+                if result == "PASSED" and any(
+                    line.startswith("Undecided:") for line in entry["details"]
+                ):
+                    # checkov knows no "undecided": the policies pass with this detail
+                    entry["result"] = "UNDECIDED"
+                scan.records.append(entry)
         scan.parsing_errors += [str(p) for p in results.get("parsing_errors", [])]
     for match in LOAD_ERRORS.finditer(stderr):
         scan.problems.append(f"checkov could not load a policy: {match.group(0).strip()}")
@@ -485,6 +491,17 @@ class GateResult:
         return [r for r in self.records if r["result"] == "FAILED"]
 
     @property
+    def undecided(self) -> list[dict[str, Any]]:
+        """Rules the gate could not decide: failed in plan mode, reported in static mode."""
+        return [r for r in self.records if r["result"] == "UNDECIDED" or r.get("undecided")]
+
+    def block_on_undecided(self) -> None:
+        """--fail-on-undecided: static mode fails on what it cannot see, as plan mode does."""
+        for record in self.records:
+            if record["result"] == "UNDECIDED":
+                record["result"], record["undecided"] = "FAILED", True
+
+    @property
     def ok(self) -> bool:
         return not self.failed and not self.proof_failures
 
@@ -623,6 +640,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--show-passed", action="store_true", help="list passed checks in the text report"
     )
+    parser.add_argument(
+        "--fail-on-undecided",
+        action="store_true",
+        help=(
+            "static mode: fail on a rule checkov cannot decide (a value it cannot see), as "
+            "plan mode always does; without it such rules are reported, not blocking"
+        ),
+    )
     return parser
 
 
@@ -683,6 +708,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except GateError as exc:
         print(f"cogfed-gate: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    if args.fail_on_undecided:
+        result.block_on_undecided()
     return _report(result, args)
 
 

@@ -53,19 +53,20 @@ def _details(result: GateResult, record: dict[str, Any]) -> list[str]:
     details = list(record.get("details") or [])
     if record["result"] == "SKIPPED":
         details = [f"Suppressed: {record.get('suppress_comment')}"]
-    if not any(line.startswith("Fix:") for line in details):
+    if not any(line.startswith(("Fix:", "To decide:")) for line in details):
         details.append(f"Fix: {_fix(result, str(record['check_id']))}")
     return details
 
 
 def text(result: GateResult, *, show_passed: bool = False, display: Display = str) -> str:
     lines: list[str] = []
+    shown = [r for r in result.records if r["result"] in ("FAILED", "UNDECIDED")]
     for record in sorted(
-        result.failed, key=lambda r: (str(r["file_abs_path"]), r["lines"][0], r["check_id"])
+        shown, key=lambda r: (r["result"], str(r["file_abs_path"]), r["lines"][0], r["check_id"])
     ):
         check_id = record["check_id"]
         lines.append(
-            f"FAILED {check_id} [{_severity(result, check_id)}] "
+            f"{record['result']} {check_id} [{_severity(result, check_id)}] "
             f"{_rule_name(result, check_id, record.get('check_name'))}"
         )
         lines.append(f"  resource: {record['resource']}")
@@ -89,11 +90,15 @@ def text(result: GateResult, *, show_passed: bool = False, display: Display = st
         for kind in ("FAILED", "PASSED", "SKIPPED")
     }
     verdict = "PASSED" if result.ok else "FAILED"
+    blocking = sum(1 for r in result.records if r.get("undecided"))
+    undecided = len(result.undecided)
+    undecided_text = f"{undecided} undecided"
+    if undecided > blocking:
+        undecided_text += " (not blocking in static mode: `--plan` decides them)"
     if result.mode == "plan":
-        undecided = sum(1 for r in result.records if r.get("undecided"))
         lines.append(
-            f"cogfed-gate {verdict} (plan): {counts['FAILED'] - undecided} failed, "
-            f"{undecided} undecided, {counts['PASSED']} passed, {counts['SKIPPED']} suppressed"
+            f"cogfed-gate {verdict} (plan): {counts['FAILED'] - blocking} failed, "
+            f"{undecided_text}, {counts['PASSED']} passed, {counts['SKIPPED']} suppressed"
             + (f", {len(result.proof_failures)} proof failures" if result.proof_failures else "")
         )
         return "\n".join(lines)
@@ -103,7 +108,8 @@ def text(result: GateResult, *, show_passed: bool = False, display: Display = st
         else "canary FAILED"
     )
     lines.append(
-        f"cogfed-gate {verdict}: {counts['FAILED']} failed, {counts['PASSED']} passed, "
+        f"cogfed-gate {verdict}: {counts['FAILED'] - blocking} failed, {undecided_text}, "
+        f"{counts['PASSED']} passed, "
         f"{counts['SKIPPED']} suppressed, {len(result.proof_failures)} proof failures; {canary}"
     )
     return "\n".join(lines)
@@ -147,7 +153,7 @@ def sarif(result: GateResult, display: Display = str) -> dict[str, Any]:
         message = f"{record['resource']}: " + " ".join(_details(result, record))
         entry: dict[str, Any] = {
             "ruleId": record["check_id"],
-            "level": "error",
+            "level": "warning" if record["result"] == "UNDECIDED" else "error",
             "message": {"text": message},
             "locations": [
                 {
@@ -228,6 +234,15 @@ def junit(result: GateResult, display: Display = str) -> ET.Element:
             elif record["result"] == "SKIPPED":
                 suite_skipped += 1
                 ET.SubElement(case, "skipped", message=str(record.get("suppress_comment") or ""))
+            elif record["result"] == "UNDECIDED":
+                # Not a failure in static mode; JUnit's nearest status that a reader sees.
+                suite_skipped += 1
+                skipped_element = ET.SubElement(
+                    case, "skipped", message=f"{check_id} undecided on {record['resource']}"
+                )
+                skipped_element.text = "\n".join(
+                    [_location(record, display), *_details(result, record)]
+                )
         suite.set("tests", str(len(records)))
         suite.set("failures", str(suite_failures))
         suite.set("skipped", str(suite_skipped))

@@ -156,11 +156,18 @@ def settle(
 
 @dataclass
 class Outcome:
-    """What a rule found on one resource: violations, values it could not see, and notes."""
+    """What a rule found on one resource: violations, values it could not see, and notes.
+
+    Only a violation (or a crashed check) fails: checkov has no "undecided" result and drops
+    UNKNOWN silently, so an undecided rule passes with an `Undecided:` detail that the gate
+    reports, and the plan gate, which sees every value, decides (docs/policy-gate.md).
+    """
 
     violations: list[str] = field(default_factory=list)
     unseen: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    why: list[str] = field(default_factory=list)  # why checkov could not see, when known
 
     def violate(self, text: str) -> None:
         self.violations.append(text)
@@ -170,23 +177,27 @@ class Outcome:
 
     @property
     def result(self) -> CheckResult:
-        return CheckResult.FAILED if self.violations or self.unseen else CheckResult.PASSED
+        return CheckResult.FAILED if self.violations or self.errors else CheckResult.PASSED
 
     def details(self, rule: Rule) -> list[str]:
         lines = [f"Violation: {text}" for text in self.violations]
-        lines += [
-            f"Not visible to checkov: {text}; the gate fails rather than pass unseen"
-            for text in self.unseen
-        ]
+        lines += [f"Error: {text}" for text in self.errors]
         if lines:
             lines.append(f"Fix: {rule.fix}")
-            if self.unseen:
-                lines.append(
-                    "Fix (not visible): run the gate on Terraform's plan, which knows every "
-                    "value (`cogfed-gate --plan plan.json`); or give checkov the value: a "
-                    "literal, a variable default, terraform.tfvars/*.auto.tfvars or --var-file"
-                )
+        if self.unseen and not self.violations:
+            lines += [f"Undecided: {UNDECIDED_PREFIX}{text}" for text in self.unseen]
+            lines += [f"Why: {text}" for text in self.why]
+            lines.append(f"To decide: {TO_PLAN if self.why else TO_DECIDE}")
         return lines + [f"Note: {text}" for text in self.notes]
+
+
+UNDECIDED_PREFIX = "checkov cannot see "
+TO_PLAN = "run the gate on Terraform's plan (`cogfed-gate --plan plan.json`)"
+TO_DECIDE = (
+    "run the gate on Terraform's plan (`cogfed-gate --plan plan.json`), which knows every "
+    "value; or give checkov the value: a literal, a variable default, terraform.tfvars, "
+    "*.auto.tfvars or --var-file"
+)
 
 
 # --------------------------------------------------------------------------------------------
@@ -302,6 +313,7 @@ class GraphView:
             if address:
                 self._by_address.setdefault(address, []).append(key)
         self._pool_cache: dict[Any, list[Any]] = {}
+        self._cycles: dict[tuple[str, str, Instance], str] | None = None
         self._on_pool: dict[str, dict[Any, list[Any]]] = {}
 
     def vertices_for(self, conf: dict[str, Any]) -> list[Any]:
@@ -392,6 +404,81 @@ class GraphView:
         if not calls:
             return None
         return (str(self.nodes[calls[0]].get("file_path_", "")), name, index)
+
+    def module_cycle(self, key: Any) -> str | None:
+        """Why checkov left this resource's values unrendered, when a module call around it
+        references, or depends on, module calls that reference each other.
+
+        Terraform orders such calls output by output; checkov renders a module call as one
+        vertex, which in a cycle never has all its references rendered, so every variable of
+        those modules stays an expression.
+        """
+        if self._cycles is None:
+            self._cycles = self._module_cycles()
+        instance = self.instance[key]
+        for depth, (path, name, _) in enumerate(instance):
+            reason = self._cycles.get((os.path.dirname(path), name, instance[depth + 1 :]))
+            if reason:
+                return reason
+        return None
+
+    def _module_cycles(self) -> dict[tuple[str, str, Instance], str]:
+        calls: dict[tuple[str, str, Instance], list[Any]] = {}
+        for (directory, name, instance), keys in self._calls.items():
+            calls[(directory, name, instance)] = keys
+        needs: dict[tuple[str, str, Instance], set[tuple[str, str, Instance]]] = {}
+        for node, keys in calls.items():
+            directory, _, instance = node
+            found: set[tuple[str, str, Instance]] = set()
+            queue, seen = list(keys), set(keys)
+            while queue:
+                for _, dest in self.out.get(queue.pop(), []):
+                    data, there = self.nodes[dest], self.instance[dest]
+                    kind = data.get("block_type_")
+                    if kind == "output" and there and there[1:] == instance:
+                        if os.path.dirname(there[0][0]) == directory:
+                            found.add((directory, there[0][1], instance))
+                    elif (
+                        kind in ("resource", "data", "locals")
+                        and there == instance
+                        and os.path.dirname(str(data.get("file_path_", ""))) == directory
+                        and dest not in seen
+                    ):
+                        seen.add(dest)
+                        queue.append(dest)
+            # A call can reach its own outputs only through other blocks (a pool between the
+            # functions and their permissions): that is a cycle for checkov too.
+            needs[node] = found
+
+        def reach(node: tuple[str, str, Instance]) -> set[tuple[str, str, Instance]]:
+            done: set[tuple[str, str, Instance]] = set()
+            stack = list(needs.get(node, ()))
+            while stack:
+                other = stack.pop()
+                if other not in done:
+                    done.add(other)
+                    stack += needs.get(other, ())
+            return done
+
+        reached = {node: reach(node) for node in needs}
+        cyclic = {node for node, nodes in reached.items() if node in nodes}
+        reasons: dict[tuple[str, str, Instance], str] = {}
+        for node, nodes in reached.items():
+            members = sorted(n for n in cyclic if n in nodes or n == node)
+            if not members:
+                continue
+            names = " and ".join(f"module.{n[1]}" for n in members)
+            where = _shown_path(str(self.nodes[calls[members[0]][0]].get("file_path_", "?")))
+            what = (
+                f"module calls that reference each other ({names} in {where})"
+                if len(members) > 1
+                else f"a module call whose inputs come from its own outputs ({names} in {where})"
+            )
+            text = f"checkov does not evaluate {what} or what depends on them; Terraform does"
+            if node not in cyclic:
+                text = f"module.{node[1]} depends on {names}: {text}"
+            reasons[node] = text
+        return reasons
 
     def shared_instance(self, key: Any) -> str | None:
         """Where this resource's module instance is called from, when its module has several
@@ -1003,8 +1090,11 @@ class CogfedResourceCheck(BaseResourceCheck):
             shared = view.shared_instance(keys[0]) if view and keys else None
             if shared:
                 out.notes.append(f"the module instance {shared}")
+            cycle = view.module_cycle(keys[0]) if view and keys and out.unseen else None
+            if cycle:
+                out.why.append(cycle)
         except Exception as exc:  # a crash must fail, not vanish as UNKNOWN (FACTS.md §9)
-            out.cannot_see(f"the check crashed ({type(exc).__name__}: {exc})")
+            out.errors.append(f"the check crashed ({type(exc).__name__}: {exc})")
         self.details = out.details(self.rule)
         self.evaluated_keys = []
         return out.result
@@ -1028,7 +1118,7 @@ class CogfedModuleCheck(BaseModuleCheck):
         try:
             self.evaluate(conf, out)
         except Exception as exc:
-            out.cannot_see(f"the check crashed ({type(exc).__name__}: {exc})")
+            out.errors.append(f"the check crashed ({type(exc).__name__}: {exc})")
         self.details = out.details(self.rule)
         self.evaluated_keys = []
         return out.result

@@ -31,14 +31,7 @@ variable "logout_urls" {
 variable "google_client_id" {
   description = "OAuth client ID of the Google Cloud project."
   type        = string
-  # A placeholder the plan refuses: set the OAuth client ID of your Google Cloud project (terraform.tfvars.example). It keeps the
-  # configuration readable by static policy checks, which see variable defaults.
-  default = "123456789012-REPLACE-ME.apps.googleusercontent.com"
-
-  validation {
-    condition     = !strcontains(var.google_client_id, "REPLACE-ME")
-    error_message = "Set google_client_id to the OAuth client ID of your Google Cloud project (see terraform.tfvars.example)."
-  }
+  nullable    = false
 }
 
 variable "google_client_secret" {
@@ -50,14 +43,7 @@ variable "google_client_secret" {
 variable "linkedin_client_id" {
   description = "Client ID of the LinkedIn app (Sign In with LinkedIn using OpenID Connect)."
   type        = string
-  # A placeholder the plan refuses: set the client ID of your LinkedIn app (terraform.tfvars.example). It keeps the
-  # configuration readable by static policy checks, which see variable defaults.
-  default = "REPLACE-ME"
-
-  validation {
-    condition     = !strcontains(var.linkedin_client_id, "REPLACE-ME")
-    error_message = "Set linkedin_client_id to the client ID of your LinkedIn app (see terraform.tfvars.example)."
-  }
+  nullable    = false
 }
 
 variable "linkedin_client_secret" {
@@ -69,14 +55,7 @@ variable "linkedin_client_secret" {
 variable "saml_metadata_url" {
   description = "Metadata URL of the organisation's SAML directory."
   type        = string
-  # A placeholder the plan refuses: set your directory's metadata URL (terraform.tfvars.example). It keeps the
-  # configuration readable by static policy checks, which see variable defaults.
-  default = "https://REPLACE-ME.example.com/saml/metadata"
-
-  validation {
-    condition     = !strcontains(var.saml_metadata_url, "REPLACE-ME")
-    error_message = "Set saml_metadata_url to your directory's metadata URL (see terraform.tfvars.example)."
-  }
+  nullable    = false
 }
 
 variable "saml_email_domains" {

@@ -7,14 +7,7 @@ variable "region" {
 variable "google_client_id" {
   description = "OAuth client ID of the Google Cloud project."
   type        = string
-  # A placeholder the plan refuses: set the OAuth client ID of your Google Cloud project (terraform.tfvars.example). It keeps the
-  # configuration readable by static policy checks, which see variable defaults.
-  default = "123456789012-REPLACE-ME.apps.googleusercontent.com"
-
-  validation {
-    condition     = !strcontains(var.google_client_id, "REPLACE-ME")
-    error_message = "Set google_client_id to the OAuth client ID of your Google Cloud project (see terraform.tfvars.example)."
-  }
+  nullable    = false
 }
 
 variable "google_client_secret" {

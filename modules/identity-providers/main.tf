@@ -61,9 +61,7 @@ resource "aws_cognito_identity_provider" "this" {
   provider_type   = each.value.type
   idp_identifiers = length(each.value.idp_identifiers) > 0 ? each.value.idp_identifiers : null
 
-  # Written out (rather than local.attribute_mappings[each.key]) so policy checks that read
-  # the configuration statically can evaluate it; the local holds the same expression.
-  attribute_mapping = merge(local.default_mappings[each.value.type], var.subject_mappings[each.value.type], each.value.attribute_mapping)
+  attribute_mapping = local.attribute_mappings[each.key]
 
   # The secret is merged in here, so a changed secret updates the provider in place
   # on the next apply: there is deliberately no ignore_changes on provider_details.

@@ -1,39 +1,55 @@
 output "pre_signup_function_arn" {
   description = "ARN of the pre sign-up trigger: the pool's lambda_config.pre_sign_up."
-  value       = module.functions.pre_signup_function_arn
+  value       = aws_lambda_function.this["pre-signup"].arn
 }
 
 output "pre_token_generation_function_arn" {
   description = "ARN of the pre token generation trigger: the pool's lambda_config.pre_token_generation_config.lambda_arn."
-  value       = module.functions.pre_token_generation_function_arn
+  value       = aws_lambda_function.this["pre-token-generation"].arn
+}
+
+output "function_resources" {
+  description = "The trigger function resources keyed by trigger (sensitive: their environment holds LINKING_SECRET)."
+  value       = aws_lambda_function.this
+  sensitive   = true
 }
 
 output "role_arns" {
   description = "Execution role ARNs keyed by trigger (pre-signup, pre-token-generation)."
-  value       = module.functions.role_arns
+  value       = { for key, role in aws_iam_role.this : key => role.arn }
 }
 
 output "log_group_names" {
   description = "Log group names keyed by trigger."
-  value       = module.functions.log_group_names
+  value       = { for key, group in aws_cloudwatch_log_group.this : key => group.name }
 }
 
 output "profile_table_name" {
   description = "Name of the profile table the pre sign-up trigger writes, or null."
-  value       = module.functions.profile_table_name
+  value       = local.profile_table_name
+}
+
+output "profile_table_created" {
+  description = "Whether this module created the profile table."
+  value       = length(aws_dynamodb_table.profiles) > 0
+}
+
+output "alarm_names" {
+  description = "Names of the CloudWatch alarms on trigger errors and throttles."
+  value       = [for alarm in aws_cloudwatch_metric_alarm.this : alarm.alarm_name]
 }
 
 output "environment" {
   description = "The configuration the trigger functions receive: IDENTITY_PROVIDERS, USERNAME_CASE_SENSITIVE and, with a profile store, PROFILE_TABLE_NAME (LINKING_SECRET, also set, is left out)."
-  value       = module.functions.environment
+  value       = local.environment
 }
 
 output "role_policies" {
   description = "The execution role policies keyed by trigger (JSON documents)."
-  value       = module.permissions.role_policies
+  value       = { for key, policy in aws_iam_role_policy.this : key => policy.policy }
 }
 
 output "permissions" {
   description = "The Lambda permissions that let the pool invoke the triggers, keyed by trigger."
-  value       = module.permissions.permissions
+  value       = aws_lambda_permission.cognito
 }

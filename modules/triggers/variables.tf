@@ -1,13 +1,22 @@
-# Validated where they are used: modules/trigger-functions and modules/trigger-permissions.
-
 variable "name" {
   description = "Prefix of the function, role and log group names."
   type        = string
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9][A-Za-z0-9_-]{0,42}$", var.name))
+    error_message = "name must be 1-43 characters of letters, digits, '-' and '_': it prefixes the function and role names (64 characters at most), the longest being <name>-pre-token-generation."
+  }
 }
 
 variable "user_pool_arn" {
   description = "ARN of the user pool the triggers serve: the only pool they may call and be invoked by."
   type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:cognito-idp:[a-z0-9-]+:[0-9]{12}:userpool/[\\w-]+_[0-9a-zA-Z]+$", var.user_pool_arn))
+    error_message = "user_pool_arn must be a user pool ARN: arn:aws:cognito-idp:<region>:<account>:userpool/<pool id>."
+  }
 }
 
 variable "case_sensitive" {
@@ -24,6 +33,50 @@ variable "identity_providers" {
     email_domains     = optional(list(string))
     subject_attribute = optional(string)
   }))
+
+  validation {
+    condition = alltrue([for idp in values(var.identity_providers) :
+    idp.email_trust != "always" || length(coalesce(idp.email_domains, [])) > 0])
+    error_message = "identity_providers: email_trust = \"always\" requires email_domains."
+  }
+
+  validation {
+    condition = alltrue([for idp in values(var.identity_providers) :
+    contains(["Google", "Facebook", "LoginWithAmazon", "SignInWithApple", "OIDC", "SAML"], idp.type)])
+    error_message = "identity_providers: type must be one of Google, Facebook, LoginWithAmazon, SignInWithApple, OIDC, SAML."
+  }
+
+  validation {
+    condition = alltrue([for idp in values(var.identity_providers) :
+    contains(["verified_claim", "always"], idp.email_trust)])
+    error_message = "identity_providers: email_trust must be \"verified_claim\" or \"always\"."
+  }
+
+  validation {
+    # The triggers find the subject after <ProviderName>_ in a userName that a
+    # case-insensitive pool lower-cases (FACTS.md §2); letters beyond ASCII can change length
+    # when lower-cased.
+    condition     = alltrue([for name in keys(var.identity_providers) : can(regex("^[\\x21-\\x7e]{1,32}$", name))])
+    error_message = "identity_providers: ProviderNames must be 1-32 printable ASCII characters without spaces; not valid: ${join(", ", [for name in keys(var.identity_providers) : name if !can(regex("^[\\x21-\\x7e]{1,32}$", name))])}."
+  }
+
+  validation {
+    # The triggers compare domains ignoring ASCII case only (lambda_src/ascii_case.py).
+    condition = alltrue(flatten([for idp in values(var.identity_providers) : [
+      for domain in coalesce(idp.email_domains, []) :
+      can(regex("^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)+$", domain))
+    ]]))
+    error_message = "identity_providers: email_domains entries must be ASCII domain names such as example.com (an internationalised domain in its xn-- form)."
+  }
+
+  validation {
+    # A federated userName is <ProviderName>_<subject> (FACTS.md §2): overlapping names
+    # make it ambiguous, and the trigger refuses such sign-ins.
+    condition = alltrue(flatten([for a in keys(var.identity_providers) : [
+      for b in keys(var.identity_providers) : a == b || (lower(a) != lower(b) && !startswith(lower(b), "${lower(a)}_"))
+    ]]))
+    error_message = "identity_providers: ProviderNames overlap: ${join(", ", flatten([for i, a in keys(var.identity_providers) : [for j, b in keys(var.identity_providers) : "${a} and ${b}" if i < j && (lower(a) == lower(b) || startswith(lower(b), "${lower(a)}_") || startswith(lower(a), "${lower(b)}_"))]]))}. Rename one so that no name followed by \"_\" begins another, ignoring case."
+  }
 }
 
 variable "source_dir" {
@@ -36,30 +89,55 @@ variable "runtime" {
   description = "Lambda Python runtime. python3.14 needs hashicorp/aws >= 6.20 (docs/provider-minimums.md)."
   type        = string
   default     = "python3.13"
+
+  validation {
+    condition     = contains(["python3.11", "python3.12", "python3.13", "python3.14"], var.runtime)
+    error_message = "runtime must be python3.11, python3.12, python3.13 or python3.14."
+  }
 }
 
 variable "architecture" {
   description = "arm64 or x86_64."
   type        = string
   default     = "arm64"
+
+  validation {
+    condition     = contains(["arm64", "x86_64"], var.architecture)
+    error_message = "architecture must be arm64 or x86_64."
+  }
 }
 
 variable "memory_size" {
   description = "Memory of each function, in MB."
   type        = number
   default     = 256
+
+  validation {
+    condition     = var.memory_size >= 128 && var.memory_size <= 10240
+    error_message = "memory_size must be 128 to 10240 MB."
+  }
 }
 
 variable "timeout_seconds" {
   description = "Function timeout in seconds; well under the 5 s Cognito waits for a trigger, which also covers a cold start."
   type        = number
   default     = 3
+
+  validation {
+    condition     = var.timeout_seconds >= 2 && var.timeout_seconds <= 4
+    error_message = "timeout_seconds must be 2 to 4: Cognito waits 5 s for a trigger and then retries."
+  }
 }
 
 variable "log_retention_days" {
   description = "Retention of the functions' log groups, in days."
   type        = number
   default     = 365
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be a CloudWatch Logs retention value (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653)."
+  }
 }
 
 variable "kms_key_arn" {
@@ -72,6 +150,11 @@ variable "tracing_mode" {
   description = "X-Ray tracing: PassThrough or Active."
   type        = string
   default     = "PassThrough"
+
+  validation {
+    condition     = contains(["PassThrough", "Active"], var.tracing_mode)
+    error_message = "tracing_mode must be PassThrough or Active."
+  }
 }
 
 variable "alarm_actions" {
@@ -87,6 +170,11 @@ variable "profile_table" {
     name   = optional(string)
   })
   default = null
+
+  validation {
+    condition     = var.profile_table == null || try(var.profile_table.create, true) || try(length(var.profile_table.name) > 0, false)
+    error_message = "profile_table: with create = false, name must be the existing table's name."
+  }
 }
 
 variable "tags" {

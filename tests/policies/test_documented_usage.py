@@ -1,6 +1,7 @@
 """The module's own documented usages pass the gate in both modes.
 
-Every complete ```hcl snippet of README.md (a `module` or `resource` block at the top level)
+Every complete ```hcl snippet of README.md (a `module` or `resource` block at the top level),
+and fixtures/documented/every_input.tf (every input of variables.tf given a literal value),
 becomes a root that calls a copy of this repository; the variables it uses get literal
 values. Each root is planned offline (the snippet must validate and plan against the real
 provider schema) and checked by `cogfed-gate --plan` and by the static gate."""
@@ -9,13 +10,17 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
+import hcl2
 import pytest
 
 from bench.gate_timing import write_module
 from cogfed_tools import gate
 from cogfed_tools.offline_plan import plan_json_text
-from tests.policies.conftest import POLICIES, REPO
+from tests.policies.conftest import FIXTURES, POLICIES, REPO
+
+EVERY_INPUT = FIXTURES / "documented" / "every_input.tf"
 
 SNIPPET = re.compile(r"```hcl\n(.*?)```", re.DOTALL)
 TOP_LEVEL = re.compile(r'^(module|resource) "', re.MULTILINE)
@@ -26,6 +31,10 @@ VARIABLE = re.compile(r"\bvar\.([A-Za-z_][\w-]*)")
 def snippets() -> list[str]:
     text = (REPO / "README.md").read_text(encoding="utf-8")
     return [s for s in SNIPPET.findall(text) if TOP_LEVEL.search(s)]
+
+
+def usages() -> list[str]:
+    return [*snippets(), EVERY_INPUT.read_text(encoding="utf-8")]
 
 
 def _literal(name: str) -> str:
@@ -55,7 +64,7 @@ def write_root(workdir: Path, snippet: str, index: int) -> Path:
 def roots(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[Path, Path]]:
     workdir = tmp_path_factory.mktemp("documented")
     found = []
-    for index, snippet in enumerate(snippets()):
+    for index, snippet in enumerate(usages()):
         root = write_root(workdir, snippet, index)
         plan = root.parent / f"{root.name}.json"
         plan.write_text(plan_json_text(root))
@@ -75,14 +84,61 @@ def test_documented_usages_pass_in_plan_mode(roots: list[tuple[Path, Path]]) -> 
         assert result.records, f"{root}: nothing checked"
 
 
-def test_documented_usages_in_static_mode(roots: list[tuple[Path, Path]]) -> None:
-    module_usage, triggers_with_own_pool = (root for root, _ in roots[:2])
-    assert gate.run_gate([module_usage], policies=POLICIES).ok
-    # Known limit (docs/policy-gate.md): checkov does not carry the pool's ARN into
-    # modules/triggers, nor evaluate the permissions' for_each. The static form must say so,
-    # name the value and point to plan mode, never pass unseen.
-    result = gate.run_gate([triggers_with_own_pool], policies=POLICIES)
-    assert not result.ok
-    details = " ".join(line for r in result.failed for line in r["details"])
-    assert "Not visible to checkov" in details and "var.user_pool_arn" in details, details
-    assert "cogfed-gate --plan" in details, details
+def test_documented_usages_pass_in_static_mode(roots: list[tuple[Path, Path]]) -> None:
+    for root, _ in roots:
+        result = gate.run_gate([root], policies=POLICIES)
+        assert result.ok, (root, result.failed, result.proof_failures)
+        assert result.records, f"{root}: nothing checked"
+
+
+def test_static_mode_names_what_it_cannot_see(roots: list[tuple[Path, Path]]) -> None:
+    # checkov does not evaluate module calls that reference each other (the module's
+    # triggers and pool; the triggers snippet's module and its pool): the static gate says
+    # so, names the value, points to the plan gate, and does not block.
+    for root, _ in (roots[0], roots[1]):
+        result = gate.run_gate([root], policies=POLICIES)
+        undecided = [r for r in result.records if r["result"] == "UNDECIDED"]
+        assert undecided, root
+        details = " ".join(line for r in undecided for line in r["details"])
+        assert "cogfed-gate --plan" in details, details
+    permission = next(
+        r
+        for r in gate.run_gate([roots[1][0]], policies=POLICIES).records
+        if r["check_id"] == "CKV_COGFED_4"
+    )
+    assert permission["result"] == "UNDECIDED", permission
+    why = " ".join(line for line in permission["details"] if line.startswith("Why:"))
+    assert "whose inputs come from its own outputs (module.cognito_triggers" in why, permission
+
+
+def _object_attributes(type_text: str) -> set[str]:
+    return set(re.findall(r"([A-Za-z_][\w]*)\s*=", type_text))
+
+
+def _given(value: Any) -> set[str]:
+    """Attribute names given anywhere inside a literal value (maps of objects included)."""
+    found: set[str] = set()
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            found.add(str(key))
+            found |= _given(inner)
+    elif isinstance(value, list):
+        for inner in value:
+            found |= _given(inner)
+    return found
+
+
+def test_every_input_fixture_sets_every_input() -> None:
+    with (REPO / "variables.tf").open(encoding="utf-8") as handle:
+        declared = {
+            name: body for block in hcl2.load(handle)["variable"] for name, body in block.items()
+        }
+    with EVERY_INPUT.open(encoding="utf-8") as handle:
+        (call,) = hcl2.load(handle)["module"]
+    given = next(iter(call.values()))
+    missing = sorted(set(declared) - set(given))
+    assert not missing, f"every_input.tf does not set: {missing}"
+    for name, body in declared.items():
+        attributes = _object_attributes(str(body.get("type", "")))
+        unset = sorted(attributes - _given(given[name]))
+        assert not unset, f"every_input.tf: {name} does not set {unset}"

@@ -2,6 +2,11 @@
 
 Each mutation changes the example or the module it calls the way a careless edit would;
 the gate must then fail with the rule's check. Copies hold only what the example needs.
+
+The rules are broken inside the module, whose trigger and pool module calls reference each
+other, which checkov does not evaluate: the static gate leaves those rules undecided (and
+passes), the plan gate decides them. So the rule mutations are judged on offline plans; the
+module-source rule, which only the static gate has, on checkov's scan.
 """
 
 from __future__ import annotations
@@ -22,7 +27,6 @@ IGNORE = (
     "policies",
     "cogfed_tools",
     "minimal",
-    "triggers",
 )
 
 MUTATIONS = [
@@ -53,9 +57,10 @@ MUTATIONS = [
         "CKV2_COGFED_2",
     ),
     Mutation(
-        "main.tf",
-        '"custom:idp_sub" = "http://schemas.microsoft.com/identity/claims/objectidentifier"',
-        '"custom:sub" = "http://schemas.microsoft.com/identity/claims/objectidentifier"',
+        # In the module's defaults: the module's input validation refuses it from a caller.
+        f"{MODULES}/identity-providers/main.tf",
+        "    Google = {\n",
+        '    Google = {\n      "custom:name"  = "name"\n',
         "CKV_COGFED_3",
     ),
     Mutation(
@@ -71,7 +76,7 @@ MUTATIONS = [
         "CKV2_COGFED_4",
     ),
     Mutation(
-        f"{MODULES}/trigger-permissions/main.tf",
+        f"{MODULES}/triggers/main.tf",
         "  source_arn     = var.user_pool_arn\n",
         "",
         "CKV_COGFED_4",
@@ -85,19 +90,44 @@ MUTATIONS = [
 ]
 
 
+PLAN_MUTATIONS = [m for m in MUTATIONS if m.expected_check != "CKV_COGFED_5"]
+STATIC_MUTATIONS = [m for m in MUTATIONS if m.expected_check == "CKV_COGFED_5"]
+
+
 @pytest.fixture(scope="module")
-def mutation_run() -> MutationRun:
-    return run_mutations(EXAMPLE, MUTATIONS, copy_root=REPO, policies=POLICIES, ignore=IGNORE)
+def plan_run() -> MutationRun:
+    return run_mutations(
+        EXAMPLE, PLAN_MUTATIONS, copy_root=REPO, policies=POLICIES, ignore=IGNORE, mode="plan"
+    )
 
 
-def test_complete_example_passes_the_gate(mutation_run: MutationRun) -> None:
-    assert not mutation_run.problems, mutation_run.problems
-    assert mutation_run.baseline_failed == {}
+@pytest.fixture(scope="module")
+def static_run() -> MutationRun:
+    return run_mutations(
+        EXAMPLE, STATIC_MUTATIONS, copy_root=REPO, policies=POLICIES, ignore=IGNORE
+    )
 
 
-@pytest.mark.parametrize("index", range(len(MUTATIONS)), ids=[m.expected_check for m in MUTATIONS])
-def test_breaking_a_rule_in_the_example_fails_the_gate(mutation_run: MutationRun, index: int):
-    outcome = mutation_run.outcomes[index]
+def test_complete_example_passes_the_plan_gate(plan_run: MutationRun) -> None:
+    assert not plan_run.problems, plan_run.problems
+    assert plan_run.baseline_failed == {}
+
+
+def test_complete_example_passes_the_static_gate(static_run: MutationRun) -> None:
+    assert not static_run.problems, static_run.problems
+    assert static_run.baseline_failed == {}
+
+
+@pytest.mark.parametrize(
+    "index", range(len(PLAN_MUTATIONS)), ids=[m.expected_check for m in PLAN_MUTATIONS]
+)
+def test_breaking_a_rule_in_the_example_fails_the_plan_gate(plan_run: MutationRun, index: int):
+    outcome = plan_run.outcomes[index]
+    assert outcome.caught, (outcome.mutation, outcome.failed)
+
+
+def test_a_module_source_checkov_cannot_scan_fails_the_static_gate(static_run: MutationRun):
+    (outcome,) = static_run.outcomes
     assert outcome.caught, (outcome.mutation, outcome.failed)
 
 

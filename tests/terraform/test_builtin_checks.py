@@ -38,7 +38,7 @@ def report() -> dict:
 def test_checkov_scanned_the_module_through_the_examples(report: dict) -> None:
     resources = {c["resource"] for c in report["results"]["passed_checks"]}
     assert any(
-        r.startswith("module.cognito_federation.module.trigger_functions.aws_lambda_function")
+        r.startswith("module.cognito_federation.module.triggers.aws_lambda_function")
         for r in resources
     ), sorted(resources)
 

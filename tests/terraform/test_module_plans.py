@@ -20,8 +20,6 @@ SUITES = {
     # configuration directory: test directory (both relative to the repository)
     ".": "tests/terraform/module",
     "modules/triggers": "tests/terraform/triggers",
-    "modules/trigger-functions": "tests/terraform/trigger-functions",
-    "modules/trigger-permissions": "tests/terraform/trigger-permissions",
 }
 
 

@@ -196,7 +196,7 @@ run "longest_name_allowed" {
     name = "a-name-that-is-forty-three-characters-long-"
   }
   assert {
-    condition     = alltrue([for f in module.trigger_functions.function_resources : length(f.function_name) <= 64])
+    condition     = alltrue([for f in module.triggers.function_resources : length(f.function_name) <= 64])
     error_message = "Function names must fit Lambda's 64 characters."
   }
 }

@@ -185,7 +185,7 @@ run "triggers_get_the_contract_configuration" {
   command = plan
 
   assert {
-    condition = jsondecode(module.trigger_functions.function_resources["pre-signup"].environment[0].variables["IDENTITY_PROVIDERS"]) == {
+    condition = jsondecode(module.triggers.function_resources["pre-signup"].environment[0].variables["IDENTITY_PROVIDERS"]) == {
       Google    = { type = "Google", link_by_email = true, email_trust = "verified_claim", email_domains = null, subject_attribute = null }
       LinkedIn  = { type = "OIDC", link_by_email = true, email_trust = "verified_claim", email_domains = null, subject_attribute = "custom:idp_sub" }
       Corporate = { type = "SAML", link_by_email = true, email_trust = "always", email_domains = ["example.com"], subject_attribute = "custom:idp_sub" }
@@ -194,22 +194,22 @@ run "triggers_get_the_contract_configuration" {
   }
 
   assert {
-    condition     = module.trigger_functions.function_resources["pre-token-generation"].environment[0].variables["USERNAME_CASE_SENSITIVE"] == "false"
+    condition     = module.triggers.function_resources["pre-token-generation"].environment[0].variables["USERNAME_CASE_SENSITIVE"] == "false"
     error_message = "USERNAME_CASE_SENSITIVE must be the pool's setting."
   }
 
   assert {
-    condition     = alltrue([for f in module.trigger_functions.function_resources : contains(keys(f.environment[0].variables), "LINKING_SECRET")])
+    condition     = alltrue([for f in module.triggers.function_resources : contains(keys(f.environment[0].variables), "LINKING_SECRET")])
     error_message = "Both triggers need LINKING_SECRET for their keyed hashes (lambda_src/pseudonyms.py)."
   }
 
   assert {
-    condition     = alltrue([for f in module.trigger_functions.function_resources : f.timeout < 5])
+    condition     = alltrue([for f in module.triggers.function_resources : f.timeout < 5])
     error_message = "Trigger timeouts must stay under Cognito's 5 s."
   }
 
   assert {
-    condition = alltrue([for p in module.trigger_permissions.permissions :
+    condition = alltrue([for p in module.triggers.permissions :
     p.source_arn == "arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_Example1" && p.principal == "cognito-idp.amazonaws.com"])
     error_message = "Each trigger may be invoked by this pool only."
   }
@@ -248,7 +248,7 @@ run "case_sensitive_pool_maps_no_subject" {
   }
 
   assert {
-    condition     = jsondecode(module.trigger_functions.function_resources["pre-signup"].environment[0].variables["IDENTITY_PROVIDERS"])["LinkedIn"]["subject_attribute"] == null
+    condition     = jsondecode(module.triggers.function_resources["pre-signup"].environment[0].variables["IDENTITY_PROVIDERS"])["LinkedIn"]["subject_attribute"] == null
     error_message = "subject_attribute is null where no subject is mapped."
   }
 }
@@ -257,7 +257,7 @@ run "profile_store_and_alarms_are_opt_in" {
   command = plan
 
   assert {
-    condition     = !module.trigger_functions.profile_table_created && length(module.trigger_functions.alarm_names) == 0
+    condition     = !module.triggers.profile_table_created && length(module.triggers.alarm_names) == 0
     error_message = "No profile table and no alarms unless asked for."
   }
 }
@@ -273,27 +273,27 @@ run "profile_store_and_alarms_when_asked" {
   }
 
   assert {
-    condition     = module.trigger_functions.profile_table_created && module.trigger_functions.profile_table_name == "cogfed-test-profiles"
+    condition     = module.triggers.profile_table_created && module.triggers.profile_table_name == "cogfed-test-profiles"
     error_message = "The profile table is created with a derived name."
   }
 
   assert {
-    condition     = module.trigger_functions.function_resources["pre-token-generation"].environment[0].variables["PROFILE_TABLE_NAME"] == "cogfed-test-profiles"
+    condition     = module.triggers.function_resources["pre-token-generation"].environment[0].variables["PROFILE_TABLE_NAME"] == "cogfed-test-profiles"
     error_message = "The trigger is told the table's name."
   }
 
   assert {
-    condition     = length(module.trigger_functions.alarm_names) == 4
+    condition     = length(module.triggers.alarm_names) == 4
     error_message = "Errors and throttles alarms for both triggers."
   }
 
   assert {
-    condition     = contains(jsondecode(module.trigger_permissions.role_policies["pre-signup"]).Statement[*].Sid, "WriteProfileOnce")
+    condition     = contains(jsondecode(module.triggers.role_policies["pre-signup"]).Statement[*].Sid, "WriteProfileOnce")
     error_message = "The pre sign-up trigger writes the profile on the first sign-in."
   }
 
   assert {
-    condition     = !contains(jsondecode(module.trigger_permissions.role_policies["pre-token-generation"]).Statement[*].Sid, "WriteProfileOnce")
+    condition     = !contains(jsondecode(module.triggers.role_policies["pre-token-generation"]).Statement[*].Sid, "WriteProfileOnce")
     error_message = "The pre token trigger may not touch the profile table."
   }
 }

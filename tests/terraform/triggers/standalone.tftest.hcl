@@ -101,3 +101,15 @@ run "pre_signup_may_read_the_pools_provider_names" {
     error_message = "The pre sign-up trigger must be allowed ListIdentityProviders on the pool."
   }
 }
+
+run "profile_table_arn_is_in_the_pools_account_and_region" {
+  command = plan
+  variables {
+    profile_table = { create = false, name = "team-app-profiles" }
+  }
+
+  assert {
+    condition     = one([for st in jsondecode(output.role_policies["pre-signup"]).Statement : st if st.Sid == "WriteProfileOnce"]).Resource == "arn:aws:dynamodb:eu-west-1:123456789012:table/team-app-profiles"
+    error_message = "The profile table's ARN must be built from the pool's account and region."
+  }
+}

@@ -1,10 +1,12 @@
-# modules/trigger-functions refuses settings that break sign-in or trust.
+# modules/triggers refuses settings that break sign-in or trust, and a pool ARN that is
+# not one.
 
 mock_provider "aws" {}
 mock_provider "archive" {}
 
 variables {
   name           = "team-app"
+  user_pool_arn  = "arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_TeamPool1"
   case_sensitive = true
   identity_providers = {
     Google = { type = "Google" }
@@ -89,4 +91,12 @@ run "provider_name_beyond_ascii" {
     }
   }
   expect_failures = [var.identity_providers]
+}
+
+run "not_a_pool_arn" {
+  command = plan
+  variables {
+    user_pool_arn = "eu-west-1_TeamPool1"
+  }
+  expect_failures = [var.user_pool_arn]
 }
