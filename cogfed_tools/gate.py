@@ -276,6 +276,8 @@ class Block:
     end: int
     multi: bool  # has count or for_each
     marker: str | None  # the reason of a `cogfed-gate: no-instances` comment, if any
+    instances: str | None = None  # the count or for_each expression, as written
+    visible: frozenset[str] = frozenset()  # variables of its module whose value checkov sees
 
 
 def _tf_files(directory: Path, skipped: list[str] | None = None) -> Iterable[Path]:
@@ -350,11 +352,15 @@ def _terraform_verdict(path: Path) -> str | None:
 
 
 def inventory(
-    directory: Path, types: set[str], notes: list[str] | None = None
+    directory: Path,
+    types: set[str],
+    notes: list[str] | None = None,
+    var_files: Sequence[str] = (),
 ) -> tuple[list[Block], list[str]]:
     """Resource blocks of ``types`` and module calls under ``directory`` and its local modules."""
     blocks: list[Block] = []
     problems: list[str] = []
+    visible = _visible_root_variables(directory, var_files)
     files = [path.resolve() for path in _tf_files(directory, notes)]
     seen_dirs = {path.parent for path in files} | {directory.resolve()}
     index = 0
@@ -372,7 +378,10 @@ def inventory(
                 if resource_type not in types:
                     continue
                 for name, body in by_name.items():
-                    blocks.append(_block("resource", resource_type, name, path, body, lines))
+                    block = _block("resource", resource_type, name, path, body, lines)
+                    if path.parent == directory.resolve():
+                        block.visible = visible
+                    blocks.append(block)
         for block in parsed.get("module", []):
             for name, body in block.items():
                 blocks.append(_block("module", "module", name, path, body, lines))
@@ -397,6 +406,7 @@ def _block(
     end = int(body.get("__end_line__", start))
     text = "\n".join(lines[start - 1 : end])
     match = NO_INSTANCES.search(text)
+    instances = body.get("count", body.get("for_each"))
     return Block(
         kind=kind,
         type=type_,
@@ -406,7 +416,45 @@ def _block(
         end=end,
         multi="count" in body or "for_each" in body,
         marker=match.group("reason").strip() if match else None,
+        instances=None if instances is None else str(instances),
     )
+
+
+def _visible_root_variables(directory: Path, var_files: Sequence[str]) -> frozenset[str]:
+    """Variables of the root module in ``directory`` whose value checkov sees: a default, or
+    an entry in terraform.tfvars, *.auto.tfvars or a --var-file."""
+    names: set[str] = set()
+    sources = sorted(directory.glob("*.tf"))
+    value_files = [directory / "terraform.tfvars", *sorted(directory.glob("*.auto.tfvars"))]
+    for path in [*sources, *value_files, *map(Path, var_files)]:
+        if not path.is_file() or _link_problem(path):
+            continue
+        try:
+            parsed = _parse(path)
+        except GateError:
+            continue  # reported by the inventory
+        if path.suffix == ".tf":
+            for block in parsed.get("variable", []):
+                names |= {name for name, body in block.items() if "default" in body}
+        else:
+            names |= {name for name in parsed if not name.startswith("__")}
+    return frozenset(names)
+
+
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_REFERENCE = re.compile(r"(?<![\w.])([A-Za-z_][\w-]*)\.([A-Za-z_][\w-]*)")
+
+
+def _known_without_instances(block: Block) -> str | None:
+    """When checkov's "no instance" can be trusted: the count or for_each of a root module's
+    resource refers to nothing but variables whose values checkov sees. Their names, or None."""
+    if block.instances is None:
+        return None
+    references = _REFERENCE.findall(_STRING.sub('""', block.instances))
+    names = {name for kind, name in references if kind == "var"}
+    if any(kind != "var" for kind, _ in references) or not names <= block.visible:
+        return None
+    return ", ".join(f"var.{name}" for name in sorted(names)) or "literal values"
 
 
 _INDEX = re.compile(r"\[[^\]]*\]")
@@ -455,6 +503,13 @@ def coverage_problems(
         label = block.name if block.kind == "module" else f"{block.type}.{block.name}"
         if block.marker:
             notes.append(f"{label} ({where}) not evaluated; marked no-instances: {block.marker}")
+            continue
+        known = _known_without_instances(block)
+        if known and block.marker is None:
+            notes.append(
+                f"{label} ({where}) has no instance: its count/for_each depends only on "
+                f"{known}, whose values checkov sees"
+            )
             continue
         text = (
             f"checkov gave no result for {', '.join(missing)} on {label} ({where}), so the gate "
@@ -576,7 +631,9 @@ def run_gate(
                 proof_failures.append(_unparsed(unparsed))
             elif problem not in notes:
                 notes.append(problem)
-        blocks, parse_problems = inventory(scan.directory, set(checks_by_type) - {"module"}, notes)
+        blocks, parse_problems = inventory(
+            scan.directory, set(checks_by_type) - {"module"}, notes, var_files
+        )
         proof_failures += parse_problems
         problems, excused = coverage_problems(blocks, scan.records, checks_by_type)
         proof_failures += problems

@@ -1,19 +1,30 @@
-"""Shared machinery for the project's checkov checks.
+"""Shared machinery for the project's checkov checks: the static adapter of the rules.
+
+The rules themselves are ``cogfed_verdicts`` (pure functions over ``cogfed_model``); this
+module builds that model from what checkov rendered. A value checkov left as an expression is
+unknown and the rule undecided (docs/policy-gate.md, "Does 'cannot decide' block?"); the plan
+gate, on Terraform's own evaluation, decides it.
 
 Why Python checks with graph access rather than YAML graph policies (FACTS.md §9):
 - the cross-resource rules compare *values* of two resources (a mapping key ``custom:x`` against
   a schema entry ``x``; mapped attributes against a client's ``write_attributes``); YAML
   attribute/connection solvers can test each side but cannot join them;
 - checkov drops a YAML solver's result when a value is an unresolved variable, and skips a
-  policy with a bad operator, both with exit code 0; here every "cannot see" is turned into a
-  FAILED result that says what was not visible, and a crash in a check becomes a FAILED result
-  instead of checkov's silent UNKNOWN.
+  policy with a bad operator, both with exit code 0; here every "cannot see" becomes a result
+  that names what was not visible, and a crash in a check a FAILED result instead of checkov's
+  silent UNKNOWN.
 
 The checks read the resource graph checkov hands every resource check (``self.graph``) to find
 the pool an identity provider or app client belongs to (through ``user_pool_id``, variables,
-module calls and outputs), and to see what checkov's rendering hides: the per-block values of
-``dynamic`` blocks, and whether an empty ``for_each`` is really empty or a variable checkov
-could not resolve.
+module calls and outputs, in the module instance the resource belongs to), to tell an empty
+``for_each`` from a variable checkov could not resolve, and to name why values stayed
+unrendered (module calls whose inputs depend on their own outputs).
+
+Two gaps in checkov's rendering are filled here, because CONTRACT §2 asks plain checkov to
+fail on rules broken through locals, variables and local modules, and these are their common
+forms: checkov leaves ``dynamic "schema"`` blocks unexpanded (their ``for_each`` items are
+substituted into ``content``), and leaves ``optional()`` defaults and a few finished
+expressions unevaluated (``settle``). Nothing else is evaluated here.
 
 checkov imports every ``.py`` file in this directory by file name, so helper modules carry the
 ``cogfed_`` prefix to stay clear of other modules in ``sys.modules``.

@@ -102,7 +102,7 @@ def test_gate_failure_names_resource_file_line_rule_and_fix(
     assert code == 1
     assert "FAILED CKV_COGFED_4 [HIGH] Lambda permission for cognito-idp.amazonaws.com" in text
     assert "resource: aws_lambda_permission.no_source_arn" in text
-    assert "gate_failing/main.tf:39-44" in text
+    assert "gate_failing/main.tf:44-49" in text
     assert "Fix: Set `source_arn = aws_cognito_user_pool.<name>.arn`" in text
 
 
@@ -123,6 +123,17 @@ def test_gate_names_a_resource_checkov_dropped(failing_run: tuple[int, str, Path
     assert "marked no-instances: enabled only in the production account" in text
 
 
+def test_no_instance_under_visible_values_is_not_a_finding() -> None:
+    # `count = var.insensitive ? 1 : 0` twins, the variable's default visible: checkov's
+    # "no instance" of one twin is what Terraform would plan, so it is noted, not failed.
+    result = gate.run_gate([CASES / "count_twins"], policies=POLICIES)
+    assert not result.proof_failures, result.proof_failures
+    assert any(
+        "aws_cognito_user_pool.insensitive" in note and "depends only on var.insensitive" in note
+        for note in result.notes
+    ), result.notes
+
+
 def test_gate_refuses_a_suppression_without_reason(failing_run: tuple[int, str, Path]) -> None:
     _, text, _ = failing_run
     assert "CKV_COGFED_4 is suppressed on aws_lambda_permission.suppressed_without_reason" in text
@@ -138,7 +149,7 @@ def test_gate_sarif_and_junit_carry_failures(failing_run: tuple[int, str, Path])
     located = next(r for r in results if r["ruleId"] == "CKV_COGFED_4" and "suppressions" not in r)
     location = located["locations"][0]["physicalLocation"]
     assert location["artifactLocation"]["uri"].endswith("gate_failing/main.tf")
-    assert location["region"]["startLine"] == 39
+    assert location["region"]["startLine"] == 44
     assert "Fix:" in located["message"]["text"]
     suppressed = [r for r in results if "suppressions" in r]
     assert suppressed and suppressed[0]["suppressions"][0]["kind"] == "inSource"

@@ -130,6 +130,12 @@ EXPECT: list[tuple[str, str, str, str, str]] = [
         "FAILED",
         "case-insensitive and this SAML provider maps no custom attribute",
     ),
+    # count twins behind a visible variable: the twin that exists is checked, the other is
+    # not a finding; try(element(...)) is beyond checkov (the plan gate decides it)
+    ("count_twins", "CKV_COGFED_1", f"{POOL}.sensitive[0]", "PASSED", ""),
+    ("count_twins", "CKV2_COGFED_1", f"{IDP}.listed[0]", "PASSED", ""),
+    ("count_twins", "CKV_COGFED_2", f"{IDP}.listed[0]", "UNDECIDED", "try(element("),
+    ("count_twins", "CKV2_COGFED_4", f"{CLIENT}.not_created", "PASSED", "for_each is empty"),
     # inline suppression with a reason
     ("suppressed", "CKV_COGFED_1", f"{POOL}.legacy", "SKIPPED", ""),
     # known limits (docs/policy-gate.md "Known limits"): pinned so a change is noticed; a
