@@ -16,6 +16,7 @@ from tests.policies.conftest import (
     EXAMPLE,
     FIXTURES,
     POLICIES,
+    REPO,
     CaseResults,
     contract_command,
     load_rules,
@@ -41,6 +42,21 @@ def test_contract_command_passes_the_example(
 ) -> None:
     assert example_contract_run.returncode == 0, example_contract_run.stdout[-3000:]
     assert "Passed checks: " in example_contract_run.stdout
+
+
+@pytest.mark.parametrize("example", ["complete", "minimal"])
+def test_contract_command_passes_the_modules_examples(example: str) -> None:
+    # CONTRACT §2: plain checkov with the policies exits zero on both examples (what it
+    # cannot see there is undecided, which plain checkov shows as passed).
+    result = subprocess.run(
+        contract_command(REPO / "examples" / example),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert "Failed checks: 0" in result.stdout, result.stdout[-3000:]
 
 
 def test_canary_covers_every_rule_both_ways() -> None:
