@@ -21,6 +21,10 @@ $(STAMP): pyproject.toml
 	@# installed package itself ships no `terraform` that could shadow a real one.
 	printf '#!/bin/sh\nexec "$$(dirname "$$0")/python" -m cogfed_tools.terraform_cli "$$@"\n' \
 	  > $(BIN)/terraform && chmod +x $(BIN)/terraform
+	@# The development tooling (cogfed_tools, tests, bench) is not part of the installed
+	@# package: this checkout goes on the environment's path instead, so the shim, the offline
+	@# provider Terraform starts and the tests import it from any working directory.
+	echo "$(CURDIR)" > "$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/cogfed-dev-checkout.pth"
 	rm -f $(VENV)/.installed-* && touch $@
 
 test: $(STAMP)

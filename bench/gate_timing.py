@@ -214,14 +214,14 @@ def command(variant: str, tree: Path, check_report: Path | None = None) -> list[
         return [
             sys.executable,
             "-m",
-            "cogfed_tools.gate",
+            "cogfed_gate.gate",
             "--timeout",
             str(GATE_TIMEOUT_S),
             str(tree),
         ]
     if variant == "plan":
         plan = tree.parent / f"plan-{tree.name.removeprefix('tree-')}.json"
-        return [sys.executable, "-m", "cogfed_tools.gate", "--plan", str(plan)]
+        return [sys.executable, "-m", "cogfed_gate.gate", "--plan", str(plan)]
     raise ValueError(f"unknown variant {variant!r}; expected one of {VARIANTS}")
 
 

@@ -1,1 +1,1 @@
-"""Development and CI tooling: the terraform command, offline checks, the policy gate."""
+"""Development tooling, not installed: the terraform command, offline checks and plans, docs."""

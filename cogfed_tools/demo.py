@@ -110,7 +110,7 @@ def expect(condition: bool, reason: str) -> None:
 def start_gate(*arguments: str) -> subprocess.Popen[str]:
     """The gate in a child process, so it runs while Terraform does its part."""
     return subprocess.Popen(
-        [sys.executable, "-m", "cogfed_tools.gate", *arguments],
+        [sys.executable, "-m", "cogfed_gate.gate", *arguments],
         cwd=REPO_ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -133,7 +133,7 @@ def plan_gate(workdir: Path) -> str:
     plan = workdir / "plan.json"
     plan.write_text(plan_json_text(EXAMPLE), encoding="utf-8")
     done = subprocess.run(
-        [sys.executable, "-m", "cogfed_tools.gate", "--plan", str(plan), "--root", str(EXAMPLE)],
+        [sys.executable, "-m", "cogfed_gate.gate", "--plan", str(plan), "--root", str(EXAMPLE)],
         cwd=REPO_ROOT,
         capture_output=True,
         text=True,

@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cogfed_tools import gate
+from cogfed_gate import gate
 
 DEFAULT_IGNORE = (".git", ".venv", ".terraform", "__pycache__", ".pytest_cache", ".ruff_cache")
 

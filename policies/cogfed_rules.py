@@ -1,7 +1,7 @@
 """The catalogue of the project's checkov rules: one place for IDs, names, severities and fixes.
 
 Plain data, no checkov import: the check modules build their metadata from it, and the gate
-(``cogfed_tools.gate``) reads it to know which check IDs must load and run. checkov imports
+(``cogfed_gate.gate``) reads it to know which check IDs must load and run. checkov imports
 every ``.py`` file of an external checks directory; this one registers no check, so that is
 harmless.
 """

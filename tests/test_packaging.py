@@ -1,8 +1,23 @@
-"""What other teams install: one command, nothing that shadows a real tool."""
+"""What other teams install: the gate and its checks, one command, nothing that shadows a tool.
+
+The wheel is built from the tracked files of this checkout (as pip builds it from git) and
+installed into an empty environment; checkov comes from the development environment, since
+it is the one dependency and installing it again would only cost time.
+"""
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import sys
+import sysconfig
+import zipfile
 from importlib.metadata import distribution
+from pathlib import Path
+
+import pytest
+
+from cogfed_tools.offline_checks import REPO_ROOT
 
 PACKAGE = "cognito-federation"
 
@@ -15,3 +30,111 @@ def test_the_package_installs_exactly_one_command() -> None:
         e.name for e in distribution(PACKAGE).entry_points if e.group == "console_scripts"
     )
     assert scripts == ["cogfed-gate"]
+
+
+def _source_copy(target: Path) -> Path:
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    for name in filter(None, listed.split("\0")):
+        source = REPO_ROOT / name
+        if source.is_file():
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target / name)
+    return target
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    tree = _source_copy(tmp_path_factory.mktemp("source"))
+    out = tmp_path_factory.mktemp("dist")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(tree)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    (built,) = out.glob("*.whl")
+    return built
+
+
+def test_the_wheel_holds_the_gate_and_its_checks_only(wheel: Path) -> None:
+    names = zipfile.ZipFile(wheel).namelist()
+    outside = [n for n in names if not n.startswith(("cogfed_gate/", "cognito_federation-"))]
+    assert not outside, outside
+    shipped = {Path(n).name for n in names if n.startswith("cogfed_gate/policies/")}
+    assert shipped == {p.name for p in (REPO_ROOT / "policies").glob("*.py")}
+    requires = [
+        line
+        for line in zipfile.ZipFile(wheel)
+        .read(next(n for n in names if n.endswith("/METADATA")))
+        .decode()
+        .splitlines()
+        if line.startswith("Requires-Dist:") and "extra ==" not in line
+    ]
+    assert requires == ["Requires-Dist: checkov==3.3.30"], requires
+
+
+def test_the_installed_gate_runs_its_own_checks_from_anywhere(wheel: Path, tmp_path: Path) -> None:
+    env_dir = tmp_path / "env"
+    subprocess.run([sys.executable, "-m", "venv", str(env_dir)], check=True, timeout=120)
+    subprocess.run(
+        [env_dir / "bin" / "pip", "install", "-q", "--no-deps", "--no-index", str(wheel)],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    # checkov, the one dependency, from this environment (a .pth line, whose own .pth files,
+    # this checkout's among them, are not read)
+    purelib = subprocess.run(
+        [
+            env_dir / "bin" / "python",
+            "-c",
+            "import sysconfig; print(sysconfig.get_paths()['purelib'])",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    (Path(purelib) / "checkov-from-dev.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+
+    commands = sorted(p.name for p in (env_dir / "bin").iterdir())
+    assert "cogfed-gate" in commands and "terraform" not in commands, commands
+
+    where = subprocess.run(
+        [
+            env_dir / "bin" / "python",
+            "-c",
+            "import cogfed_gate.gate as g; print(g.find_policies_dir())",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert Path(where).is_relative_to(env_dir), where
+    with pytest.raises(subprocess.CalledProcessError):
+        subprocess.run(
+            [env_dir / "bin" / "python", "-c", "import cogfed_tools"],
+            cwd=tmp_path,
+            capture_output=True,
+            check=True,
+        )
+
+    root = tmp_path / "team"
+    root.mkdir()
+    (root / "main.tf").write_text(
+        'resource "aws_cognito_user_pool" "pool" {\n  name = "team"\n}\n', encoding="utf-8"
+    )
+    run = subprocess.run(
+        [env_dir / "bin" / "cogfed-gate", str(root)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "FAILED CKV_COGFED_1" in run.stdout and "canary proved all" in run.stdout

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from cogfed_tools import gate
+from cogfed_gate import gate
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent

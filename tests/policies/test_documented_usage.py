@@ -16,7 +16,7 @@ import hcl2
 import pytest
 
 from bench.gate_timing import write_module
-from cogfed_tools import gate
+from cogfed_gate import gate
 from cogfed_tools.offline_plan import plan_json_text
 from tests.policies.conftest import FIXTURES, POLICIES, REPO
 

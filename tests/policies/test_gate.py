@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from cogfed_tools import gate, gate_canary
+from cogfed_gate import gate, gate_canary
 from tests.policies.conftest import (
     CASES,
     EXAMPLE,

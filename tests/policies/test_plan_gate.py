@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from cogfed_tools.gate import run_plan_gate
+from cogfed_gate.gate import run_plan_gate
 from cogfed_tools.offline_plan import plan_json_text
 from tests.policies.conftest import CASES, FIXTURES, POLICIES, REPO
 from tests.policies.test_rules import EXPECT
@@ -80,7 +80,7 @@ def plans(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 def gate(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "cogfed_tools.gate", "--policies-dir", str(POLICIES), *args],
+        [sys.executable, "-m", "cogfed_gate.gate", "--policies-dir", str(POLICIES), *args],
         capture_output=True,
         text=True,
         cwd=cwd,

@@ -38,7 +38,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from cogfed_tools import gate_canary, gate_report
+from cogfed_gate import gate_canary, gate_report
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -68,8 +68,10 @@ def _valid_policies_dir(path: Path) -> bool:
 def find_policies_dir(explicit: str | None = None) -> Path:
     """The project's external-checks directory.
 
-    Looked up as: ``--policies-dir``; ``$COGFED_POLICIES_DIR``; the ``cogfed_tools.policies``
-    package data of an installed wheel; ``policies/`` beside ``cogfed_tools`` in a checkout.
+    Looked up as: ``--policies-dir``; ``$COGFED_POLICIES_DIR``; then the checks that ship
+    beside this file: ``cogfed_gate/policies`` in an installed wheel, ``policies/`` next to
+    ``cogfed_gate/`` in a checkout. Never another installation's copy: the gate and its checks
+    come from one tree.
     """
     if explicit:
         path = Path(explicit).resolve()
@@ -82,18 +84,14 @@ def find_policies_dir(explicit: str | None = None) -> Path:
     candidates: list[Path] = []
     if os.environ.get(POLICIES_ENV):
         candidates.append(Path(os.environ[POLICIES_ENV]))
-    with contextlib.suppress(ImportError, ValueError):
-        spec = importlib.util.find_spec("cogfed_tools.policies")
-        if spec and spec.submodule_search_locations:
-            candidates += [Path(p) for p in spec.submodule_search_locations]
-    candidates.append(Path(__file__).resolve().parent.parent / "policies")
+    here = Path(__file__).resolve().parent
+    candidates += [here / "policies", here.parent / "policies"]
     for candidate in candidates:
         if _valid_policies_dir(candidate.resolve()):
             return candidate.resolve()
     raise GateError(
         "cannot find the policy checks (policies/cogfed_rules.py): reinstall the package so it "
-        "ships cogfed_tools/policies, or pass --policies-dir PATH / set "
-        f"{POLICIES_ENV}"
+        f"ships cogfed_gate/policies, or pass --policies-dir PATH / set {POLICIES_ENV}"
     )
 
 
@@ -709,8 +707,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def run_plan_gate(plans: Sequence[Path], *, policies: Path, root: Path) -> GateResult:
-    from cogfed_tools.gate_plan import plan_records
-    from cogfed_tools.plan_model import PlanError
+    from cogfed_gate.gate_plan import plan_records
+    from cogfed_gate.plan_model import PlanError
 
     if not root.is_dir():
         raise GateError(f"--root {root}: not a directory; pass the Terraform root of the plan")

@@ -19,7 +19,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from cogfed_tools.plan_model import (
+from cogfed_gate.plan_model import (
     CLIENT,
     FUNCTION,
     IDP,

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from cogfed_tools.gate import GateResult
+    from cogfed_gate.gate import GateResult
 
 GATE_RULE_ID = "COGFED_GATE"
 GATE_RULE_NAME = "The policy gate proved that every check loaded and ran"
