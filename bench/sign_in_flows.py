@@ -189,7 +189,7 @@ def _subject(provider_type: str, key: str) -> str:
 
 def _invoked_twice(handler: Handler) -> Handler:
     """Cognito's retry after a timeout: the first answer is lost, its effects stay (FACTS §2)."""
-    from tests.cognito_double import LambdaContext
+    from cogfed_tools.cognito_double import LambdaContext
 
     def retried(event: dict[str, Any], context: Any) -> Any:
         handler(copy.deepcopy(event), context)

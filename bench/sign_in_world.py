@@ -58,8 +58,8 @@ class HandlerClock:
 @dataclass
 class World:
     design: str
-    double: Any  # tests.cognito_double.CognitoDouble
-    sim: Any  # tests.cognito_double.FederatedSignInSimulator
+    double: Any  # cogfed_tools.cognito_double.CognitoDouble
+    sim: Any  # cogfed_tools.cognito_double.FederatedSignInSimulator
     pool_id: str
     pre_signup: Handler
     pre_token: Handler
@@ -74,7 +74,7 @@ def _double_package() -> Any:
     # The double lives with the tests; importing it puts lambda_src/ on sys.path.
     if str(REPO_ROOT) not in sys.path:
         sys.path.insert(0, str(REPO_ROOT))
-    import tests.cognito_double as double_package
+    import cogfed_tools.cognito_double as double_package
 
     return double_package
 

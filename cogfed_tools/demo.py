@@ -232,7 +232,7 @@ def play(
     """Play the scenario against a pool configured as planned (or as the seed had it)."""
     # Imported here: the double lives with the tests and puts lambda_src/ on sys.path.
     sys.path.insert(0, str(REPO_ROOT))
-    from tests.cognito_double import (
+    from cogfed_tools.cognito_double import (
         FederatedSignInSimulator,
         in_memory_cognito,
         naive_pre_signup_handler,

@@ -38,14 +38,14 @@ from hypothesis.stateful import (
     rule,
 )
 
-from tests.cognito_double import (
+from cogfed_tools.cognito_double import (
     CognitoDouble,
     FederatedSignInSimulator,
     UserView,
     counting,
 )
-from tests.cognito_double import backend as double_backend
-from tests.cognito_double import simulator as double_simulator
+from cogfed_tools.cognito_double import backend as double_backend
+from cogfed_tools.cognito_double import simulator as double_simulator
 
 from . import oracle
 from .oracle import SignInRecord, StepRecord, TokenRecord, Verdict
@@ -300,7 +300,7 @@ def fuzz_session(
     global _SESSION
     from moto import mock_aws
 
-    from tests.cognito_double.double import environment
+    from cogfed_tools.cognito_double.double import environment
 
     other_src = os.environ.get("FUZZ_LAMBDA_SRC")
     if other_src:

@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from tests.cognito_double import UserView
+from cogfed_tools.cognito_double import UserView
 
 from .world import (
     PROVIDERS,

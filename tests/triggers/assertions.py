@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.cognito_double import SignInResult
+from cogfed_tools.cognito_double import SignInResult
 
 VERIFIED = {"email_verified": "true"}
 

@@ -18,7 +18,7 @@ LAMBDA_SRC = Path(__file__).resolve().parents[2] / "lambda_src"
 if str(LAMBDA_SRC) not in sys.path:
     sys.path.insert(0, str(LAMBDA_SRC))
 
-from tests.cognito_double import (  # noqa: E402
+from cogfed_tools.cognito_double import (  # noqa: E402
     CognitoDouble,
     FederatedSignInSimulator,
 )

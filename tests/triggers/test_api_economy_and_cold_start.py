@@ -9,7 +9,7 @@ import sys
 import textwrap
 from typing import Any
 
-from tests.cognito_double import LAMBDA_SRC, FederatedSignInSimulator
+from cogfed_tools.cognito_double import LAMBDA_SRC, FederatedSignInSimulator
 from tests.triggers.assertions import claims
 
 

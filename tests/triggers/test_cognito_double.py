@@ -9,7 +9,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.cognito_double import CognitoDouble, moto_server
+from cogfed_tools.cognito_double import CognitoDouble, moto_server
 from tests.triggers.conftest import REGION
 
 

@@ -6,7 +6,7 @@ import hashlib
 import json
 from typing import Any
 
-from tests.cognito_double import FederatedSignInSimulator
+from cogfed_tools.cognito_double import FederatedSignInSimulator
 from tests.triggers.assertions import claims, decision
 
 EMAIL = "Private.Person@Example.com"

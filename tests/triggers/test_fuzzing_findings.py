@@ -15,7 +15,7 @@ import pre_signup
 import pytest
 from moto import mock_aws
 
-from tests.cognito_double import CognitoDouble, FederatedSignInSimulator, moto_server
+from cogfed_tools.cognito_double import CognitoDouble, FederatedSignInSimulator, moto_server
 from tests.triggers.assertions import assert_plain_refusal, claims, decision
 from tests.triggers.conftest import REGION, SimFactory
 

@@ -9,7 +9,7 @@ from typing import Any
 import pre_token_generation
 import pytest
 
-from tests.cognito_double import FederatedSignInSimulator
+from cogfed_tools.cognito_double import FederatedSignInSimulator
 from tests.triggers.assertions import claims
 from tests.triggers.conftest import CORP_DOMAIN, SimFactory
 

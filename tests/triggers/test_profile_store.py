@@ -7,7 +7,7 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.cognito_double import FederatedSignInSimulator
+from cogfed_tools.cognito_double import FederatedSignInSimulator
 from tests.triggers.assertions import claims, decision
 from tests.triggers.conftest import REGION, SimFactory
 

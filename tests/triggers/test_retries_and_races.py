@@ -8,7 +8,7 @@ from typing import Any
 import pre_signup
 import pytest
 
-from tests.cognito_double import FederatedSignInSimulator, LambdaContext, SignInResult
+from cogfed_tools.cognito_double import FederatedSignInSimulator, LambdaContext, SignInResult
 from tests.triggers.assertions import assert_plain_refusal, claims, decision
 from tests.triggers.conftest import SimFactory, warm_container
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.cognito_double import naive_pre_signup_handler
+from cogfed_tools.cognito_double import naive_pre_signup_handler
 from tests.triggers.assertions import assert_plain_refusal, claims
 from tests.triggers.conftest import SimFactory
 

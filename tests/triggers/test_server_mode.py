@@ -10,7 +10,7 @@ from typing import Any
 import pre_signup
 import pytest
 
-from tests.cognito_double import CognitoDouble, FederatedSignInSimulator, moto_server
+from cogfed_tools.cognito_double import CognitoDouble, FederatedSignInSimulator, moto_server
 from tests.triggers.assertions import claims
 from tests.triggers.conftest import REGION
 

@@ -13,7 +13,7 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.cognito_double import FederatedSignInSimulator
+from cogfed_tools.cognito_double import FederatedSignInSimulator
 from tests.triggers.assertions import claims
 from tests.triggers.conftest import SimFactory
 
@@ -108,7 +108,7 @@ def test_an_unlinked_identity_gets_cognitos_own_user_named_after_it(
 def test_the_double_is_importable_from_the_repository_root_for_scripts() -> None:
     script = textwrap.dedent(
         """
-        from tests.cognito_double import FederatedSignInSimulator, in_memory_cognito
+        from cogfed_tools.cognito_double import FederatedSignInSimulator, in_memory_cognito
 
         with in_memory_cognito() as double:
             sim = FederatedSignInSimulator(double, double.create_pool())

@@ -6,7 +6,7 @@ from typing import Any
 
 import pre_signup
 
-from tests.cognito_double import FederatedSignInSimulator
+from cogfed_tools.cognito_double import FederatedSignInSimulator
 from tests.triggers.assertions import assert_plain_refusal, claims
 from tests.triggers.conftest import SimFactory
 
