@@ -75,23 +75,21 @@ module "app_clients" {
 }
 
 locals {
+  # The one table of Cognito facts: provider types, subject claims, standard attributes.
+  facts = jsondecode(file("${path.module}/lambda_src/cognito_facts.json"))
+
   # In a case-insensitive pool the trigger sees the subject lower-cased while Cognito
   # links by the exact one, so the exact-case subject is copied into custom:idp_sub for
   # the trigger to link with (FACTS.md §3). Google and Facebook subjects are digits and
   # need no copy. SAML has no default: the NameID is not an assertion attribute, so the
   # caller maps the attribute carrying its value (a validation requires it).
   subject_copy_mappings = {
-    Google          = {}
-    Facebook        = {}
-    LoginWithAmazon = { "custom:idp_sub" = "user_id" }
-    SignInWithApple = { "custom:idp_sub" = "sub" }
-    OIDC            = { "custom:idp_sub" = "sub" }
-    SAML            = {}
+    for type, fact in local.facts.provider_types : type => {
+      for claim in(fact.subject_case_safe ? [] : compact([fact.subject_claim])) : "custom:idp_sub" => claim
+    }
   }
-  no_subject_mappings = {
-    Google = {}, Facebook = {}, LoginWithAmazon = {}, SignInWithApple = {}, OIDC = {}, SAML = {}
-  }
-  subject_mappings = var.case_sensitive ? local.no_subject_mappings : local.subject_copy_mappings
+  no_subject_mappings = { for type in keys(local.facts.provider_types) : type => tomap({}) }
+  subject_mappings    = var.case_sensitive ? local.no_subject_mappings : local.subject_copy_mappings
 
   # The custom attributes the schema declares: idp_sub in a case-insensitive pool, and
   # the caller's own.
@@ -100,7 +98,7 @@ locals {
   # Non-secret provider_details per type; secrets are merged in the submodule.
   provider_details = {
     for name, idp in var.identity_providers : name => merge(
-      contains(["Google", "Facebook", "LoginWithAmazon", "SignInWithApple", "OIDC"], idp.type) ? {
+      idp.type != "SAML" ? {
         client_id        = idp.client_id
         authorize_scopes = coalesce(idp.authorize_scopes, lookup(local.default_scopes, idp.type, "openid email profile"))
       } : {},

@@ -121,9 +121,11 @@ variable "identity_providers" {
   nullable = false
 
   validation {
+    # Types and the facts below: lambda_src/cognito_facts.json, the one table of Cognito facts
+    # (validations cannot read the module's locals).
     condition = alltrue([for idp in values(var.identity_providers) :
-    contains(["Google", "Facebook", "LoginWithAmazon", "SignInWithApple", "OIDC", "SAML"], idp.type)])
-    error_message = "identity_providers: type must be one of Google, Facebook, LoginWithAmazon, SignInWithApple, OIDC, SAML."
+    contains(keys(jsondecode(file("${path.module}/lambda_src/cognito_facts.json")).provider_types), idp.type)])
+    error_message = "identity_providers: type must be one of ${join(", ", keys(jsondecode(file("${path.module}/lambda_src/cognito_facts.json")).provider_types))}; not valid: ${join(", ", [for name, idp in var.identity_providers : "${name} (${idp.type})" if !contains(keys(jsondecode(file("${path.module}/lambda_src/cognito_facts.json")).provider_types), idp.type)])}."
   }
 
   validation {
@@ -145,32 +147,32 @@ variable "identity_providers" {
   validation {
     condition = alltrue([for idp in values(var.identity_providers) :
     idp.type != "OIDC" || can(regex("^https://[^\\s/]+", coalesce(idp.oidc_issuer, "-")))])
-    error_message = "identity_providers: an OIDC provider needs oidc_issuer, its https:// issuer URL (e.g. https://www.linkedin.com/oauth)."
+    error_message = "identity_providers: an OIDC provider needs oidc_issuer, its https:// issuer URL (e.g. https://www.linkedin.com/oauth). Not valid: ${join(", ", [for name, idp in var.identity_providers : name if !(idp.type != "OIDC" || can(regex("^https://[^\\s/]+", coalesce(idp.oidc_issuer, "-"))))])}."
   }
 
   validation {
     condition = alltrue([for idp in values(var.identity_providers) :
     idp.type == "SAML" || try(length(idp.client_id) > 0, false)])
-    error_message = "identity_providers: every provider except SAML needs client_id (its secret goes in identity_provider_secrets)."
+    error_message = "identity_providers: every provider except SAML needs client_id (its secret goes in identity_provider_secrets). Not valid: ${join(", ", [for name, idp in var.identity_providers : name if !(idp.type == "SAML" || try(length(idp.client_id) > 0, false))])}."
   }
 
   validation {
     condition = alltrue([for idp in values(var.identity_providers) :
       idp.type != "SAML" || (idp.saml_metadata_url == null) != (idp.saml_metadata_document == null)
     ])
-    error_message = "identity_providers: a SAML provider needs exactly one of saml_metadata_url or saml_metadata_document."
+    error_message = "identity_providers: a SAML provider needs exactly one of saml_metadata_url or saml_metadata_document. Not valid: ${join(", ", [for name, idp in var.identity_providers : name if !(idp.type != "SAML" || (idp.saml_metadata_url == null) != (idp.saml_metadata_document == null))])}."
   }
 
   validation {
     condition = alltrue([for idp in values(var.identity_providers) :
     idp.type != "SignInWithApple" || (idp.team_id != null && idp.key_id != null)])
-    error_message = "identity_providers: SignInWithApple needs team_id and key_id (its private_key goes in identity_provider_secrets)."
+    error_message = "identity_providers: SignInWithApple needs team_id and key_id (its private_key goes in identity_provider_secrets). Not valid: ${join(", ", [for name, idp in var.identity_providers : name if !(idp.type != "SignInWithApple" || (idp.team_id != null && idp.key_id != null))])}."
   }
 
   validation {
     condition = alltrue([for idp in values(var.identity_providers) :
     contains(["verified_claim", "always"], idp.email_trust)])
-    error_message = "identity_providers: email_trust must be \"verified_claim\" or \"always\"."
+    error_message = "identity_providers: email_trust must be \"verified_claim\" or \"always\". Not valid: ${join(", ", [for name, idp in var.identity_providers : name if !(contains(["verified_claim", "always"], idp.email_trust))])}."
   }
 
   validation {
@@ -178,7 +180,7 @@ variable "identity_providers" {
     # otherwise any tenant could assert anyone's email (FACTS.md §8, "nOAuth").
     condition = alltrue([for idp in values(var.identity_providers) :
     idp.email_trust != "always" || length(coalesce(idp.email_domains, [])) > 0])
-    error_message = "identity_providers: email_trust = \"always\" requires email_domains, the domains this IdP owns: list them, or use email_trust = \"verified_claim\"."
+    error_message = "identity_providers: email_trust = \"always\" requires email_domains, the domains this IdP owns: list them, or use email_trust = \"verified_claim\". Not valid: ${join(", ", [for name, idp in var.identity_providers : name if !(idp.email_trust != "always" || length(coalesce(idp.email_domains, [])) > 0)])}."
   }
 
   validation {
@@ -205,9 +207,9 @@ variable "identity_providers" {
   validation {
     # Cognito owns these attributes; a mapping into them fails the sign-in (FACTS.md §4).
     condition = alltrue([for idp in values(var.identity_providers) :
-      length(setintersection(keys(idp.attribute_mapping), ["sub", "identities"])) == 0
+      length(setintersection(keys(idp.attribute_mapping), jsondecode(file("${path.module}/lambda_src/cognito_facts.json")).cognito_owned_attributes)) == 0
     ])
-    error_message = "identity_providers: attribute_mapping must not map sub or identities: Cognito sets them."
+    error_message = "identity_providers: attribute_mapping must not map sub or identities: Cognito sets them. Not valid: ${join(", ", [for name, idp in var.identity_providers : name if !(length(setintersection(keys(idp.attribute_mapping), jsondecode(file("${path.module}/lambda_src/cognito_facts.json")).cognito_owned_attributes)) == 0)])}."
   }
 
   validation {
@@ -227,22 +229,21 @@ variable "identity_providers" {
     # sends email_verified never has a trusted email under "verified_claim" (FACTS.md §4).
     condition = alltrue([for idp in values(var.identity_providers) :
       !idp.link_by_email || idp.email_trust == "always" ||
-      contains(["Google", "SignInWithApple", "OIDC"], idp.type) ||
+      try(jsondecode(file("${path.module}/lambda_src/cognito_facts.json")).provider_types[idp.type].sends_email_verified, false) ||
       contains(keys(idp.attribute_mapping), "email_verified")
     ])
-    error_message = "identity_providers: Facebook, LoginWithAmazon and SAML do not send email_verified, so with email_trust = \"verified_claim\" every sign-in through them would be refused. Use email_trust = \"always\" with email_domains (an IdP your organisation controls), map a claim that is \"true\" only for verified emails into email_verified, or set link_by_email = false."
+    error_message = "identity_providers: ${join(", ", [for type, fact in jsondecode(file("${path.module}/lambda_src/cognito_facts.json")).provider_types : type if !fact.sends_email_verified])} do not send email_verified, so with email_trust = \"verified_claim\" every sign-in through them would be refused. Use email_trust = \"always\" with email_domains (an IdP your organisation controls), map a claim that is \"true\" only for verified emails into email_verified, or set link_by_email = false."
   }
 
   validation {
     # Through the API a custom attribute named like a standard one modifies the
     # standard attribute instead (FACTS.md §3).
     condition = alltrue(flatten([for idp in values(var.identity_providers) : [
-      for attribute in keys(idp.attribute_mapping) : !contains([
-        "address", "birthdate", "email", "email_verified", "family_name", "gender",
-        "given_name", "locale", "middle_name", "name", "nickname", "phone_number",
-        "phone_number_verified", "picture", "preferred_username", "profile", "sub",
-        "updated_at", "website", "zoneinfo", "identities", "username",
-      ], trimprefix(attribute, "custom:")) if startswith(attribute, "custom:")
+      for attribute in keys(idp.attribute_mapping) : !contains(concat(
+        jsondecode(file("${path.module}/lambda_src/cognito_facts.json")).standard_attributes,
+        jsondecode(file("${path.module}/lambda_src/cognito_facts.json")).cognito_owned_attributes,
+        ["username"],
+      ), trimprefix(attribute, "custom:")) if startswith(attribute, "custom:")
     ]]))
     error_message = "identity_providers: attribute_mapping maps to custom:<standard attribute name> (e.g. custom:sub); a schema entry with a standard name modifies that standard attribute instead of creating a custom one. Use another name, e.g. custom:idp_sub."
   }
@@ -273,7 +274,7 @@ variable "identity_providers" {
         "RequestSigningAlgorithm", "SLORedirectBindingURI", "SSORedirectBindingURI",
       ])) == 0
     ])
-    error_message = "identity_providers: provider_details may only add authorize_scopes, attributes_url, attributes_url_add_attributes, authorize_url, token_url, token_request_method, jwks_uri, oidc_issuer, api_version, attributes_request_method, IDPSignout, IDPInit, EncryptedResponses, RequestSigningAlgorithm, SLORedirectBindingURI or SSORedirectBindingURI; secrets go in identity_provider_secrets."
+    error_message = "identity_providers: provider_details may only add authorize_scopes, attributes_url, attributes_url_add_attributes, authorize_url, token_url, token_request_method, jwks_uri, oidc_issuer, api_version, attributes_request_method, IDPSignout, IDPInit, EncryptedResponses, RequestSigningAlgorithm, SLORedirectBindingURI or SSORedirectBindingURI; secrets go in identity_provider_secrets. Not valid: ${join(", ", [for name, idp in var.identity_providers : name if !(length(setsubtract(keys(idp.provider_details), ["authorize_scopes", "attributes_url", "attributes_url_add_attributes", "authorize_url", "token_url", "token_request_method", "jwks_uri", "oidc_issuer", "api_version", "attributes_request_method", "IDPSignout", "IDPInit", "EncryptedResponses", "RequestSigningAlgorithm", "SLORedirectBindingURI", "SSORedirectBindingURI", ])) == 0)])}."
   }
 }
 
@@ -291,12 +292,11 @@ variable "custom_attributes" {
   validation {
     # Through the API a custom attribute named like a standard one modifies the
     # standard attribute instead (FACTS.md §3).
-    condition = length(setintersection(var.custom_attributes, [
-      "address", "birthdate", "email", "email_verified", "family_name", "gender",
-      "given_name", "locale", "middle_name", "name", "nickname", "phone_number",
-      "phone_number_verified", "picture", "preferred_username", "profile", "sub",
-      "updated_at", "website", "zoneinfo", "identities", "username", "idp_sub",
-    ])) == 0
+    condition = length(setintersection(var.custom_attributes, concat(
+      jsondecode(file("${path.module}/lambda_src/cognito_facts.json")).standard_attributes,
+      jsondecode(file("${path.module}/lambda_src/cognito_facts.json")).cognito_owned_attributes,
+      ["username", "idp_sub"],
+    ))) == 0
     error_message = "custom_attributes: a name may not be a standard attribute's name (e.g. sub, email) nor idp_sub, the module's own."
   }
 }
@@ -376,7 +376,7 @@ variable "app_clients" {
 
   validation {
     condition = alltrue([for client in values(var.app_clients) :
-    length(setintersection(client.write_attributes, ["email_verified", "phone_number_verified", "username"])) == 0])
+    length(setintersection(client.write_attributes, jsondecode(file("${path.module}/lambda_src/cognito_facts.json")).never_client_writable)) == 0])
     error_message = "app_clients: write_attributes must not list email_verified, phone_number_verified or username; the API rejects the client."
   }
 

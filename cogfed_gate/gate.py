@@ -192,11 +192,14 @@ def _finish(process: subprocess.Popen[str], directory: Path, timeout: float) -> 
         ):
             for record in results.get(kind, []):
                 entry = _record(record, result, directory)
-                if result == "PASSED" and any(
-                    line.startswith("Undecided:") for line in entry["details"]
-                ):
-                    # checkov knows no "undecided": the policies pass with this detail
-                    entry["result"] = "UNDECIDED"
+                details = entry["details"]
+                if any(line.startswith("Undecided:") for line in details):
+                    if result == "PASSED":
+                        # not blocking (values hidden by a module-call cycle): checkov knows
+                        # no "undecided", so the policies pass with these details
+                        entry["result"] = "UNDECIDED"
+                    elif not any(line.startswith(("Violation:", "Error:")) for line in details):
+                        entry["undecided"] = True  # failed because it could not be decided
                 scan.records.append(entry)
         scan.parsing_errors += [str(p) for p in results.get("parsing_errors", [])]
     for match in LOAD_ERRORS.finditer(stderr):
@@ -274,7 +277,7 @@ class Block:
     end: int
     multi: bool  # has count or for_each
     marker: str | None  # the reason of a `cogfed-gate: no-instances` comment, if any
-    instances: str | None = None  # the count or for_each expression, as written
+    instances: str | None = None  # the count expression, as written
     visible: frozenset[str] = frozenset()  # variables of its module whose value checkov sees
 
 
@@ -404,7 +407,9 @@ def _block(
     end = int(body.get("__end_line__", start))
     text = "\n".join(lines[start - 1 : end])
     match = NO_INSTANCES.search(text)
-    instances = body.get("count", body.get("for_each"))
+    instances = body.get("count")
+    if isinstance(instances, list) and len(instances) == 1:
+        instances = instances[0]  # python-hcl2 wraps attribute values in a list
     return Block(
         kind=kind,
         type=type_,
@@ -423,6 +428,8 @@ def _visible_root_variables(directory: Path, var_files: Sequence[str]) -> frozen
     an entry in terraform.tfvars, *.auto.tfvars or a --var-file."""
     names: set[str] = set()
     sources = sorted(directory.glob("*.tf"))
+    if any(p.name == "override.tf" or p.name.endswith("_override.tf") for p in sources):
+        return frozenset()  # override files change values in ways checkov does not model
     value_files = [directory / "terraform.tfvars", *sorted(directory.glob("*.auto.tfvars"))]
     for path in [*sources, *value_files, *map(Path, var_files)]:
         if not path.is_file() or _link_problem(path):
@@ -439,18 +446,33 @@ def _visible_root_variables(directory: Path, var_files: Sequence[str]) -> frozen
     return frozenset(names)
 
 
-_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
-_REFERENCE = re.compile(r"(?<![\w.])([A-Za-z_][\w-]*)\.([A-Za-z_][\w-]*)")
+# What a count expression may hold for the gate to trust checkov's "no instance": variables
+# of the root module (no attribute or index), literals and operators. checkov evaluates
+# functions, object attributes and templates differently from Terraform in places
+# (upper(), optional() attributes, "${...}"), so anything else keeps the proof.
+_COUNT_TOKEN = re.compile(
+    r"\s+|var\.[A-Za-z_][\w-]*(?![\w.\[-])|\d+(?:\.\d+)?|true\b|false\b|null\b"
+    r'|"[^"$\\%]*"|==|!=|<=|>=|&&|\|\||[?:!()<>+*/-]'
+)
 
 
 def _known_without_instances(block: Block) -> str | None:
-    """When checkov's "no instance" can be trusted: the count or for_each of a root module's
-    resource refers to nothing but variables whose values checkov sees. Their names, or None."""
+    """When checkov's "no instance" can be trusted: the count of a root module's resource is
+    a plain expression over variables whose values checkov sees. Their names, or None."""
     if block.instances is None:
         return None
-    references = _REFERENCE.findall(_STRING.sub('""', block.instances))
-    names = {name for kind, name in references if kind == "var"}
-    if any(kind != "var" for kind, _ in references) or not names <= block.visible:
+    text = str(block.instances).strip()
+    if text.startswith("${") and text.endswith("}"):
+        text = text[2:-1]
+    position, names = 0, set()
+    while position < len(text):
+        token = _COUNT_TOKEN.match(text, position)
+        if token is None:
+            return None
+        if token.group(0).startswith("var."):
+            names.add(token.group(0)[4:])
+        position = token.end()
+    if not names <= block.visible:
         return None
     return ", ".join(f"var.{name}" for name in sorted(names)) or "literal values"
 
@@ -545,7 +567,8 @@ class GateResult:
 
     @property
     def undecided(self) -> list[dict[str, Any]]:
-        """Rules the gate could not decide: failed in plan mode, reported in static mode."""
+        """Rules the gate could not decide: failed, or reported where a module-call cycle
+        hides the values (static mode)."""
         return [r for r in self.records if r["result"] == "UNDECIDED" or r.get("undecided")]
 
     def block_on_undecided(self) -> None:
@@ -699,8 +722,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--fail-on-undecided",
         action="store_true",
         help=(
-            "static mode: fail on a rule checkov cannot decide (a value it cannot see), as "
-            "plan mode always does; without it such rules are reported, not blocking"
+            "static mode: fail also on rules whose values a module-call cycle hides from "
+            "checkov (reported, not blocking, without it); every other undecided rule fails"
         ),
     )
     return parser

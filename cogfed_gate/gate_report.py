@@ -92,9 +92,13 @@ def text(result: GateResult, *, show_passed: bool = False, display: Display = st
     verdict = "PASSED" if result.ok else "FAILED"
     blocking = sum(1 for r in result.records if r.get("undecided"))
     undecided = len(result.undecided)
-    undecided_text = f"{undecided} undecided"
+    kinds = [f"{blocking} blocking"] if blocking else []
     if undecided > blocking:
-        undecided_text += " (not blocking in static mode: `--plan` decides them)"
+        kinds.append(
+            f"{undecided - blocking} not blocking: values a module-call cycle hides from "
+            "checkov; `--plan` decides them"
+        )
+    undecided_text = f"{undecided} undecided" + (f" ({'; '.join(kinds)})" if kinds else "")
     if result.mode == "plan":
         lines.append(
             f"cogfed-gate {verdict} (plan): {counts['FAILED'] - blocking} failed, "

@@ -22,6 +22,7 @@ from typing import Any
 
 from ascii_case import email_domain, same_ignoring_ascii_case
 from cognito_api import AwsCallError, Deadline, call
+from cognito_facts import FACTS
 from errors import SignInRefused
 from federated_identity import FederatedIdentity
 from idp_config import TriggerConfig
@@ -38,22 +39,13 @@ MERGING_ERROR = "merging is not currently supported"
 MAX_LIST_PAGES = 3
 # Standard profile attributes copied from the event onto a user this trigger creates, so a
 # pool that requires one of them (every IdP must map required attributes, FACTS §4) accepts
-# the new user. Verification flags, phone numbers and custom attributes are never copied.
-PROFILE_ATTRIBUTES = (
-    "name",
-    "given_name",
-    "family_name",
-    "middle_name",
-    "nickname",
-    "profile",
-    "picture",
-    "website",
-    "gender",
-    "birthdate",
-    "zoneinfo",
-    "locale",
-    "address",
+# the new user: every standard attribute (cognito_facts.json) but the email, which is set on
+# its own, verification flags, phone numbers, and those Cognito or the user own.
+NOT_COPIED = frozenset(
+    {"email", "email_verified", "phone_number", "phone_number_verified"}
+    | {"sub", "preferred_username", "updated_at"}
 )
+PROFILE_ATTRIBUTES = tuple(a for a in FACTS["standard_attributes"] if a not in NOT_COPIED)
 # How AdminCreateUser must be given a Username in each pool, learned once per container: a
 # generated one (pseudonyms.native_username) wherever the pool takes it (free-form usernames,
 # email as an alias), or the email itself where email is a username attribute (Cognito then

@@ -13,13 +13,9 @@ import os
 from typing import Any, NamedTuple
 
 from ascii_case import ascii_lower
+from cognito_facts import PROVIDER_TYPES, SOCIAL_TYPES
 from errors import ConfigurationError
 
-PROVIDER_TYPES = frozenset(
-    {"Google", "Facebook", "LoginWithAmazon", "SignInWithApple", "OIDC", "SAML"}
-)
-# Social ProviderNames are fixed by Cognito and equal their type (FACTS §1).
-SOCIAL_TYPES = frozenset({"Google", "Facebook", "LoginWithAmazon", "SignInWithApple"})
 EMAIL_TRUST_MODES = frozenset({"verified_claim", "always"})
 _KNOWN_KEYS = frozenset(
     {"type", "link_by_email", "email_trust", "email_domains", "subject_attribute"}

@@ -2,8 +2,9 @@
 
 The rules themselves are ``cogfed_verdicts`` (pure functions over ``cogfed_model``); this
 module builds that model from what checkov rendered. A value checkov left as an expression is
-unknown and the rule undecided (docs/policy-gate.md, "Does 'cannot decide' block?"); the plan
-gate, on Terraform's own evaluation, decides it.
+unknown and the rule undecided, which fails unless a module-call cycle hid it (``Outcome``;
+docs/policy-gate.md, "Does 'cannot decide' block?"); the plan gate, on Terraform's own
+evaluation, decides it.
 
 Why Python checks with graph access rather than YAML graph policies (FACTS.md §9):
 - the cross-resource rules compare *values* of two resources (a mapping key ``custom:x`` against
@@ -169,9 +170,13 @@ def settle(
 class Outcome:
     """What a rule found on one resource: violations, values it could not see, and notes.
 
-    Only a violation (or a crashed check) fails: checkov has no "undecided" result and drops
-    UNKNOWN silently, so an undecided rule passes with an `Undecided:` detail that the gate
-    reports, and the plan gate, which sees every value, decides (docs/policy-gate.md).
+    What checkov cannot see fails, as a violation does: CONTRACT §2 asks plain checkov to fail
+    a directory that breaks a rule through locals, variables and local modules, and a rule
+    it cannot see may be broken. One exception (`why`): a module call whose inputs depend on
+    its own outputs, which checkov does not evaluate at all, hides every value of the modules
+    involved; no value the user could give helps, and a correct module (this one) would fail.
+    There the rule passes with `Undecided:` details, which the gate reports as undecided and
+    the plan gate decides (docs/policy-gate.md, "Does 'cannot decide' block?").
     """
 
     violations: list[str] = field(default_factory=list)
@@ -188,7 +193,10 @@ class Outcome:
 
     @property
     def result(self) -> CheckResult:
-        return CheckResult.FAILED if self.violations or self.errors else CheckResult.PASSED
+        blocked = self.unseen and not self.why
+        return (
+            CheckResult.FAILED if self.violations or self.errors or blocked else CheckResult.PASSED
+        )
 
     def details(self, rule: Rule) -> list[str]:
         lines = [f"Violation: {text}" for text in self.violations]
@@ -199,6 +207,8 @@ class Outcome:
             lines += [f"Undecided: {UNDECIDED_PREFIX}{text}" for text in self.unseen]
             lines += [f"Why: {text}" for text in self.why]
             lines.append(f"To decide: {TO_PLAN if self.why else TO_DECIDE}")
+            if not self.why:
+                lines.append(f"Fix: {rule.fix}")
         return lines + [f"Note: {text}" for text in self.notes]
 
 
@@ -429,9 +439,19 @@ class GraphView:
         instance = self.instance[key]
         for depth, (path, name, _) in enumerate(instance):
             reason = self._cycles.get((os.path.dirname(path), name, instance[depth + 1 :]))
-            if reason:
+            if reason and self._inputs_unrendered(instance[depth:]):
                 return reason
         return None
+
+    def _inputs_unrendered(self, instance: Instance) -> bool:
+        """Whether checkov left an input variable of this module instance without a value."""
+        for (_, at), variables in self._variables.items():
+            if at != instance:
+                continue
+            for data in variables.values():
+                if "default" not in data or is_unresolved(data["default"]):
+                    return True
+        return False
 
     def _module_cycles(self) -> dict[tuple[str, str, Instance], str]:
         calls: dict[tuple[str, str, Instance], list[Any]] = {}
@@ -707,8 +727,14 @@ def instance_state(view: GraphView | None, key: Any, conf: dict[str, Any], out: 
                 f"for_each over {', '.join(map(str, for_each))}: checked once for every instance"
             )
             return True
+        # Which instances exist is not visible, but every instance has this block's
+        # configuration: judged once, a pass holds for each of them (a value that differs
+        # per instance stays unseen), and a violation is one for each, if there is any.
         reason = "; ".join(missing) if missing else f"for_each = {short(for_each)}"
-        out.cannot_see(f"which instances exist ({reason})")
+        out.notes.append(
+            f"which instances exist could not be evaluated ({reason}): checked once for every "
+            "instance it may have"
+        )
     if "count" in conf:
         count = attr(conf, "count")
         if count == 0:
@@ -1102,7 +1128,7 @@ class CogfedResourceCheck(BaseResourceCheck):
             if shared:
                 out.notes.append(f"the module instance {shared}")
             cycle = view.module_cycle(keys[0]) if view and keys and out.unseen else None
-            if cycle:
+            if cycle and out.unseen:
                 out.why.append(cycle)
         except Exception as exc:  # a crash must fail, not vanish as UNKNOWN (FACTS.md §9)
             out.errors.append(f"the check crashed ({type(exc).__name__}: {exc})")

@@ -8,7 +8,9 @@ harmless.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from pathlib import Path
 
 # checkov's ``--check`` pattern that selects exactly these rules (CONTRACT.md §2).
 CHECK_PATTERN = "CKV*_COGFED_*"
@@ -182,46 +184,23 @@ RULES: dict[str, Rule] = {
 # The Cognito standard attributes (OIDC standard claims as Cognito names them). A schema entry
 # with one of these names edits the standard attribute, never creates custom:<name>
 # (FACTS.md §3; API reference CreateUserPool.Schema).
-STANDARD_ATTRIBUTES = frozenset(
-    {
-        "address",
-        "birthdate",
-        "email",
-        "email_verified",
-        "family_name",
-        "gender",
-        "given_name",
-        "locale",
-        "middle_name",
-        "name",
-        "nickname",
-        "phone_number",
-        "phone_number_verified",
-        "picture",
-        "preferred_username",
-        "profile",
-        "sub",
-        "updated_at",
-        "website",
-        "zoneinfo",
-    }
+# The Cognito facts the rules use, from cognito_facts.json beside this file (in a checkout a
+# link to lambda_src/cognito_facts.json, the one place they are written; FACTS.md §1, §3, §4).
+FACTS = json.loads((Path(__file__).resolve().parent / "cognito_facts.json").read_text("utf-8"))
+STANDARD_ATTRIBUTES = frozenset(FACTS["standard_attributes"])
+# Attributes an app client can never list in write_attributes; mapping them needs no write
+# access.
+NEVER_WRITABLE = frozenset(FACTS["never_client_writable"])
+# The claim that carries each provider type's subject; SAML has none of fixed name: the IdP
+# must send the NameID as an attribute of its own choosing.
+SUBJECT_CLAIMS: dict[str, str | None] = {
+    name: fact["subject_claim"] for name, fact in FACTS["provider_types"].items()
+}
+# Providers whose subjects are digits, so a lower-cased userName still matches.
+CASE_SAFE_PROVIDER_TYPES = frozenset(
+    name for name, fact in FACTS["provider_types"].items() if fact["subject_case_safe"]
 )
 
-# Attributes an app client can never list in write_attributes; mapping them needs no write
-# access (FACTS.md §4).
-NEVER_WRITABLE = frozenset({"email_verified", "phone_number_verified", "username"})
-
-# The claim that carries each provider type's subject (FACTS.md §1). SAML has no fixed name:
-# the IdP must send the NameID as an attribute of its own choosing.
-SUBJECT_CLAIMS: dict[str, str | None] = {
-    "OIDC": "sub",
-    "SignInWithApple": "sub",
-    "LoginWithAmazon": "user_id",
-    "SAML": None,
-}
-
-# Providers whose subjects are digits, so a lower-cased userName still matches (FACTS.md §3).
-CASE_SAFE_PROVIDER_TYPES = frozenset({"Google", "Facebook"})
-
-# Providers that send email_verified and so must map it (FACTS.md §4).
+# The providers CONTRACT §2 requires to map email_verified: a rule, not a fact (Sign in with
+# Apple sends it too, and the module maps it, but the contract's rule names these two).
 EMAIL_VERIFIED_PROVIDER_TYPES = frozenset({"Google", "OIDC"})

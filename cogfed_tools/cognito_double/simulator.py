@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, redirect_stdout
 from dataclasses import dataclass, field
+from importlib import import_module
 from typing import Any
 
 from moto.cognitoidp.models import CognitoIdpUser, CognitoIdpUserPoolAttribute
@@ -24,6 +25,10 @@ from moto.cognitoidp.models import CognitoIdpUser, CognitoIdpUserPoolAttribute
 from . import backend
 from .api_calls import ApiCalls, counting
 from .double import CognitoDouble, UserView, environment, view
+
+# Providers that send email_verified, so it is mapped by default: from the triggers' facts
+# table (lambda_src/cognito_facts.py, which .api_calls put on sys.path).
+SENDS_EMAIL_VERIFIED: frozenset[str] = import_module("cognito_facts").SENDS_EMAIL_VERIFIED
 
 Handler = Callable[[dict[str, Any], Any], Any]
 
@@ -36,8 +41,6 @@ MAX_SUBJECT_LENGTH = MAX_MAPPED_LENGTH
 DEFAULT_PASSWORD = "Correct-Horse-9-Battery"
 # Claims a pre token generation trigger cannot override (FACTS §5).
 PROTECTED_CLAIMS = frozenset({"sub", "cognito:username", "identities"})
-# Providers that send email_verified, so it is mapped by default (FACTS §4).
-SENDS_EMAIL_VERIFIED = frozenset({"Google", "OIDC", "SignInWithApple"})
 
 
 class LambdaContext:

@@ -1,14 +1,15 @@
 locals {
-  # Every standard attribute a client can be allowed to write. Federated sign-in writes
-  # every mapped attribute through the client, so each one must be writable or sign-in
-  # fails (FACTS.md §4); email_verified, phone_number_verified and username can never be
-  # listed. Granting the whole standard set is what a client without write_attributes
-  # gets; listing it is needed because custom attributes must be named explicitly.
-  standard_writable_attributes = [
-    "address", "birthdate", "email", "family_name", "gender", "given_name", "locale",
-    "middle_name", "name", "nickname", "phone_number", "picture", "preferred_username",
-    "profile", "updated_at", "website", "zoneinfo",
-  ]
+  # Every standard attribute a client can be allowed to write: the standard set less those
+  # no client may list and those Cognito sets itself (lambda_src/cognito_facts.json, the one
+  # table of Cognito facts). Federated sign-in writes every mapped attribute through the
+  # client, so each one must be writable or sign-in fails (FACTS.md §4). Granting the whole
+  # standard set is what a client without write_attributes gets; listing it is needed because
+  # custom attributes must be named explicitly.
+  facts = jsondecode(file("${path.module}/../../lambda_src/cognito_facts.json"))
+  standard_writable_attributes = sort(setsubtract(
+    local.facts.standard_attributes,
+    concat(local.facts.never_client_writable, local.facts.cognito_owned_attributes),
+  ))
 }
 
 resource "aws_cognito_user_pool_client" "this" {

@@ -1,42 +1,38 @@
 locals {
-  # Default attribute mappings per type. `email_verified` only where the IdP sends it:
-  # mapping `email` without it resets the stored flag on every sign-in (FACTS.md §4).
-  # `username` is the claim Cognito derives the federated username from.
+  # The one table of Cognito facts: which types send email_verified, each type's subject claim.
+  facts = jsondecode(file("${path.module}/../../lambda_src/cognito_facts.json"))
+
+  # Default attribute mappings per type: the type's claim names. To these, `email_verified`
+  # where the IdP sends it (mapping `email` without it resets the stored flag on every
+  # sign-in, FACTS.md §4) and `username`, the subject claim Cognito derives the federated
+  # username from.
   default_mappings = {
     Google = {
-      email          = "email"
-      email_verified = "email_verified"
-      given_name     = "given_name"
-      family_name    = "family_name"
-      name           = "name"
-      username       = "sub"
+      email       = "email"
+      given_name  = "given_name"
+      family_name = "family_name"
+      name        = "name"
     }
     Facebook = {
       email       = "email"
       given_name  = "first_name"
       family_name = "last_name"
       name        = "name"
-      username    = "id"
     }
     LoginWithAmazon = {
-      email    = "email"
-      name     = "name"
-      username = "user_id"
+      email = "email"
+      name  = "name"
     }
     SignInWithApple = {
-      email          = "email"
-      email_verified = "email_verified"
-      given_name     = "firstName"
-      family_name    = "lastName"
-      username       = "sub"
+      email       = "email"
+      given_name  = "firstName"
+      family_name = "lastName"
     }
     OIDC = {
-      email          = "email"
-      email_verified = "email_verified"
-      given_name     = "given_name"
-      family_name    = "family_name"
-      name           = "name"
-      username       = "sub"
+      email       = "email"
+      given_name  = "given_name"
+      family_name = "family_name"
+      name        = "name"
     }
     SAML = {
       email       = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress"
@@ -47,7 +43,17 @@ locals {
 
   attribute_mappings = {
     for name, idp in var.identity_providers :
-    name => merge(local.default_mappings[idp.type], var.subject_mappings[idp.type], idp.attribute_mapping)
+    name => merge(
+      local.default_mappings[idp.type],
+      {
+        for key, claim in {
+          email_verified = local.facts.provider_types[idp.type].sends_email_verified ? "email_verified" : null
+          username       = local.facts.provider_types[idp.type].subject_claim
+        } : key => claim if claim != null
+      },
+      var.subject_mappings[idp.type],
+      idp.attribute_mapping,
+    )
   }
 }
 

@@ -42,8 +42,8 @@ variable "identity_providers" {
 
   validation {
     condition = alltrue([for idp in values(var.identity_providers) :
-    contains(["Google", "Facebook", "LoginWithAmazon", "SignInWithApple", "OIDC", "SAML"], idp.type)])
-    error_message = "identity_providers: type must be one of Google, Facebook, LoginWithAmazon, SignInWithApple, OIDC, SAML."
+    contains(keys(jsondecode(file("${path.module}/../../lambda_src/cognito_facts.json")).provider_types), idp.type)])
+    error_message = "identity_providers: type must be one of ${join(", ", keys(jsondecode(file("${path.module}/../../lambda_src/cognito_facts.json")).provider_types))} (lambda_src/cognito_facts.json)."
   }
 
   validation {

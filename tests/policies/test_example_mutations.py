@@ -39,14 +39,15 @@ MUTATIONS = [
         "CKV_COGFED_1",
     ),
     Mutation(
+        # No subject copy for any type: LinkedIn (OIDC) loses custom:idp_sub.
         "../../main.tf",
-        '    OIDC            = { "custom:idp_sub" = "sub" }',
-        "    OIDC            = {}",
+        "fact.subject_case_safe ? [] :",
+        "true ? [] :",
         "CKV2_COGFED_1",
     ),
     Mutation(
         f"{MODULES}/identity-providers/main.tf",
-        '    OIDC = {\n      email          = "email"\n',
+        '    OIDC = {\n      email       = "email"\n',
         "    OIDC = {\n",
         "CKV_COGFED_2",
     ),

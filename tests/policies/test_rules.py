@@ -104,20 +104,22 @@ EXPECT: list[tuple[str, str, str, str, str]] = [
         "FAILED",
         'module.pools["insensitive"].aws_cognito_user_pool.this is case-insensitive',
     ),
-    # values checkov cannot see: undecided, named, not blocking (the plan gate decides)
-    ("unresolved", "CKV_COGFED_1", f"{POOL}.unset_variable", "UNDECIDED", "var.case_sensitive"),
-    ("unresolved", "CKV_COGFED_3", f"{IDP}.unset_for_each", "UNDECIDED", "which instances exist"),
-    ("unresolved", "CKV_COGFED_2", f"{IDP}.for_expression", "UNDECIDED", NOT_VISIBLE),
-    ("unresolved", "CKV2_COGFED_1", f"{IDP}.literal_pool_id", "UNDECIDED", "user_pool_id"),
+    # values checkov cannot see fail, named, pointing to the plan gate (which decides them)
+    ("unresolved", "CKV_COGFED_1", f"{POOL}.unset_variable", "FAILED", "var.case_sensitive"),
+    # unknown instances, each mapping only `email`: judged once for all of them
+    ("unresolved", "CKV_COGFED_3", f"{IDP}.unset_for_each", "PASSED", "checked once for every"),
+    ("unresolved", "CKV_COGFED_2", f"{IDP}.unset_for_each", "FAILED", "email_verified"),
+    ("unresolved", "CKV_COGFED_2", f"{IDP}.for_expression", "FAILED", NOT_VISIBLE),
+    ("unresolved", "CKV2_COGFED_1", f"{IDP}.literal_pool_id", "FAILED", "user_pool_id"),
     ("unresolved", "CKV_COGFED_2", f"{IDP}.literal_pool_id", "PASSED", ""),
     (
         "unresolved",
         "CKV_COGFED_4",
         f"{PERM}.null_source_arn",
-        "UNDECIDED",
+        "FAILED",
         "var.trigger_source_arn",
     ),
-    ("unresolved", "CKV_COGFED_3", f"module.idp.{IDP}.this", "UNDECIDED", "var.extra_mapping"),
+    ("unresolved", "CKV_COGFED_3", f"module.idp.{IDP}.this", "FAILED", "var.extra_mapping"),
     # optional() attributes the caller left out, and conditional locals: the gate finishes
     # the evaluation checkov leaves half done
     ("optional_defaults", "CKV_COGFED_2", f'module.federation.{IDP}.this["Google"]', "PASSED", ""),
@@ -131,10 +133,11 @@ EXPECT: list[tuple[str, str, str, str, str]] = [
         "case-insensitive and this SAML provider maps no custom attribute",
     ),
     # count twins behind a visible variable: the twin that exists is checked, the other is
-    # not a finding; try(element(...)) is beyond checkov (the plan gate decides it)
+    # not a finding; try(element(...)) is beyond checkov: undecided, so it fails (the plan
+    # gate decides it)
     ("count_twins", "CKV_COGFED_1", f"{POOL}.sensitive[0]", "PASSED", ""),
     ("count_twins", "CKV2_COGFED_1", f"{IDP}.listed[0]", "PASSED", ""),
-    ("count_twins", "CKV_COGFED_2", f"{IDP}.listed[0]", "UNDECIDED", "try(element("),
+    ("count_twins", "CKV_COGFED_2", f"{IDP}.listed[0]", "FAILED", "try(element("),
     ("count_twins", "CKV2_COGFED_4", f"{CLIENT}.not_created", "PASSED", "for_each is empty"),
     # inline suppression with a reason
     ("suppressed", "CKV_COGFED_1", f"{POOL}.legacy", "SKIPPED", ""),
@@ -247,15 +250,14 @@ def test_a_value_rendered_from_another_roots_instance_is_not_trusted(
 ) -> None:
     # The OIDC mapping takes custom:idp_sub from the pool module's output, which checkov
     # renders for every root from a_sensitive's instance (no subject mapping): b_insensitive
-    # must be undecided, naming the output, instead of being judged on a_sensitive's value.
-    # (checkov reports one passed record per resource and file, so a_sensitive's pass is
-    # folded into b_insensitive's undecided one.)
+    # must fail as undecided, naming the output, instead of being judged on a_sensitive's
+    # value.
     resource = f"module.federation.module.idps[0].{IDP}.oidc"
     records = case_results.find("shared_module", "CKV2_COGFED_1", resource)
-    assert _roots(records) == {"b_insensitive": "UNDECIDED"}, records
-    undecided = " ".join(next(r for r in records if r["result"] == "UNDECIDED")["details"])
-    assert NOT_VISIBLE in undecided and "output subject_mapping" in undecided, undecided
-    assert "scan each root directory in its own checkov run" in undecided, undecided
+    assert _roots(records) == {"a_sensitive": "PASSED", "b_insensitive": "FAILED"}, records
+    failed = " ".join(next(r for r in records if r["result"] == "FAILED")["details"])
+    assert NOT_VISIBLE in failed and "output subject_mapping" in failed, failed
+    assert "scan each root directory in its own checkov run" in failed, failed
 
 
 def test_roots_calling_a_module_by_the_same_name_each_use_their_own(

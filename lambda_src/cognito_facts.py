@@ -1,0 +1,21 @@
+"""The Cognito facts the triggers use, from cognito_facts.json beside this file.
+
+That file is the one place these facts are written: the module's HCL, the policy checks and
+the test double read it too (docs/FACTS.md gives the sources).
+"""
+
+import json
+import os
+
+with open(
+    os.path.join(os.path.dirname(os.path.abspath(__file__)), "cognito_facts.json"),
+    encoding="utf-8",
+) as _handle:
+    FACTS = json.load(_handle)
+
+PROVIDER_TYPES = frozenset(FACTS["provider_types"])
+# Social ProviderNames are fixed by Cognito and equal their type.
+SOCIAL_TYPES = frozenset(t for t, fact in FACTS["provider_types"].items() if fact["social"])
+SENDS_EMAIL_VERIFIED = frozenset(
+    t for t, fact in FACTS["provider_types"].items() if fact["sends_email_verified"]
+)
