@@ -132,7 +132,7 @@ variable "identity_providers" {
     # Social ProviderNames are fixed by Cognito (FACTS.md §1).
     condition = alltrue([for name, idp in var.identity_providers :
     contains(["OIDC", "SAML"], idp.type) || name == idp.type])
-    error_message = "identity_providers: a Google, Facebook, LoginWithAmazon or SignInWithApple provider must be keyed by exactly that name (e.g. Google = { type = \"Google\" }): Cognito fixes social ProviderNames."
+    error_message = "identity_providers: a Google, Facebook, LoginWithAmazon or SignInWithApple provider must be keyed by exactly that name (e.g. Google = { type = \"Google\" }): Cognito fixes social ProviderNames. Not valid: ${join(", ", [for name, idp in var.identity_providers : name if !(contains(["OIDC", "SAML"], idp.type) || name == idp.type)])}."
   }
 
   validation {
@@ -141,7 +141,7 @@ variable "identity_providers" {
         can(regex("^[\\x21-\\x5e\\x60-\\x7e][\\x21-\\x7e]{0,30}[\\x21-\\x7e]$", name)) &&
         !contains(["google", "facebook", "loginwithamazon", "signinwithapple", "cognito"], lower(name))
     )])
-    error_message = "identity_providers: an OIDC or SAML ProviderName must be 2-32 printable ASCII characters without spaces, must not start with '_', and must not be a social provider's name or Cognito. (The triggers find the subject after <ProviderName>_ in a userName a case-insensitive pool lower-cases; letters beyond ASCII can change length when lower-cased.)"
+    error_message = "identity_providers: an OIDC or SAML ProviderName must be 2-32 printable ASCII characters without spaces, must not start with '_', and must not be a social provider's name or Cognito. (The triggers find the subject after <ProviderName>_ in a userName a case-insensitive pool lower-cases; letters beyond ASCII can change length when lower-cased.) Not valid: ${join(", ", [for name, idp in var.identity_providers : name if contains(["OIDC", "SAML"], idp.type) && !(can(regex("^[\\x21-\\x5e\\x60-\\x7e][\\x21-\\x7e]{0,30}[\\x21-\\x7e]$", name)) && !contains(["google", "facebook", "loginwithamazon", "signinwithapple", "cognito"], lower(name)))])}."
   }
 
   validation {
@@ -215,13 +215,13 @@ variable "identity_providers" {
   validation {
     condition = var.case_sensitive || alltrue([for idp in values(var.identity_providers) :
     !contains(keys(idp.attribute_mapping), "custom:idp_sub") || !contains(["Google", "Facebook"], idp.type)])
-    error_message = "identity_providers: Google and Facebook subjects are digits; do not map custom:idp_sub for them."
+    error_message = "identity_providers: Google and Facebook subjects are digits; do not map custom:idp_sub for them. Not valid: ${join(", ", [for name, idp in var.identity_providers : name if contains(keys(idp.attribute_mapping), "custom:idp_sub") && contains(["Google", "Facebook"], idp.type)])}."
   }
 
   validation {
     condition = !var.case_sensitive || alltrue([for idp in values(var.identity_providers) :
     !contains(keys(idp.attribute_mapping), "custom:idp_sub")])
-    error_message = "identity_providers: custom:idp_sub is only used in a case-insensitive pool (case_sensitive = false); remove it from attribute_mapping."
+    error_message = "identity_providers: custom:idp_sub is only used in a case-insensitive pool (case_sensitive = false); remove it from attribute_mapping. Not valid: ${join(", ", [for name, idp in var.identity_providers : name if contains(keys(idp.attribute_mapping), "custom:idp_sub")])}."
   }
 
   validation {
@@ -232,7 +232,7 @@ variable "identity_providers" {
       try(jsondecode(file("${path.module}/lambda_src/cognito_facts.json")).provider_types[idp.type].sends_email_verified, false) ||
       contains(keys(idp.attribute_mapping), "email_verified")
     ])
-    error_message = "identity_providers: ${join(", ", [for type, fact in jsondecode(file("${path.module}/lambda_src/cognito_facts.json")).provider_types : type if !fact.sends_email_verified])} do not send email_verified, so with email_trust = \"verified_claim\" every sign-in through them would be refused. Use email_trust = \"always\" with email_domains (an IdP your organisation controls), map a claim that is \"true\" only for verified emails into email_verified, or set link_by_email = false."
+    error_message = "identity_providers: ${join(", ", [for type, fact in jsondecode(file("${path.module}/lambda_src/cognito_facts.json")).provider_types : type if !fact.sends_email_verified])} do not send email_verified, so with email_trust = \"verified_claim\" every sign-in through them would be refused. Use email_trust = \"always\" with email_domains (an IdP your organisation controls), map a claim that is \"true\" only for verified emails into email_verified, or set link_by_email = false. Not valid: ${join(", ", [for name, idp in var.identity_providers : "${name} (${idp.type})" if idp.link_by_email && idp.email_trust != "always" && !try(jsondecode(file("${path.module}/lambda_src/cognito_facts.json")).provider_types[idp.type].sends_email_verified, false) && !contains(keys(idp.attribute_mapping), "email_verified")])}."
   }
 
   validation {
@@ -245,7 +245,7 @@ variable "identity_providers" {
         ["username"],
       ), trimprefix(attribute, "custom:")) if startswith(attribute, "custom:")
     ]]))
-    error_message = "identity_providers: attribute_mapping maps to custom:<standard attribute name> (e.g. custom:sub); a schema entry with a standard name modifies that standard attribute instead of creating a custom one. Use another name, e.g. custom:idp_sub."
+    error_message = "identity_providers: attribute_mapping maps to custom:<standard attribute name> (e.g. custom:sub); a schema entry with a standard name modifies that standard attribute instead of creating a custom one. Use another name, e.g. custom:idp_sub. Not valid: ${join(", ", flatten([for name, idp in var.identity_providers : [for attribute in keys(idp.attribute_mapping) : "${name}: ${attribute}" if startswith(attribute, "custom:") && contains(concat(jsondecode(file("${path.module}/lambda_src/cognito_facts.json")).standard_attributes, jsondecode(file("${path.module}/lambda_src/cognito_facts.json")).cognito_owned_attributes, ["username"]), trimprefix(attribute, "custom:"))]]))}."
   }
 
   validation {
@@ -254,7 +254,7 @@ variable "identity_providers" {
       for attribute in keys(idp.attribute_mapping) :
       !startswith(attribute, "custom:") || attribute == "custom:idp_sub" || contains(var.custom_attributes, trimprefix(attribute, "custom:"))
     ]]))
-    error_message = "identity_providers: attribute_mapping maps a custom attribute that custom_attributes does not declare; add its name (without custom:) to custom_attributes."
+    error_message = "identity_providers: attribute_mapping maps a custom attribute that custom_attributes does not declare; add its name (without custom:) to custom_attributes. Not declared: ${join(", ", flatten([for name, idp in var.identity_providers : [for attribute in keys(idp.attribute_mapping) : "${name}: ${attribute}" if startswith(attribute, "custom:") && attribute != "custom:idp_sub" && !contains(var.custom_attributes, trimprefix(attribute, "custom:"))]]))}."
   }
 
   validation {
@@ -262,7 +262,7 @@ variable "identity_providers" {
     # case-insensitive pool hides from it; SAML has no default claim carrying it.
     condition = var.case_sensitive || alltrue([for idp in values(var.identity_providers) :
     idp.type != "SAML" || contains(keys(idp.attribute_mapping), "custom:idp_sub")])
-    error_message = "identity_providers: in a case-insensitive pool (case_sensitive = false) a SAML provider must map \"custom:idp_sub\" from the assertion attribute that carries the NameID's exact value; without it links never match and users get a duplicate account."
+    error_message = "identity_providers: in a case-insensitive pool (case_sensitive = false) a SAML provider must map \"custom:idp_sub\" from the assertion attribute that carries the NameID's exact value; without it links never match and users get a duplicate account. Not valid: ${join(", ", [for name, idp in var.identity_providers : name if idp.type == "SAML" && !contains(keys(idp.attribute_mapping), "custom:idp_sub")])}."
   }
 
   validation {

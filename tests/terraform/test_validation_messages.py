@@ -11,35 +11,56 @@ import pytest
 from cogfed_tools.offline_checks import COPY_IGNORE, REPO_ROOT
 from cogfed_tools.offline_plan import OfflinePlanError, plan_json_text
 
-ROOT = """
+CALL = """
 module "federation" {
   source         = "../"
   name           = "named"
   case_sensitive = true
   identity_providers = {
-    Google    = { type = "Google", client_id = "id.apps.googleusercontent.com" }
-    Corporate = { type = "SAML", email_trust = "always", email_domains = ["example.com"] }
+    Google = { type = "Google", client_id = "id.apps.googleusercontent.com" }
     Partners = {
       type              = "SAML"
       saml_metadata_url = "https://idp.example.com/metadata"
       link_by_email     = false
     }
+    %s
   }
-  identity_provider_secrets = { Google = { client_secret = "secret" } }
+  identity_provider_secrets = {
+    Google = { client_secret = "secret" }
+    Okta   = { client_secret = "s" }
+  }
 }
 """
 
+CASES = {
+    "saml_without_metadata": (
+        'Corporate = { type = "SAML", email_trust = "always", email_domains = ["example.com"] }',
+        "a SAML provider needs exactly one of saml_metadata_url or saml_metadata_document",
+        "Not valid: Corporate.",
+    ),
+    "undeclared_custom_attribute": (
+        'Okta = { type = "OIDC", client_id = "c", oidc_issuer = "https://okta.example.com",'
+        ' attribute_mapping = { "custom:tenant" = "tid" } }',
+        "maps a custom attribute that custom_attributes does not declare",
+        "Not declared: Okta: custom:tenant.",
+    ),
+    "social_type_under_another_name": (
+        'Gmail = { type = "Google", client_id = "x.apps.googleusercontent.com" }',
+        "must be keyed by exactly that name",
+        "Not valid: Gmail.",
+    ),
+}
 
-def test_the_message_names_the_provider_to_fix(tmp_path: Path) -> None:
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_the_message_names_the_provider_to_fix(tmp_path: Path, case: str) -> None:
+    provider, problem, named = CASES[case]
     tree = tmp_path / "tree"
     shutil.copytree(REPO_ROOT, tree, ignore=COPY_IGNORE)
     (tree / "caller").mkdir()
-    (tree / "caller" / "main.tf").write_text(ROOT, encoding="utf-8")
+    (tree / "caller" / "main.tf").write_text(CALL % provider, encoding="utf-8")
     with pytest.raises(OfflinePlanError) as refused:
         plan_json_text(tree / "caller")
     message = " ".join(str(refused.value).split())
-    assert (
-        "a SAML provider needs exactly one of saml_metadata_url or saml_metadata_document"
-        in message
-    )
-    assert "Not valid: Corporate." in message, message
+    assert problem in message, message
+    assert named in message, message
