@@ -385,7 +385,7 @@ def run() -> None:
         findings = timed(
             "1. Offline Terraform checks: fmt, and init + validate against the providers' "
             "documented schemas (root, modules, examples)",
-            lambda: check_tree(REPO_ROOT),
+            lambda: check_tree(REPO_ROOT, progress=lambda label: say(f"   checked {label}")),
         )
         for finding in findings:
             say(f"   {finding}")

@@ -25,7 +25,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -134,8 +134,10 @@ def validate_findings(config: Path, label: str, env: dict[str, str]) -> Iterator
             yield Finding(label, "validate", _diagnostic_text(diagnostic))
 
 
-def check_tree(root: Path) -> list[Finding]:
-    """Run every offline check on a copy of `root`; the original is never written."""
+def check_tree(root: Path, progress: Callable[[str], None] | None = None) -> list[Finding]:
+    """Run every offline check on a copy of `root`; the original is never written.
+
+    `progress` is told the label of each configuration once it is checked."""
     root = root.resolve()
     findings = list(fmt_findings(root, Path(".")))
     with tempfile.TemporaryDirectory(prefix="cogfed-tf-check-") as tmp:
@@ -147,10 +149,14 @@ def check_tree(root: Path) -> list[Finding]:
         labels = [str(c.relative_to(copy)) or "." for c in configs]
         # Each configuration is checked in its own Terraform processes: run two at once.
         with ThreadPoolExecutor(max_workers=2) as pool:
-            for result in pool.map(
-                lambda c, n: list(validate_findings(c, n, env)), configs, labels
+            for label, result in zip(
+                labels,
+                pool.map(lambda c, n: list(validate_findings(c, n, env)), configs, labels),
+                strict=True,
             ):
                 findings.extend(result)
+                if progress is not None:
+                    progress(label)
     return findings
 
 
