@@ -83,10 +83,11 @@ locals {
   # the trigger to link with (FACTS.md §3). Google and Facebook subjects are digits and
   # need no copy. SAML has no default: the NameID is not an assertion attribute, so the
   # caller maps the attribute carrying its value (a validation requires it).
+  copied_subject_claims = {
+    for type, fact in local.facts.provider_types : type => fact.subject_case_safe ? [] : compact([fact.subject_claim])
+  }
   subject_copy_mappings = {
-    for type, fact in local.facts.provider_types : type => {
-      for claim in(fact.subject_case_safe ? [] : compact([fact.subject_claim])) : "custom:idp_sub" => claim
-    }
+    for type, claims in local.copied_subject_claims : type => { for claim in claims : "custom:idp_sub" => claim }
   }
   no_subject_mappings = { for type in keys(local.facts.provider_types) : type => tomap({}) }
   subject_mappings    = var.case_sensitive ? local.no_subject_mappings : local.subject_copy_mappings
