@@ -131,42 +131,45 @@ variable "identity_providers" {
   validation {
     # Social ProviderNames are fixed by Cognito (FACTS.md §1).
     condition = alltrue([for name, idp in var.identity_providers :
-    contains(["OIDC", "SAML"], idp.type) || name == idp.type])
-    error_message = "identity_providers: a Google, Facebook, LoginWithAmazon or SignInWithApple provider must be keyed by exactly that name (e.g. Google = { type = \"Google\" }): Cognito fixes social ProviderNames. Not valid: ${join(", ", [for name, idp in var.identity_providers : name if !(contains(["OIDC", "SAML"], idp.type) || name == idp.type)])}."
+    contains([for type, fact in jsondecode(file("${path.module}/lambda_src/cognito_facts.json")).provider_types : type if !fact.social], idp.type) || name == idp.type])
+    error_message = "identity_providers: a ${join(", ", [for type, fact in jsondecode(file("${path.module}/lambda_src/cognito_facts.json")).provider_types : type if fact.social])} provider must be keyed by exactly that name (e.g. Google = { type = \"Google\" }): Cognito fixes social ProviderNames. Not valid: ${join(", ", [for name, idp in var.identity_providers : name if !(contains([for type, fact in jsondecode(file("${path.module}/lambda_src/cognito_facts.json")).provider_types : type if !fact.social], idp.type) || name == idp.type)])}."
   }
 
   validation {
     condition = alltrue([for name, idp in var.identity_providers :
-      !contains(["OIDC", "SAML"], idp.type) || (
+      !contains([for type, fact in jsondecode(file("${path.module}/lambda_src/cognito_facts.json")).provider_types : type if !fact.social], idp.type) || (
         can(regex("^[\\x21-\\x5e\\x60-\\x7e][\\x21-\\x7e]{0,30}[\\x21-\\x7e]$", name)) &&
-        !contains(["google", "facebook", "loginwithamazon", "signinwithapple", "cognito"], lower(name))
+        !contains(concat([for type in [for type, fact in jsondecode(file("${path.module}/lambda_src/cognito_facts.json")).provider_types : type if fact.social] : lower(type)], ["cognito"]), lower(name))
     )])
-    error_message = "identity_providers: an OIDC or SAML ProviderName must be 2-32 printable ASCII characters without spaces, must not start with '_', and must not be a social provider's name or Cognito. (The triggers find the subject after <ProviderName>_ in a userName a case-insensitive pool lower-cases; letters beyond ASCII can change length when lower-cased.) Not valid: ${join(", ", [for name, idp in var.identity_providers : name if contains(["OIDC", "SAML"], idp.type) && !(can(regex("^[\\x21-\\x5e\\x60-\\x7e][\\x21-\\x7e]{0,30}[\\x21-\\x7e]$", name)) && !contains(["google", "facebook", "loginwithamazon", "signinwithapple", "cognito"], lower(name)))])}."
+    error_message = "identity_providers: an OIDC or SAML ProviderName must be 2-32 printable ASCII characters without spaces, must not start with '_', and must not be a social provider's name or Cognito. (The triggers find the subject after <ProviderName>_ in a userName a case-insensitive pool lower-cases; letters beyond ASCII can change length when lower-cased.) Not valid: ${join(", ", [for name, idp in var.identity_providers : name if contains([for type, fact in jsondecode(file("${path.module}/lambda_src/cognito_facts.json")).provider_types : type if !fact.social], idp.type) && !(can(regex("^[\\x21-\\x5e\\x60-\\x7e][\\x21-\\x7e]{0,30}[\\x21-\\x7e]$", name)) && !contains(concat([for type in [for type, fact in jsondecode(file("${path.module}/lambda_src/cognito_facts.json")).provider_types : type if fact.social] : lower(type)], ["cognito"]), lower(name)))])}."
   }
 
+  # The next four messages do not list the providers at fault: their tests read client IDs,
+  # issuers and metadata, which may be unknown at plan (created in the same run) or
+  # sensitive, and Terraform then shows no message at all.
   validation {
     condition = alltrue([for idp in values(var.identity_providers) :
     idp.type != "OIDC" || can(regex("^https://[^\\s/]+", coalesce(idp.oidc_issuer, "-")))])
-    error_message = "identity_providers: an OIDC provider needs oidc_issuer, its https:// issuer URL (e.g. https://www.linkedin.com/oauth). Not valid: ${join(", ", [for name, idp in var.identity_providers : name if !(idp.type != "OIDC" || can(regex("^https://[^\\s/]+", coalesce(idp.oidc_issuer, "-"))))])}."
+    error_message = "identity_providers: an OIDC provider needs oidc_issuer, its https:// issuer URL (e.g. https://www.linkedin.com/oauth)."
   }
 
   validation {
     condition = alltrue([for idp in values(var.identity_providers) :
     idp.type == "SAML" || try(length(idp.client_id) > 0, false)])
-    error_message = "identity_providers: every provider except SAML needs client_id (its secret goes in identity_provider_secrets). Not valid: ${join(", ", [for name, idp in var.identity_providers : name if !(idp.type == "SAML" || try(length(idp.client_id) > 0, false))])}."
+    error_message = "identity_providers: every provider except SAML needs client_id (its secret goes in identity_provider_secrets)."
   }
 
   validation {
     condition = alltrue([for idp in values(var.identity_providers) :
       idp.type != "SAML" || (idp.saml_metadata_url == null) != (idp.saml_metadata_document == null)
     ])
-    error_message = "identity_providers: a SAML provider needs exactly one of saml_metadata_url or saml_metadata_document. Not valid: ${join(", ", [for name, idp in var.identity_providers : name if !(idp.type != "SAML" || (idp.saml_metadata_url == null) != (idp.saml_metadata_document == null))])}."
+    error_message = "identity_providers: a SAML provider needs exactly one of saml_metadata_url or saml_metadata_document."
   }
 
   validation {
     condition = alltrue([for idp in values(var.identity_providers) :
     idp.type != "SignInWithApple" || (idp.team_id != null && idp.key_id != null)])
-    error_message = "identity_providers: SignInWithApple needs team_id and key_id (its private_key goes in identity_provider_secrets). Not valid: ${join(", ", [for name, idp in var.identity_providers : name if !(idp.type != "SignInWithApple" || (idp.team_id != null && idp.key_id != null))])}."
+    error_message = "identity_providers: SignInWithApple needs team_id and key_id (its private_key goes in identity_provider_secrets)."
   }
 
   validation {
@@ -214,8 +217,8 @@ variable "identity_providers" {
 
   validation {
     condition = var.case_sensitive || alltrue([for idp in values(var.identity_providers) :
-    !contains(keys(idp.attribute_mapping), "custom:idp_sub") || !contains(["Google", "Facebook"], idp.type)])
-    error_message = "identity_providers: Google and Facebook subjects are digits; do not map custom:idp_sub for them. Not valid: ${join(", ", [for name, idp in var.identity_providers : name if contains(keys(idp.attribute_mapping), "custom:idp_sub") && contains(["Google", "Facebook"], idp.type)])}."
+    !contains(keys(idp.attribute_mapping), "custom:idp_sub") || !contains([for type, fact in jsondecode(file("${path.module}/lambda_src/cognito_facts.json")).provider_types : type if fact.subject_case_safe], idp.type)])
+    error_message = "identity_providers: ${join(" and ", [for type, fact in jsondecode(file("${path.module}/lambda_src/cognito_facts.json")).provider_types : type if fact.subject_case_safe])} subjects are digits; do not map custom:idp_sub for them. Not valid: ${join(", ", [for name, idp in var.identity_providers : name if contains(keys(idp.attribute_mapping), "custom:idp_sub") && contains([for type, fact in jsondecode(file("${path.module}/lambda_src/cognito_facts.json")).provider_types : type if fact.subject_case_safe], idp.type)])}."
   }
 
   validation {

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 # checkov's ``--check`` pattern that selects exactly these rules (CONTRACT.md §2).
 CHECK_PATTERN = "CKV*_COGFED_*"
@@ -184,9 +185,32 @@ RULES: dict[str, Rule] = {
 # The Cognito standard attributes (OIDC standard claims as Cognito names them). A schema entry
 # with one of these names edits the standard attribute, never creates custom:<name>
 # (FACTS.md §3; API reference CreateUserPool.Schema).
-# The Cognito facts the rules use, from cognito_facts.json beside this file (in a checkout a
-# link to lambda_src/cognito_facts.json, the one place they are written; FACTS.md §1, §3, §4).
-FACTS = json.loads((Path(__file__).resolve().parent / "cognito_facts.json").read_text("utf-8"))
+
+
+def _read_facts() -> dict[str, Any]:
+    """The Cognito facts the rules use (FACTS.md §1, §3, §4): lambda_src/cognito_facts.json,
+    the one place they are written. Beside this file as cognito_facts.table: the file itself
+    in an installed gate, a link in a checkout (not .json: checkov would load that as a
+    policy). A checkout without symbolic links holds the link's target as text; then the
+    checkout's own lambda_src/ is read."""
+    here = Path(__file__).resolve().parent
+    for candidate in (
+        here / "cognito_facts.table",
+        here.parent / "lambda_src" / "cognito_facts.json",
+    ):
+        try:
+            facts = json.loads(candidate.read_text("utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(facts, dict) and "provider_types" in facts:
+            return facts
+    raise RuntimeError(
+        f"cannot read the Cognito facts table ({here / 'cognito_facts.table'}): reinstall the "
+        "gate, or in a checkout without symbolic links copy lambda_src/cognito_facts.json there"
+    )
+
+
+FACTS = _read_facts()
 STANDARD_ATTRIBUTES = frozenset(FACTS["standard_attributes"])
 # Attributes an app client can never list in write_attributes; mapping them needs no write
 # access.

@@ -28,6 +28,10 @@ LISTS = {
     },
     "standard attributes": set(FACTS["standard_attributes"]),
     "attributes no client may write": set(FACTS["never_client_writable"]),
+    "types whose subjects survive lower-casing": {
+        t for t, f in TYPES.items() if f["subject_case_safe"]
+    },
+    "types the caller names": {t for t, f in TYPES.items() if not f["social"]},
 }
 QUOTED = re.compile(r'"([^"\\\n]*)"')
 
@@ -46,13 +50,15 @@ def product_files() -> list[Path]:
 
 
 def copies(text: str) -> list[str]:
-    """The lists of LISTS that `text` spells out: most of the members among a few quoted
-    strings in a row (all of them for a short list)."""
-    strings = QUOTED.findall(text)
+    """The lists of LISTS that `text` spells out, in any letter case: most of the members
+    among a few quoted strings in a row (all of them for a short list)."""
+    strings = [s.lower() for s in QUOTED.findall(text)]
     found = []
-    for name, members in LISTS.items():
+    for name, listed in LISTS.items():
+        members = {m.lower() for m in listed}
         needed = len(members) if len(members) <= 4 else math.ceil(0.6 * len(members))
-        window = len(members) + 4
+        # a pair only side by side: two type names near each other are common otherwise
+        window = len(members) if len(members) <= 2 else len(members) + 4
         for start in range(len(strings)):
             if len(members & set(strings[start : start + window])) >= needed:
                 found.append(name)
@@ -66,6 +72,7 @@ def test_the_detector_finds_a_copy() -> None:
     ]
     standard = ", ".join(f'"{name}"' for name in sorted(FACTS["standard_attributes"])[:15])
     assert "standard attributes" in copies(f"STANDARD = frozenset({{{standard}}})")
+    assert copies('contains(["google", "facebook", "loginwithamazon", "signinwithapple"], x)')
     # CONTRACT §2's rule names two of the three email_verified senders: not a copy.
     assert copies('EMAIL_VERIFIED_PROVIDER_TYPES = frozenset({"Google", "OIDC"})') == []
 
@@ -88,7 +95,7 @@ def test_every_reader_reads_the_table() -> None:
     for reader in readers:
         assert "cognito_facts.json" in (REPO / reader).read_text(encoding="utf-8"), reader
     # The checks ship with the gate: policies/ holds a link to the table, not a copy.
-    link = REPO / "policies" / "cognito_facts.json"
+    link = REPO / "policies" / "cognito_facts.table"
     assert link.is_symlink() and link.resolve() == TABLE.resolve()
 
 

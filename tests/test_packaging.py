@@ -67,9 +67,9 @@ def test_the_wheel_holds_the_gate_and_its_checks_only(wheel: Path) -> None:
     assert not outside, outside
     shipped = {Path(n).name for n in names if n.startswith("cogfed_gate/policies/")}
     checks = {p.name for p in (REPO_ROOT / "policies").glob("*.py")}
-    assert shipped == checks | {"cognito_facts.json"}
+    assert shipped == checks | {"cognito_facts.table"}
     # the facts table itself, not the checkout's link to it
-    facts = zipfile.ZipFile(wheel).read("cogfed_gate/policies/cognito_facts.json")
+    facts = zipfile.ZipFile(wheel).read("cogfed_gate/policies/cognito_facts.table")
     assert facts == (REPO_ROOT / "lambda_src" / "cognito_facts.json").read_bytes()
     requires = [
         line

@@ -80,7 +80,7 @@ variable "identity_providers" {
 }
 
 variable "source_dir" {
-  description = "Directory of the trigger sources; defaults to this repository's lambda_src/."
+  description = "Directory of the trigger sources; defaults to this repository's lambda_src/. Another directory must hold all of lambda_src/, cognito_facts.json included: the functions read it when they load."
   type        = string
   default     = null
 }

@@ -12,12 +12,18 @@ from cogfed_tools.offline_checks import COPY_IGNORE, REPO_ROOT
 from cogfed_tools.offline_plan import OfflinePlanError, plan_json_text
 
 CALL = """
+variable "google_client_id" {
+  type      = string
+  default   = "id.apps.googleusercontent.com"
+  sensitive = true
+}
+
 module "federation" {
   source         = "../"
   name           = "named"
   case_sensitive = true
   identity_providers = {
-    Google = { type = "Google", client_id = "id.apps.googleusercontent.com" }
+    Google = { type = "Google", client_id = var.google_client_id }
     Partners = {
       type              = "SAML"
       saml_metadata_url = "https://idp.example.com/metadata"
@@ -33,10 +39,18 @@ module "federation" {
 """
 
 CASES = {
-    "saml_without_metadata": (
-        'Corporate = { type = "SAML", email_trust = "always", email_domains = ["example.com"] }',
-        "a SAML provider needs exactly one of saml_metadata_url or saml_metadata_document",
+    "always_trusted_without_domains": (
+        'Corporate = { type = "SAML", saml_metadata_url = "https://corp.example.com/m",'
+        ' email_trust = "always", attribute_mapping = { "custom:idp_sub" = "oid" } }',
+        'email_trust = "always" requires email_domains',
         "Not valid: Corporate.",
+    ),
+    # A message that listed providers by their client IDs would not be shown at all when one
+    # of them is sensitive (or unknown at plan): this one names none, and is shown.
+    "missing_client_id_next_to_a_sensitive_one": (
+        'Okta = { type = "OIDC", client_id = "", oidc_issuer = "https://okta.example.com" }',
+        "every provider except SAML needs client_id",
+        "",
     ),
     "undeclared_custom_attribute": (
         'Okta = { type = "OIDC", client_id = "c", oidc_issuer = "https://okta.example.com",'
@@ -64,3 +78,4 @@ def test_the_message_names_the_provider_to_fix(tmp_path: Path, case: str) -> Non
     message = " ".join(str(refused.value).split())
     assert problem in message, message
     assert named in message, message
+    assert "sensitive" not in message and "Invalid error message" not in message, message
