@@ -361,7 +361,9 @@ def inventory(
     """Resource blocks of ``types`` and module calls under ``directory`` and its local modules."""
     blocks: list[Block] = []
     problems: list[str] = []
-    visible = _visible_root_variables(directory, var_files)
+    root = directory.resolve()
+    root_blocks: list[Block] = []
+    defaults: set[str] = set()  # variables of the root module with a default
     files = [path.resolve() for path in _tf_files(directory, notes)]
     seen_dirs = {path.parent for path in files} | {directory.resolve()}
     index = 0
@@ -374,14 +376,17 @@ def inventory(
             problems.append(str(exc))
             continue
         lines = path.read_text(encoding="utf-8").splitlines()
+        if path.parent == root:
+            for block in parsed.get("variable", []):
+                defaults |= {name for name, body in block.items() if "default" in body}
         for block in parsed.get("resource", []):
             for resource_type, by_name in block.items():
                 if resource_type not in types:
                     continue
                 for name, body in by_name.items():
                     block = _block("resource", resource_type, name, path, body, lines)
-                    if path.parent == directory.resolve():
-                        block.visible = visible
+                    if path.parent == root:
+                        root_blocks.append(block)
                     blocks.append(block)
         for block in parsed.get("module", []):
             for name, body in block.items():
@@ -397,6 +402,9 @@ def inventory(
                             for p in _tf_files(module_dir, notes)
                             if p.parent == module_dir
                         ]
+    visible = _visible_root_variables(files, root, defaults, var_files)
+    for block in root_blocks:
+        block.visible = visible
     return blocks, problems
 
 
@@ -423,26 +431,27 @@ def _block(
     )
 
 
-def _visible_root_variables(directory: Path, var_files: Sequence[str]) -> frozenset[str]:
-    """Variables of the root module in ``directory`` whose value checkov sees: a default, or
-    an entry in terraform.tfvars, *.auto.tfvars or a --var-file."""
-    names: set[str] = set()
-    sources = sorted(directory.glob("*.tf"))
-    if any(p.name == "override.tf" or p.name.endswith("_override.tf") for p in sources):
+def _visible_root_variables(
+    files: Sequence[Path], root: Path, defaults: set[str], var_files: Sequence[str]
+) -> frozenset[str]:
+    """Variables of the root module in ``root`` whose value checkov sees: ``defaults`` (read
+    from its .tf ``files`` by the inventory), and entries in terraform.tfvars, *.auto.tfvars
+    or a --var-file."""
+    if any(
+        p.parent == root and (p.name == "override.tf" or p.name.endswith("_override.tf"))
+        for p in files
+    ):
         return frozenset()  # override files change values in ways checkov does not model
-    value_files = [directory / "terraform.tfvars", *sorted(directory.glob("*.auto.tfvars"))]
-    for path in [*sources, *value_files, *map(Path, var_files)]:
+    names = set(defaults)
+    value_files = [root / "terraform.tfvars", *sorted(root.glob("*.auto.tfvars"))]
+    for path in [*value_files, *map(Path, var_files)]:
         if not path.is_file() or _link_problem(path):
             continue
         try:
             parsed = _parse(path)
         except GateError:
-            continue  # reported by the inventory
-        if path.suffix == ".tf":
-            for block in parsed.get("variable", []):
-                names |= {name for name, body in block.items() if "default" in body}
-        else:
-            names |= {name for name in parsed if not name.startswith("__")}
+            continue  # a values file that does not parse makes none of its values visible
+        names |= {name for name in parsed if not name.startswith("__")}
     return frozenset(names)
 
 

@@ -454,9 +454,7 @@ class GraphView:
         return False
 
     def _module_cycles(self) -> dict[tuple[str, str, Instance], str]:
-        calls: dict[tuple[str, str, Instance], list[Any]] = {}
-        for (directory, name, instance), keys in self._calls.items():
-            calls[(directory, name, instance)] = keys
+        calls = self._calls
         needs: dict[tuple[str, str, Instance], set[tuple[str, str, Instance]]] = {}
         for node, keys in calls.items():
             directory, _, instance = node
@@ -1128,7 +1126,7 @@ class CogfedResourceCheck(BaseResourceCheck):
             if shared:
                 out.notes.append(f"the module instance {shared}")
             cycle = view.module_cycle(keys[0]) if view and keys and out.unseen else None
-            if cycle and out.unseen:
+            if cycle:
                 out.why.append(cycle)
         except Exception as exc:  # a crash must fail, not vanish as UNKNOWN (FACTS.md §9)
             out.errors.append(f"the check crashed ({type(exc).__name__}: {exc})")

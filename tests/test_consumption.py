@@ -13,12 +13,12 @@ import os
 import shutil
 import subprocess
 import sys
-import sysconfig
 from pathlib import Path
 
 import pytest
 
 from cogfed_tools.offline_checks import REPO_ROOT
+from tests.empty_environment import empty_environment, lend_checkov
 
 TAG = "v0.0.0-consumption-test"
 FAILING = 'resource "aws_cognito_user_pool" "pool" {\n  name = "team"\n}\n'
@@ -51,8 +51,7 @@ def _team_root(where: Path, text: str) -> Path:
 
 
 def test_pip_install_from_git_at_a_tag(host: Path, tmp_path: Path) -> None:
-    env = tmp_path / "env"
-    subprocess.run([sys.executable, "-m", "venv", str(env)], check=True, timeout=120)
+    env = empty_environment(tmp_path / "env")
     existing = env / "bin" / "terraform"
     existing.write_text("#!/bin/sh\necho 'the team's own terraform'\n")
     existing.chmod(0o755)
@@ -72,13 +71,7 @@ def test_pip_install_from_git_at_a_tag(host: Path, tmp_path: Path) -> None:
         timeout=300,
     )
     assert existing.read_bytes() == before, "pip install replaced an existing terraform"
-    purelib = subprocess.run(
-        [env / "bin" / "python", "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    (Path(purelib) / "checkov-from-dev.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    lend_checkov(env)
     added = {p.name for p in (env / "bin").iterdir()} - {"terraform"}
     assert "cogfed-gate" in added and not {"cogfed-tf-check", "cogfed-module-docs"} & added
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
-import sysconfig
 import zipfile
 from importlib.metadata import distribution
 from pathlib import Path
@@ -18,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from cogfed_tools.offline_checks import REPO_ROOT
+from tests.empty_environment import empty_environment, lend_checkov
 
 PACKAGE = "cognito-federation"
 
@@ -83,27 +83,14 @@ def test_the_wheel_holds_the_gate_and_its_checks_only(wheel: Path) -> None:
 
 
 def test_the_installed_gate_runs_its_own_checks_from_anywhere(wheel: Path, tmp_path: Path) -> None:
-    env_dir = tmp_path / "env"
-    subprocess.run([sys.executable, "-m", "venv", str(env_dir)], check=True, timeout=120)
+    env_dir = empty_environment(tmp_path / "env")
     subprocess.run(
         [env_dir / "bin" / "pip", "install", "-q", "--no-deps", "--no-index", str(wheel)],
         check=True,
         capture_output=True,
         timeout=120,
     )
-    # checkov, the one dependency, from this environment (a .pth line, whose own .pth files,
-    # this checkout's among them, are not read)
-    purelib = subprocess.run(
-        [
-            env_dir / "bin" / "python",
-            "-c",
-            "import sysconfig; print(sysconfig.get_paths()['purelib'])",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    (Path(purelib) / "checkov-from-dev.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    lend_checkov(env_dir)
 
     commands = sorted(p.name for p in (env_dir / "bin").iterdir())
     assert "cogfed-gate" in commands and "terraform" not in commands, commands
