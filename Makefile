@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 
-.PHONY: install test fuzz demo lint fmt docs bench tf-check gate offline-plan provider-schema clean
+.PHONY: install test fuzz demo conformance lint fmt docs bench tf-check gate offline-plan provider-schema clean
 
 install: $(STAMP)
 
@@ -36,8 +36,16 @@ test: $(STAMP)
 fuzz: $(STAMP)
 	$(BIN)/python -m tests.fuzz $(FUZZ_ARGS)
 
+# WORLD=ministack plays the sign-ins in ministack (started and stopped by the run) instead
+# of the project's test double.
+WORLD ?= double
 demo: $(STAMP)
-	$(BIN)/python -m cogfed_tools.demo
+	$(BIN)/python -m cogfed_tools.demo --world $(WORLD)
+
+# The sign-ins of the demo and the security cases in the double and in ministack (pinned,
+# in .cache/), side by side; rewrites the generated table in docs/conformance.md.
+conformance: $(STAMP)
+	$(BIN)/python -m cogfed_tools.conformance --write-docs
 
 # A real Terraform plan of any root module, offline, as `terraform show -json`:
 # make offline-plan DIR=examples/complete OUT=plan.json [PLAN_ARGS=-var-file=x.tfvars]

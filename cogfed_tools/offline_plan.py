@@ -71,43 +71,49 @@ def _messages(result: subprocess.CompletedProcess[str]) -> str:
 
 def plan_json_text(directory: Path, plan_args: Sequence[str] = ()) -> str:
     """`terraform show -json` of an offline plan of the root module `directory`."""
+    with tempfile.TemporaryDirectory(prefix="cogfed-offline-plan-") as tmp:
+        return plan_in(Path(tmp), directory, plan_args)[0]
+
+
+def plan_in(workdir: Path, directory: Path, plan_args: Sequence[str] = ()) -> tuple[str, Path]:
+    """Plan `directory` in a copy under `workdir`, which keeps what planning wrote (such as
+    the triggers' zip, built by the archive_file data source): the JSON plan, and the
+    copy's configuration directory that the plan's relative paths start from."""
     directory = directory.resolve()
     if not directory.is_dir() or not any(directory.glob("*.tf")):
         raise OfflinePlanError(f"{directory}: no .tf files; pass a Terraform root module")
     base = _tree_root(directory)
-    with tempfile.TemporaryDirectory(prefix="cogfed-offline-plan-") as tmp:
-        workdir = Path(tmp)
-        env = offline_provider_env(workdir)
-        env["TF_DATA_DIR"] = str(workdir / "data")
-        copy = workdir / "tree"
-        shutil.copytree(base, copy, ignore=COPY_IGNORE, symlinks=True)
-        config = copy / directory.relative_to(base)
-        given = any(a.startswith(("-var", "--var")) for a in plan_args)
-        if not given and (config / EXAMPLE_VALUES).is_file():
-            print(f"offline-plan: variables from {EXAMPLE_VALUES}", file=sys.stderr)
-            plan_args = [*plan_args, f"-var-file={EXAMPLE_VALUES}"]
-        steps = [
-            ["init", "-backend=false", "-input=false", "-no-color"],
-            [
-                "plan",
-                "-input=false",
-                "-lock=false",
-                "-refresh=false",
-                "-no-color",
-                f"-out={workdir / 'tfplan'}",
-                *plan_args,
-            ],
-        ]
-        for step in steps:
-            result = terraform(step, config, env)
-            if result.returncode != 0:
-                raise OfflinePlanError(
-                    f"terraform {step[0]} failed in {directory}:\n{_messages(result)}"
-                )
-        shown = terraform(["show", "-json", "-no-color", str(workdir / "tfplan")], config, env)
-        if shown.returncode != 0:
-            raise OfflinePlanError(f"terraform show failed:\n{_messages(shown)}")
-        return shown.stdout
+    env = offline_provider_env(workdir)
+    env["TF_DATA_DIR"] = str(workdir / "data")
+    copy = workdir / "tree"
+    shutil.copytree(base, copy, ignore=COPY_IGNORE, symlinks=True)
+    config = copy / directory.relative_to(base)
+    given = any(a.startswith(("-var", "--var")) for a in plan_args)
+    if not given and (config / EXAMPLE_VALUES).is_file():
+        print(f"offline-plan: variables from {EXAMPLE_VALUES}", file=sys.stderr)
+        plan_args = [*plan_args, f"-var-file={EXAMPLE_VALUES}"]
+    steps = [
+        ["init", "-backend=false", "-input=false", "-no-color"],
+        [
+            "plan",
+            "-input=false",
+            "-lock=false",
+            "-refresh=false",
+            "-no-color",
+            f"-out={workdir / 'tfplan'}",
+            *plan_args,
+        ],
+    ]
+    for step in steps:
+        result = terraform(step, config, env)
+        if result.returncode != 0:
+            raise OfflinePlanError(
+                f"terraform {step[0]} failed in {directory}:\n{_messages(result)}"
+            )
+    shown = terraform(["show", "-json", "-no-color", str(workdir / "tfplan")], config, env)
+    if shown.returncode != 0:
+        raise OfflinePlanError(f"terraform show failed:\n{_messages(shown)}")
+    return shown.stdout, config
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -364,12 +364,7 @@ class FederatedSignInSimulator:
 
     def _map_attributes(self, pool: Any, idp: Any, claims: dict[str, str]) -> dict[str, str]:
         """Apply the IdP's attribute mapping; refuse what the pool's schema does not allow."""
-        mapping: dict[str, str] = idp.extended_config.get("AttributeMapping", {})
-        mapped = {
-            attr: claims[claim]
-            for attr, claim in mapping.items()
-            if attr != "username" and claim in claims
-        }
+        mapped = mapped_claims(idp.extended_config.get("AttributeMapping", {}), claims)
         schema = pool.schema_attributes
         for attr, value in mapped.items():
             if attr.startswith("custom:") and attr not in schema:
@@ -420,31 +415,15 @@ class FederatedSignInSimulator:
     def _pre_signup_event(
         self, pool: Any, provider_name: str, subject: str, mapped: dict[str, str]
     ) -> dict[str, Any]:
-        attributes = _stored(mapped)
-        user_name = f"{provider_name}_{subject}"
-        if not self.case_sensitive:
-            # A case-insensitive pool lower-cases userName, prefix included (FACTS §2). Only
-            # userName: FACTS states no lower-casing of email or other attributes, and custom
-            # attributes keep their case (FACTS §3: reported by a user, unconfirmed by AWS).
-            user_name = user_name.lower()
-        attributes.update({"cognito:email_alias": "", "cognito:phone_number_alias": ""})
-        return {
-            "version": "1",
-            "region": pool.region,
-            "userPoolId": pool.id,
-            "userName": user_name,
-            "callerContext": {
-                "awsSdkVersion": "aws-sdk-unknown-unknown",
-                "clientId": self.client_id,
-            },
-            "triggerSource": "PreSignUp_ExternalProvider",
-            "request": {"userAttributes": attributes, "validationData": {}},
-            "response": {
-                "autoConfirmUser": False,
-                "autoVerifyEmail": False,
-                "autoVerifyPhone": False,
-            },
-        }
+        return external_provider_event(
+            region=pool.region,
+            pool_id=pool.id,
+            client_id=self.client_id,
+            provider_name=provider_name,
+            subject=subject,
+            mapped=mapped,
+            case_sensitive=self.case_sensitive,
+        )
 
     def _run_pre_signup(
         self, event: dict[str, Any], simulated_timeouts: int, state: dict[str, Any]
@@ -559,6 +538,47 @@ class FederatedSignInSimulator:
         if not email:
             return 0
         return len(self.double.users_with_email(self.pool_id, email))
+
+
+def mapped_claims(mapping: Mapping[str, str], claims: Mapping[str, str]) -> dict[str, str]:
+    """The pool attributes an IdP's claims fill through its mapping (`username` is the subject,
+    not an attribute)."""
+    return {
+        attribute: claims[claim]
+        for attribute, claim in mapping.items()
+        if attribute != "username" and claim in claims
+    }
+
+
+def external_provider_event(
+    *,
+    region: str,
+    pool_id: str,
+    client_id: str,
+    provider_name: str,
+    subject: str,
+    mapped: dict[str, str],
+    case_sensitive: bool,
+) -> dict[str, Any]:
+    """The PreSignUp_ExternalProvider event Cognito sends for an identity's first sign-in."""
+    attributes = _stored(mapped)
+    user_name = f"{provider_name}_{subject}"
+    if not case_sensitive:
+        # A case-insensitive pool lower-cases userName, prefix included (FACTS §2). Only
+        # userName: FACTS states no lower-casing of email or other attributes, and custom
+        # attributes keep their case (FACTS §3: reported by a user, unconfirmed by AWS).
+        user_name = user_name.lower()
+    attributes.update({"cognito:email_alias": "", "cognito:phone_number_alias": ""})
+    return {
+        "version": "1",
+        "region": region,
+        "userPoolId": pool_id,
+        "userName": user_name,
+        "callerContext": {"awsSdkVersion": "aws-sdk-unknown-unknown", "clientId": client_id},
+        "triggerSource": "PreSignUp_ExternalProvider",
+        "request": {"userAttributes": attributes, "validationData": {}},
+        "response": {"autoConfirmUser": False, "autoVerifyEmail": False, "autoVerifyPhone": False},
+    }
 
 
 def _stored(mapped: dict[str, str]) -> dict[str, str]:

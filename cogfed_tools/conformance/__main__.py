@@ -1,0 +1,5 @@
+import sys
+
+from cogfed_tools.conformance.run import main
+
+sys.exit(main())

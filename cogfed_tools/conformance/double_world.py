@@ -1,0 +1,120 @@
+"""The project's world: the Cognito test double, with the triggers from `lambda_src/`.
+
+The pool is configured from the same plan as the ministack world's (`PlannedPool`); the
+double plays Cognito's side of each sign-in (`FederatedSignInSimulator`), and a retried
+step makes it lose the trigger's first answer, as Cognito does after a timeout (FACTS §2).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from typing import Any
+
+from cogfed_tools.conformance.planned_pool import PlannedPool
+from cogfed_tools.conformance.scenario import (
+    REFUSED,
+    SUBJECT_ATTRIBUTE,
+    UNCONFIGURED_PROVIDER,
+    Landing,
+    SignIn,
+    UserState,
+    unconfigured_provider_mapping,
+)
+
+SHORT_NAMES = {
+    "ListUsers": "List",
+    "AdminCreateUser": "Create",
+    "AdminSetUserPassword": "SetPassword",
+    "AdminLinkProviderForUser": "Link",
+    "AdminGetUser": "Get",
+    "AdminUpdateUserAttributes": "UpdateAttributes",
+}
+
+
+class DoubleWorld:
+    name = "double"
+
+    def __init__(self, double: Any, sim: Any, pool_id: str) -> None:
+        self.double = double
+        self.sim = sim
+        self.pool_id = pool_id
+
+    def native_sign_up(self, sign_in: SignIn) -> Landing:
+        user = self.sim.native_sign_up(
+            sign_in.sign_up_email, confirm=sign_in.confirm, verify_email=sign_in.confirm
+        )
+        outcome = "signed up" if sign_in.confirm else "signed up, unconfirmed"
+        return Landing(outcome, user.sub, calls="0")
+
+    def federated_sign_in(self, sign_in: SignIn) -> Landing:
+        result = self.sim.federated_sign_in(
+            sign_in.through,
+            sign_in.subject,
+            sign_in.claims,
+            simulated_timeouts=1 if sign_in.retried else 0,
+        )
+        calls = ", ".join(
+            SHORT_NAMES.get(operation, operation) + (f" x{n}" if n > 1 else "")
+            for operation, n in sorted(result.cognito_calls.items())
+        )
+        count = str(result.total_cognito_calls) + (f": {calls}" if calls else "")
+        if not result.signed_in:
+            return Landing(REFUSED, message=result.message or "", calls=count)
+        return Landing("signed in", result.sub, calls=count)
+
+    def users(self) -> list[UserState]:
+        return [
+            UserState(
+                username=u.username,
+                sub=u.sub or "",
+                status=u.status,
+                email=u.email or "",
+                email_verified=u.email_verified,
+                identities=frozenset(u.linked),
+            )
+            for u in self.double.users(self.pool_id)
+        ]
+
+
+@contextmanager
+def double_world(
+    planned: PlannedPool, *, subject_mapping: bool = True, naive: bool = False
+) -> Iterator[DoubleWorld]:
+    """The planned pool in the double; without the subject mapping and with the seed's
+    naive trigger, it is the seed report's setup."""
+    from cogfed_tools.cognito_double import (
+        FederatedSignInSimulator,
+        in_memory_cognito,
+        naive_pre_signup_handler,
+    )
+
+    with ExitStack() as stack:
+        double = stack.enter_context(in_memory_cognito())
+        pool_id = double.create_pool(
+            planned.name,
+            case_sensitive=planned.case_sensitive,
+            username_attributes=tuple(planned.username_attributes) or None,
+            custom_attributes=planned.custom_attributes,
+        )
+        sim = FederatedSignInSimulator(
+            double,
+            pool_id,
+            pre_signup=naive_pre_signup_handler if naive else None,
+            pre_token=(lambda event, context: event) if naive else None,
+        )
+        providers = {
+            name: (p.type, dict(p.attribute_mapping))
+            for name, p in planned.identity_providers.items()
+        }
+        linkedin = next(mapping for kind, mapping in providers.values() if kind == "OIDC")
+        providers[UNCONFIGURED_PROVIDER] = ("OIDC", unconfigured_provider_mapping(linkedin))
+        for name, (kind, mapping) in providers.items():
+            if not subject_mapping:
+                mapping.pop(SUBJECT_ATTRIBUTE, None)
+            sim.add_identity_provider(name, kind, attribute_mapping=mapping, configure=False)
+        # The triggers' configuration exactly as Terraform planned it for the functions.
+        sim.identity_providers_override = planned.functions["PreSignUp"].environment[
+            "IDENTITY_PROVIDERS"
+        ]
+        yield DoubleWorld(double, sim, pool_id)
