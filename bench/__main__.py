@@ -3,7 +3,7 @@
 Progress goes to stderr; the table (and the notes the figures rest on) to stdout.
 Options can also come from the environment, so `make bench` can be tuned without editing the
 Makefile: BENCH_PARTS, BENCH_GATE_COPIES, BENCH_GATE_BUDGET_S, BENCH_WARM_REPEATS,
-BENCH_IMPORT_RUNS.
+BENCH_IMPORT_RUNS, BENCH_POOL_USERS.
 """
 
 from __future__ import annotations
@@ -88,6 +88,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="fresh interpreters per module for the cold import (default 15, at least 10 advised)",
     )
     parser.add_argument(
+        "--pool-users",
+        type=int,
+        default=int(env("BENCH_POOL_USERS", str(defaults.pool_users))),
+        help="users in the synthetic pool of the live-pool part (default 100000)",
+    )
+    parser.add_argument(
         "--output",
         type=Path,
         default=DEFAULT_OUTPUT,
@@ -99,7 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
 def notes(document: dict) -> list[str]:
     lines: list[str] = []
     if "quotas" in document:
-        lines.append("Quota categories (default RPS per account and Region, FACTS §7):")
+        lines.append("Quota categories (default RPS per account and Region, the quotas page):")
         lines += [f"  {line}" for line in document["quotas"]["assumptions"]]
         lines.append(
             "  Only the triggers' calls are counted. The sign-in itself also spends a category "
@@ -111,6 +117,13 @@ def notes(document: dict) -> list[str]:
             "Both designs keep a DynamoDB profile; subjects are lower-case so the seed's "
             "lower-cased subject (FACTS §3) links the same identity. REFUSED: the sign-in "
             "failed (the seed links again on a retry and gets Cognito's merging error, FACTS §1)."
+        )
+    if "pool" in document:
+        lines.append(
+            "Live pool: the times at the quotas are computed from the call counts (the double "
+            "has no quotas): the binding category at the whole default rate, and at the share "
+            "cogfed-pool takes by default. Prelinked first sign-ins are compared with first "
+            "sign-ins of identities that were not."
         )
     if "gate" in document:
         lines.append(
@@ -130,6 +143,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         gate_copies=args.gate_copies,
         gate_budget_seconds=args.gate_budget if args.gate_budget > 0 else None,
         gate_rounds=max(1, args.gate_rounds),
+        pool_users=max(100, args.pool_users),
     )
     document = runner.run(options)
     document["table"] = table.as_json_rows(document)

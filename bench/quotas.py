@@ -6,48 +6,39 @@ category (FACTS §7). A flow that makes `n` calls of a category per sign-in can 
 categories it touches binds first. A flow whose triggers make no Cognito call is not bounded
 by these quotas at all.
 
-Where FACTS §7 names an operation's category it is used as documented; where it only says
-what is believed, the category below is an assumption, flagged in the output, and an
-alternative placement is computed beside it.
+Every operation's category and each category's default rate come from the facts table
+(lambda_src/cognito_facts.json), which takes them from the developer guide's quotas page.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-# Default request rates (RPS) per category (FACTS §7).
-DEFAULT_RPS: dict[str, int] = {
-    "UserCreation": 50,
-    "UserFederation": 25,
-    "UserRead": 120,
-    "UserUpdate": 25,
-    "UserList": 30,
-    "UserAccountRecovery": 30,
-}
+from bench.cold_import import LAMBDA_SRC
+
+FACTS = json.loads((LAMBDA_SRC / "cognito_facts.json").read_text(encoding="utf-8"))
+
+# Default request rates (RPS) per category, and each operation's category: the facts table
+# (lambda_src/cognito_facts.json, from the developer guide's quotas page; FACTS §7).
+DEFAULT_RPS: dict[str, int] = dict(FACTS["quota_default_rps"])
 
 
 @dataclass(frozen=True)
 class Placement:
     category: str
-    documented: bool  # FACTS §7 states it; otherwise it is believed (unconfirmed)
+    documented: bool  # the quotas page states it; otherwise it is believed (unconfirmed)
 
 
 # The category each operation the triggers call is charged to.
 PLACEMENT: dict[str, Placement] = {
-    "ListUsers": Placement("UserList", documented=True),
-    "AdminGetUser": Placement("UserRead", documented=True),
-    "AdminCreateUser": Placement("UserCreation", documented=True),
-    # Unconfirmed (FACTS §7): the federation category is assumed for linking ...
-    "AdminLinkProviderForUser": Placement("UserFederation", documented=False),
-    "AdminUpdateUserAttributes": Placement("UserUpdate", documented=False),
-    "AdminSetUserPassword": Placement("UserAccountRecovery", documented=False),
+    operation: Placement(category, documented=True)
+    for operation, category in FACTS["quota_categories"].items()
 }
-# ... and FACTS §7's own belief, UserUpdate, is computed beside it.
-ALTERNATIVE_PLACEMENT: dict[str, Placement] = {
-    **PLACEMENT,
-    "AdminLinkProviderForUser": Placement("UserUpdate", documented=False),
-}
+# An alternative placement for what is only believed; every placement is documented now, so
+# it equals PLACEMENT (kept so that the report shows an alternative if a guess returns).
+ALTERNATIVE_PLACEMENT: dict[str, Placement] = dict(PLACEMENT)
 
 
 @dataclass(frozen=True)
@@ -85,13 +76,8 @@ def assumptions() -> list[str]:
     """The placements the figures rest on, for the report."""
     lines = []
     for operation, place in PLACEMENT.items():
-        basis = "FACTS §7" if place.documented else "assumed, unconfirmed"
+        basis = "quotas page" if place.documented else "assumed, unconfirmed"
         lines.append(f"{operation} -> {place.category} {DEFAULT_RPS[place.category]} RPS ({basis})")
-    alternative = ALTERNATIVE_PLACEMENT["AdminLinkProviderForUser"].category
-    lines.append(
-        f"alternative: AdminLinkProviderForUser -> {alternative} "
-        f"{DEFAULT_RPS[alternative]} RPS (FACTS §7's belief)"
-    )
     return lines
 
 

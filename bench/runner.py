@@ -18,7 +18,7 @@ from typing import Any
 from bench import cold_import, gate_timing, lambda_package, quotas, sign_in_flows, targets
 from bench.sign_in_world import REPO_ROOT
 
-PARTS = ("calls", "warm", "cold", "zip", "gate")
+PARTS = ("calls", "warm", "cold", "zip", "gate", "pool")
 SCHEMA_VERSION = 1
 
 
@@ -30,6 +30,7 @@ class Options:
     gate_copies: tuple[int, ...] = (1, 50, 200)
     gate_budget_seconds: float | None = 1800.0
     gate_rounds: int = 2
+    pool_users: int = 100_000
 
 
 def _progress(text: str) -> None:
@@ -217,6 +218,7 @@ def run(options: Options) -> dict[str, Any]:
             "import_runs": options.import_runs,
             "gate_copies": list(options.gate_copies),
             "gate_budget_s": options.gate_budget_seconds,
+            "pool_users": options.pool_users,
         },
         "durations_s": durations,
     }
@@ -282,6 +284,16 @@ def run(options: Options) -> dict[str, Any]:
             f"Policy gate on trees of {', '.join(map(str, options.gate_copies))} copies",
         )
         document["gate"] = gate_section(timing, options)
+
+    if "pool" in options.parts:
+        from bench import live_pool
+
+        document["pool"] = _timed(
+            durations,
+            "pool",
+            lambda: live_pool.measure(options.pool_users, progress=_progress),
+            f"Live-pool commands on a synthetic pool of {options.pool_users} users (test double)",
+        )
 
     document["targets"] = [t.as_json() for t in targets.judge(document)]
     durations["total"] = round(time.monotonic() - started, 2)

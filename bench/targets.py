@@ -134,9 +134,44 @@ def plan_gate_target(gate: dict[str, Any] | None) -> Target:
     return Target(text, f"{measured:.3f}x", threshold, _status(measured <= 1 / PLAN_GATE_DIVISOR))
 
 
+def pool_targets(pool: dict[str, Any] | None) -> list[Target]:
+    if pool is None:
+        return [Target("live pool: audit, repair, prelink", "-", "-", "not measured")]
+    audit, repair, prelink = pool["audit"], pool["repair"], pool["prelink"]
+    prelinked = prelink["first_sign_ins_prelinked"]
+    return [
+        Target(
+            f"audit of {pool['users']} users finds every planted problem and nothing else",
+            "yes" if audit["found_every_planted_problem_and_nothing_else"] else "no",
+            "yes",
+            _status(audit["found_every_planted_problem_and_nothing_else"]),
+        ),
+        Target(
+            "repair then audit: no duplicates but the refused, no attribute or group lost",
+            f"{repair['people_with_lost_attributes_or_groups']} lost, refused only: "
+            f"{repair['split_people_left_are_the_refused']}",
+            "0 lost, refused only: True",
+            _status(
+                repair["people_with_lost_attributes_or_groups"] == 0
+                and repair["split_people_left_are_the_refused"]
+            ),
+        ),
+        Target(
+            "first sign-ins through prelinked identities: Cognito calls in the triggers",
+            str(prelinked["trigger_calls_total"]),
+            "0",
+            _status(
+                prelinked["trigger_calls_total"] == 0
+                and prelinked["landed_on_their_native_user"] == prelinked["sign_ins"]
+            ),
+        ),
+    ]
+
+
 def judge(document: dict[str, Any]) -> list[Target]:
     targets = call_targets(document.get("calls") or [])
     targets.append(cold_import_target(document.get("cold_import")))
     targets.append(gate_target(document.get("gate")))
     targets.append(plan_gate_target(document.get("gate")))
+    targets += pool_targets(document.get("pool"))
     return targets

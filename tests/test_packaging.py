@@ -1,4 +1,5 @@
-"""What other teams install: the gate and its checks, one command, nothing that shadows a tool.
+"""What other teams install: the gate and its checks, the live-pool commands with the trigger
+code they decide with, two commands, nothing that shadows a tool.
 
 The wheel is built from the tracked files of this checkout (as pip builds it from git) and
 installed into an empty environment; checkov comes from the development environment, since
@@ -22,14 +23,14 @@ from tests.empty_environment import empty_environment, lend_checkov
 PACKAGE = "cognito-federation"
 
 
-def test_the_package_installs_exactly_one_command() -> None:
+def test_the_package_installs_exactly_two_commands() -> None:
     # The dev environment installs this project with pip (editable), so its metadata holds
     # the entry points pip writes for anyone installing it; the dev-only `terraform`
     # command is written by `make install`, not by pip.
     scripts = sorted(
         e.name for e in distribution(PACKAGE).entry_points if e.group == "console_scripts"
     )
-    assert scripts == ["cogfed-gate"]
+    assert scripts == ["cogfed-gate", "cogfed-pool"]
 
 
 def _source_copy(target: Path) -> Path:
@@ -61,10 +62,16 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return built
 
 
-def test_the_wheel_holds_the_gate_and_its_checks_only(wheel: Path) -> None:
+def test_the_wheel_holds_the_gate_the_pool_commands_and_their_facts_only(wheel: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
-    outside = [n for n in names if not n.startswith(("cogfed_gate/", "cognito_federation-"))]
+    prefixes = ("cogfed_gate/", "cogfed_pool/", "cognito_federation-")
+    outside = [n for n in names if not n.startswith(prefixes)]
     assert not outside, outside
+    # The trigger modules exactly as Lambda gets them (CONTRACT §1), nothing else of the tree.
+    triggers = {Path(n).name for n in names if n.startswith("cogfed_pool/triggers/")}
+    assert triggers == {
+        p.name for p in (REPO_ROOT / "lambda_src").iterdir() if p.suffix in (".py", ".json")
+    }
     shipped = {Path(n).name for n in names if n.startswith("cogfed_gate/policies/")}
     checks = {p.name for p in (REPO_ROOT / "policies").glob("*.py")}
     assert shipped == checks | {"cognito_facts.table"}
@@ -79,7 +86,7 @@ def test_the_wheel_holds_the_gate_and_its_checks_only(wheel: Path) -> None:
         .splitlines()
         if line.startswith("Requires-Dist:") and "extra ==" not in line
     ]
-    assert requires == ["Requires-Dist: checkov==3.3.30"], requires
+    assert requires == ["Requires-Dist: checkov==3.3.30", "Requires-Dist: boto3>=1.35"], requires
 
 
 def test_the_installed_gate_runs_its_own_checks_from_anywhere(wheel: Path, tmp_path: Path) -> None:
@@ -94,6 +101,30 @@ def test_the_installed_gate_runs_its_own_checks_from_anywhere(wheel: Path, tmp_p
 
     commands = sorted(p.name for p in (env_dir / "bin").iterdir())
     assert "cogfed-gate" in commands and "terraform" not in commands, commands
+    assert "cogfed-pool" in commands
+
+    # The pool commands decide with the installed copy of the trigger code.
+    triggers = subprocess.run(
+        [
+            env_dir / "bin" / "python",
+            "-c",
+            "import cogfed_pool.trigger_rules as t; print(t.triggers_dir()); "
+            "print(t.account_linking.__file__)",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert all(Path(p).is_relative_to(env_dir) for p in triggers), triggers
+    usage = subprocess.run(
+        [env_dir / "bin" / "cogfed-pool", "audit", "--help"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "--user-pool-id" in usage and "--rate-share" in usage
 
     where = subprocess.run(
         [

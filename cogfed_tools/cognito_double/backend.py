@@ -205,6 +205,9 @@ class _State:
         self.requests: list[tuple[str, dict[str, Any]]] = []
         # pool id -> the snapshot the next ListUsers calls answer from (FACTS §6).
         self.stale: dict[str, StaleListing] = {}
+        # (pool id, provider, subject) -> when the federated user holding it was deleted
+        # (docs/live-pools.md: sign-ins through it fail for about an hour afterwards).
+        self.deleted_identities: dict[tuple[str, str, str], float] = {}
 
     def take_fault(self, operation: str) -> Fault | None:
         with self.lock:
@@ -239,6 +242,7 @@ class _State:
             self.triggers.clear()
             self.requests.clear()
             self.stale.clear()
+            self.deleted_identities.clear()
 
 
 STATE = _State()
@@ -532,6 +536,18 @@ def _admin_disable_provider_for_user(
         raise UserNotFoundError("User does not exist.")
 
 
+def _admin_delete_user(self: Backend, user_pool_id: str, username: str) -> None:
+    """moto's AdminDeleteUser, remembering when a federated user's identity was freed."""
+    pool = self.describe_user_pool(user_pool_id)
+    user = pool._get_user(username)
+    original(Backend, "admin_delete_user")(self, user_pool_id, username)
+    if user is not None and user.status == FEDERATED_STATUS:
+        with STATE.lock:
+            for identity in identities_of(user):
+                key = (pool.id, str(identity.get("providerName")), str(identity.get("userId")))
+                STATE.deleted_identities[key] = time.time()
+
+
 def _response_admin_create_user(self: CognitoIdpResponse) -> ActionResult:
     """moto's AdminCreateUser response, passing on ForceAliasCreation (moto drops it)."""
     user = self.backend.admin_create_user(
@@ -629,6 +645,7 @@ _PATCHES: list[tuple[Any, str, Any]] = [
     (Backend, "sign_up", _sign_up),
     (Backend, "admin_link_provider_for_user", _admin_link_provider_for_user),
     (Backend, "admin_disable_provider_for_user", _admin_disable_provider_for_user),
+    (Backend, "admin_delete_user", _admin_delete_user),
     (CognitoIdpResponse, "admin_create_user", _response_admin_create_user),
     (CognitoIdpResponse, "admin_link_provider_for_user", _response_admin_link_provider_for_user),
     (

@@ -39,6 +39,7 @@ MAX_MAPPED_LENGTH = 2048  # FACTS §4
 # bound it too (unconfirmed: no AWS page states a subject limit).
 MAX_SUBJECT_LENGTH = MAX_MAPPED_LENGTH
 DEFAULT_PASSWORD = "Correct-Horse-9-Battery"
+DELETED_IDENTITY_LOCKOUT_S = 3600.0  # docs/live-pools.md (amplify-js #11543, #6172)
 # Claims a pre token generation trigger cannot override (FACTS §5).
 PROTECTED_CLAIMS = frozenset({"sub", "cognito:username", "identities"})
 
@@ -345,6 +346,11 @@ class FederatedSignInSimulator:
             # FACTS §4 limits mapped values; the subject is mapped into the username
             # (unconfirmed: the limit for the subject itself).
             raise _Refused(f"The subject exceeds {MAX_SUBJECT_LENGTH} characters.")
+        freed = backend.STATE.deleted_identities.get((pool.id, provider_name, subject))
+        if freed is not None and time.time() - freed < DELETED_IDENTITY_LOCKOUT_S:
+            # Reported, not documented: a sign-in through an identity whose federated user
+            # was deleted fails for about an hour (docs/live-pools.md).
+            raise _Refused("invalid_grant: the identity's user was deleted less than an hour ago")
         mapped = self._map_attributes(pool, idp, claims)
         user = self._linked_user(pool, provider_name, subject)
         if user is None:

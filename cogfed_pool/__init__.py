@@ -1,0 +1,1 @@
+"""`cogfed-pool`: the live-pool commands (audit, repair, prelink); `cogfed_pool.cli.main`."""

@@ -1,0 +1,323 @@
+"""`cogfed-pool audit`: what is wrong with a live pool, its configuration and its users.
+
+The users are read page by page (ListUsers, 60 a page, paced under the UserList quota) and
+grouped by person: the email, compared ignoring ASCII case as the triggers compare it. The
+findings:
+
+- `split_person`: native and EXTERNAL_PROVIDER users share an email, so one person signs in
+  to two users; each federated user says why the trigger did not link it.
+- `several_native_users`: two or more native users share an email; the trigger refuses to
+  choose between them (CONTRACT §1).
+- `unverified_with_identities`: a native user whose email is not verified carries linked
+  identities: any of them may rewrite the email on sign-in (FACTS §4), and the user can't be
+  a link target until verified (FACTS §8).
+- `identity_provider_gone`: a user carries an identity of a provider the pool no longer has.
+- `identity_limit`: a user carries the maximum of 5 identities (FACTS §1).
+- `email_refused`: an email the triggers refuse to search for (FACTS §6).
+- `stale_lower_cased_link`: a native user carries an identity whose subject is the
+  lower-cased copy of a federated user's subject: a link made from a case-insensitive pool's
+  userName, which never matches a sign-in (FACTS §3, the seed report).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from cogfed_pool.aws import Cognito
+from cogfed_pool.live_config import LiveConfig
+from cogfed_pool.progress import Progress
+from cogfed_pool.trigger_rules import (
+    FEDERATED_STATUS,
+    MAX_IDENTITIES,
+    PoolUser,
+    account_linking,
+    ascii_case,
+    errors,
+    federated_identity,
+)
+
+PAGE_SIZE = 60  # ListUsers' maximum
+KINDS = (
+    "split_person",
+    "several_native_users",
+    "unverified_with_identities",
+    "identity_provider_gone",
+    "identity_limit",
+    "email_refused",
+    "stale_lower_cased_link",
+)
+
+
+@dataclass(frozen=True)
+class Finding:
+    kind: str
+    email: str
+    usernames: tuple[str, ...]
+    detail: str
+    # split_person only: per federated user, why the trigger did not link it
+    reasons: dict[str, str] = field(default_factory=dict)
+
+
+def read_users(cognito: Cognito, progress: Progress) -> list[Any]:
+    """Every user once: a pool that changes while it is paged may list a user twice."""
+    users: dict[str, Any] = {}
+    for page in cognito.pages("list_users", "Users", UserPoolId=cognito.pool_id, Limit=PAGE_SIZE):
+        for data in page:
+            user = PoolUser.from_api(data)
+            users[user.username] = user
+        progress.advance(len(page))
+    progress.done()
+    return list(users.values())
+
+
+def identity_of(user: Any) -> tuple[str, str] | None:
+    """A federated user's own identity (provider, subject as its `identities` holds it)."""
+    identities = user.identities()
+    primary = [i for i in identities if i.get("primary") in (True, "true")] or identities
+    if not primary:
+        return None
+    return str(primary[0].get("providerName", "")), str(primary[0].get("userId", ""))
+
+
+def people(users: list[Any]) -> dict[str, list[Any]]:
+    """Users by email, compared ignoring ASCII case only (CONTRACT §1)."""
+    grouped: dict[str, list[Any]] = defaultdict(list)
+    for user in users:
+        if user.email:
+            grouped[ascii_case.ascii_lower(user.email)].append(user)
+    return grouped
+
+
+# The trigger's refusal reasons, grouped as the audit's summary counts them.
+REASON_GROUPS = {
+    "subject_mismatch": "case-insensitive subject",
+    "subject_case_unknown": "case-insensitive subject",
+    "missing_subject": "case-insensitive subject",
+    "email_missing": "untrusted email",
+    "email_unsafe": "untrusted email",
+    "email_not_verified": "untrusted email",
+    "email_domain_not_allowed": "untrusted email",
+}
+
+
+def why_not_linked(federated: Any, natives: list[Any], config: LiveConfig) -> str:
+    """Why the pre sign-up trigger did not give this federated user's identity to the native
+    user with the same email: the trigger's own checks run on what the pool holds now
+    (CONTRACT §1), and the first refusal is the reason."""
+    identity = identity_of(federated)
+    if identity is None:
+        return "its identities attribute is unreadable"
+    provider_name, subject = identity
+    if config.trigger is None:
+        if config.pre_signup_arn is None:
+            return "the pool has no pre sign-up trigger: nothing links identities"
+        return f"not known: the triggers' configuration is {config.trigger_source}"
+    settings = config.trigger.providers.get(provider_name)
+    if settings is None:
+        return f"provider not linking: {provider_name} is not configured in the trigger"
+    if not settings.link_by_email:
+        return f"provider not linking: {provider_name} has link_by_email off"
+    if any(
+        i.get("providerName") == provider_name and i.get("userId") == subject.lower() != subject
+        for n in natives
+        for i in n.identities()
+    ):
+        return "case-insensitive subject: linked with the lower-cased subject, which never matches"
+    try:
+        # As the trigger sees a first sign-in: the stored username is the event's userName
+        # (lower-cased in a case-insensitive pool, FACTS §2), the stored attributes the mapped
+        # ones.
+        linked = federated_identity.resolve_identity(
+            settings, federated.username, federated.attributes, config.trigger
+        )
+        federated_identity.linkable_email(settings, federated.attributes)
+        if len(natives) > 1:
+            return "more than one native user has the email"
+        account_linking._check_destination(natives[0], federated.email, linked, config.trigger)
+    except errors.SignInRefused as refusal:
+        group = REASON_GROUPS.get(refusal.reason, "the trigger refuses")
+        return f"{group}: {refusal.reason} ({_first_sentence(str(refusal))})"
+    return "not linked by the trigger (it ran before the trigger was installed, or failed)"
+
+
+def _first_sentence(text: str) -> str:
+    return text.split(". ")[0].removeprefix("Sign-in refused: ")
+
+
+def find_problems(users: list[Any], config: LiveConfig) -> list[Finding]:
+    findings: list[Finding] = []
+    for email, members in sorted(people(users).items()):
+        natives = [u for u in members if u.status != FEDERATED_STATUS]
+        federated = [u for u in members if u.status == FEDERATED_STATUS]
+        if natives and federated:
+            reasons = {f.username: why_not_linked(f, natives, config) for f in federated}
+            findings.append(
+                Finding(
+                    "split_person",
+                    email,
+                    tuple(u.username for u in natives + federated),
+                    f"{len(natives)} native, {len(federated)} federated user(s)",
+                    reasons,
+                )
+            )
+        if len(natives) > 1:
+            findings.append(
+                Finding(
+                    "several_native_users",
+                    email,
+                    tuple(u.username for u in natives),
+                    f"{len(natives)} native users",
+                )
+            )
+        for native in natives:
+            for held in native.identities():
+                for fed in federated:
+                    own = identity_of(fed)
+                    if (
+                        own
+                        and held.get("providerName") == own[0]
+                        and held.get("userId") == own[1].lower() != own[1]
+                    ):
+                        findings.append(
+                            Finding(
+                                "stale_lower_cased_link",
+                                email,
+                                (native.username, fed.username),
+                                f"{own[0]}:{held.get('userId')} on the native user",
+                            )
+                        )
+    for user in users:
+        findings += _user_problems(user, config)
+    return findings
+
+
+def _user_problems(user: Any, config: LiveConfig) -> list[Finding]:
+    found: list[Finding] = []
+    email = ascii_case.ascii_lower(user.email) if user.email else ""
+    identities = user.identities()
+    if (
+        user.status != FEDERATED_STATUS
+        and identities
+        and user.attributes.get("email_verified") != "true"
+    ):
+        found.append(
+            Finding(
+                "unverified_with_identities",
+                email,
+                (user.username,),
+                f"{len(identities)} identities, email_verified "
+                f"{user.attributes.get('email_verified', 'absent')}",
+            )
+        )
+    gone = sorted({str(i.get("providerName")) for i in identities} - set(config.providers))
+    if gone:
+        found.append(Finding("identity_provider_gone", email, (user.username,), ", ".join(gone)))
+    if user.identities_unreadable:
+        found.append(Finding("identity_provider_gone", email, (user.username,), "unreadable"))
+    if user.status != FEDERATED_STATUS and len(identities) >= MAX_IDENTITIES:
+        found.append(
+            Finding("identity_limit", email, (user.username,), f"{len(identities)} identities")
+        )
+    if user.email and not federated_identity.is_filter_safe_email(user.email):
+        found.append(
+            Finding("email_refused", email, (user.username,), "the triggers can't search for it")
+        )
+    return found
+
+
+# ------------------------------------------------------------------------------ reports
+
+
+@dataclass
+class AuditReport:
+    pool_id: str
+    trigger_source: str
+    case_sensitive: bool
+    users: int
+    rules: list[dict[str, Any]]
+    findings: list[Finding]
+    calls: dict[str, int]
+    notes: list[str]
+
+    def counts(self) -> dict[str, int]:
+        return {kind: sum(1 for f in self.findings if f.kind == kind) for kind in KINDS}
+
+    def to_json(self) -> str:
+        document = {
+            "pool_id": self.pool_id,
+            "case_sensitive": self.case_sensitive,
+            "trigger_configuration": self.trigger_source,
+            "users": self.users,
+            "counts": self.counts(),
+            "rules": self.rules,
+            "findings": [asdict(f) for f in self.findings],
+            "calls": self.calls,
+            "notes": self.notes,
+        }
+        return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+    def to_csv(self) -> str:
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(["kind", "email", "usernames", "detail", "why not linked"])
+        for f in self.findings:
+            why = "; ".join(f"{u}: {r}" for u, r in f.reasons.items())
+            writer.writerow([f.kind, f.email, " ".join(f.usernames), f.detail, why])
+        return out.getvalue()
+
+    def summary(self) -> str:
+        failed = [r for r in self.rules if r["result"] != "PASSED"]
+        lines = [
+            f"pool {self.pool_id}: {self.users} users, usernames "
+            + ("case-sensitive" if self.case_sensitive else "case-insensitive"),
+            f"triggers' configuration: {self.trigger_source}",
+            f"configuration rules: {len(self.rules) - len(failed)} passed, {len(failed)} not",
+        ]
+        lines += [
+            f"  {r['result']} {r['rule']} {r['resource']}: {'; '.join(r['messages'])}"
+            for r in failed
+        ]
+        width = max(len(k) for k in KINDS)
+        lines.append("")
+        lines.append(f"{'finding'.ljust(width)}  count")
+        lines += [f"{kind.ljust(width)}  {n}" for kind, n in self.counts().items()]
+        reasons: dict[str, int] = defaultdict(int)
+        for f in self.findings:
+            for reason in f.reasons.values():
+                reasons[reason.split(":")[0]] += 1
+        if reasons:
+            lines.append("")
+            lines.append("why federated users were not linked:")
+            lines += [
+                f"  {n:>6}  {reason}" for reason, n in sorted(reasons.items(), key=lambda x: -x[1])
+            ]
+        lines += [f"note: {n}" for n in self.notes]
+        return "\n".join(lines)
+
+
+def audit(cognito: Cognito, config: LiveConfig, progress: Progress) -> AuditReport:
+    from cogfed_pool.live_config import judge
+
+    rules = judge(config)
+    if config.email_self_editable:
+        config.notes.append(
+            "users can change their own email without verifying it (an app client may write "
+            "email, and user_attribute_update_settings does not require verification): a "
+            "stored email proves nothing, so `repair` refuses to merge by it"
+        )
+    users = read_users(cognito, progress)
+    return AuditReport(
+        pool_id=cognito.pool_id,
+        trigger_source=config.trigger_source,
+        case_sensitive=config.case_sensitive,
+        users=len(users),
+        rules=rules,
+        findings=find_problems(users, config),
+        calls=dict(cognito.calls),
+        notes=list(config.notes),
+    )

@@ -1,0 +1,156 @@
+"""Cognito calls for a live pool: the caller's credentials, a rate per quota category, retries.
+
+Every call is charged to its quota category (the facts table, from the developer guide's
+quotas page; FACTS §7) and paced so that the tool spends at most `share` of each category's
+default rate: quotas are per account and Region, shared with the pool's own sign-ins and
+every other caller, so the tool must leave them most of it. Throttling
+(TooManyRequestsException) is retried with backoff; other errors reach the caller as
+`PoolCallError` with the operation, code and message. Calls are counted by operation for the
+reports and the benchmark.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from cogfed_pool.trigger_rules import FACTS
+
+DEFAULT_SHARE = 0.3  # of each category's default rate: ListUsers at 9/s, writes at 7.5/s
+RETRYABLE = frozenset(
+    {
+        "TooManyRequestsException",
+        "ThrottlingException",
+        "InternalErrorException",
+        "ServiceUnavailable",
+    }
+)
+MAX_ATTEMPTS = 8
+
+
+class PoolCallError(Exception):
+    def __init__(self, operation: str, code: str, message: str) -> None:
+        super().__init__(f"{operation}: {code}: {message}")
+        self.operation = operation
+        self.code = code
+        self.message = message
+
+
+class RateLimiter:
+    """Token buckets, one per quota category, each at `share` of its default rate."""
+
+    def __init__(
+        self,
+        share: float,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if not 0 < share <= 1:
+            raise ValueError("the rate share must be above 0 and at most 1 (the whole default)")
+        self.share = share
+        self._clock = clock
+        self._sleep = sleep
+        self._next: dict[str, float] = {}
+        self._lock = threading.Lock()
+        self.waited_s = 0.0
+
+    def rate(self, category: str) -> float:
+        return FACTS["quota_default_rps"][category] * self.share
+
+    def wait(self, category: str) -> None:
+        interval = 1.0 / self.rate(category)
+        with self._lock:
+            now = self._clock()
+            start = max(now, self._next.get(category, now))
+            self._next[category] = start + interval
+        delay = start - now
+        if delay > 0:
+            self.waited_s += delay
+            self._sleep(delay)
+
+
+def category_of(operation: str) -> str:
+    try:
+        return str(FACTS["quota_categories"][operation])
+    except KeyError:
+        raise KeyError(
+            f"no quota category known for {operation}; add it to the facts table"
+        ) from None
+
+
+def _operation_name(method: str) -> str:
+    return "".join(part.capitalize() for part in method.split("_"))
+
+
+class Cognito:
+    """cognito-idp (and lambda, to read the trigger's configuration) for one pool."""
+
+    def __init__(
+        self,
+        pool_id: str,
+        *,
+        share: float = DEFAULT_SHARE,
+        region: str | None = None,
+        profile: str | None = None,
+        unlimited: bool = False,
+    ) -> None:
+        import boto3
+
+        session = boto3.session.Session(profile_name=profile, region_name=region)
+        self.profile, self.region = profile, region
+        self.pool_id = pool_id
+        self.client = session.client("cognito-idp")
+        self.lambda_client = session.client("lambda")
+        self.limiter = None if unlimited else RateLimiter(share)
+        self.calls: Counter[str] = Counter()
+
+    def call(self, method: str, **params: Any) -> dict[str, Any]:
+        """`method` (snake_case) on cognito-idp, paced by its quota category."""
+        from botocore.exceptions import ClientError
+
+        operation = _operation_name(method)
+        category = category_of(operation)
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            if self.limiter is not None:
+                self.limiter.wait(category)
+            self.calls[operation] += 1
+            try:
+                return dict(getattr(self.client, method)(**params))
+            except ClientError as exc:
+                error = exc.response.get("Error", {})
+                code = str(error.get("Code", "Unknown"))
+                if code in RETRYABLE and attempt < MAX_ATTEMPTS:
+                    time.sleep(min(8.0, 0.2 * 2**attempt) * random.uniform(0.5, 1.0))
+                    continue
+                raise PoolCallError(operation, code, str(error.get("Message", ""))) from exc
+        raise AssertionError("unreachable")
+
+    def pages(self, method: str, key: str, **params: Any) -> Iterator[list[dict[str, Any]]]:
+        """Each page's `key` list of a paginated call, following PaginationToken/NextToken."""
+        token_names = ("PaginationToken", "NextToken")
+        while True:
+            answer = self.call(method, **params)
+            yield list(answer.get(key, []))
+            token = next((answer[t] for t in token_names if answer.get(t)), None)
+            if token is None:
+                return
+            name = next(t for t in token_names if answer.get(t))
+            params = {**params, name: token}
+
+    def count_trigger_calls(self) -> None:
+        """Count, with this object's own calls, the calls the trigger code makes through
+        boto3's default session (prelink runs it unchanged)."""
+        import boto3
+
+        def counted(model: Any, **_: Any) -> None:
+            self.calls[model.name] += 1
+
+        boto3.setup_default_session(profile_name=self.profile, region_name=self.region)
+        boto3.DEFAULT_SESSION.events.register("before-call.cognito-idp", counted)
+
+    def user(self, username: str) -> dict[str, Any]:
+        return self.call("admin_get_user", UserPoolId=self.pool_id, Username=username)

@@ -1,0 +1,217 @@
+"""A live pool's configuration, and the gate's rules on it (their third adapter).
+
+The pool, its identity providers and app clients come from the Cognito API; the triggers'
+configuration (`IDENTITY_PROVIDERS`, CONTRACT §1) from the pre sign-up function's
+environment through the Lambda API, or from `--identity-providers` where that cannot be read
+(no permission, or the pool does not run this module's trigger yet). The rules are the ones
+`cogfed-gate` runs on source and plans (`policies/cogfed_verdicts.py`), judged on the model
+filled from what the pool holds, so a finding reads the same in all three.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from cogfed_pool.aws import Cognito, PoolCallError
+from cogfed_pool.trigger_rules import FACTS, errors, idp_config
+
+COGNITO_PRINCIPAL = "cognito-idp.amazonaws.com"
+
+
+@dataclass
+class LiveConfig:
+    pool_id: str
+    pool: dict[str, Any]
+    providers: dict[str, dict[str, Any]]  # ProviderName -> DescribeIdentityProvider answer
+    clients: list[dict[str, Any]]
+    trigger: Any | None  # idp_config.TriggerConfig, when known
+    trigger_source: str  # where the trigger configuration came from, or why it is unknown
+    permissions: list[tuple[str, str | None]] = field(default_factory=list)  # principal, ARN
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def case_sensitive(self) -> bool:
+        # Absent: the API default, case-sensitive (FACTS §3).
+        return bool((self.pool.get("UsernameConfiguration") or {}).get("CaseSensitive", True))
+
+    @property
+    def pre_signup_arn(self) -> str | None:
+        return (self.pool.get("LambdaConfig") or {}).get("PreSignUp")
+
+    @property
+    def email_self_editable(self) -> bool:
+        """Whether a signed-in user can change their own stored email at once: an app client
+        may write it (one without write_attributes writes every standard attribute, FACTS
+        §4) and email changes need no verification first. Then a stored email proves
+        nothing about who holds the address (FACTS §8)."""
+        settings = self.pool.get("UserAttributeUpdateSettings") or {}
+        if "email" in (settings.get("AttributesRequireVerificationBeforeUpdate") or []):
+            return False
+        return any(
+            client.get("WriteAttributes") is None or "email" in client["WriteAttributes"]
+            for client in self.clients
+        )
+
+
+def read_config(cognito: Cognito, identity_providers: str | None = None) -> LiveConfig:
+    pool_id = cognito.pool_id
+    pool = cognito.call("describe_user_pool", UserPoolId=pool_id)["UserPool"]
+    providers: dict[str, dict[str, Any]] = {}
+    for page in cognito.pages(
+        "list_identity_providers", "Providers", UserPoolId=pool_id, MaxResults=60
+    ):
+        for summary in page:
+            name = summary["ProviderName"]
+            providers[name] = cognito.call(
+                "describe_identity_provider", UserPoolId=pool_id, ProviderName=name
+            )["IdentityProvider"]
+    clients = []
+    for page in cognito.pages(
+        "list_user_pool_clients", "UserPoolClients", UserPoolId=pool_id, MaxResults=60
+    ):
+        for summary in page:
+            clients.append(
+                cognito.call(
+                    "describe_user_pool_client", UserPoolId=pool_id, ClientId=summary["ClientId"]
+                )["UserPoolClient"]
+            )
+    config = LiveConfig(pool_id, pool, providers, clients, None, "")
+    _read_trigger(cognito, config, identity_providers)
+    return config
+
+
+def _read_trigger(cognito: Cognito, config: LiveConfig, given: str | None) -> None:
+    raw: str | None = given
+    source = "--identity-providers"
+    arn = config.pre_signup_arn
+    if raw is None and arn is None:
+        config.trigger_source = (
+            "unknown: the pool has no pre sign-up trigger; pass --identity-providers with the "
+            "IDENTITY_PROVIDERS its trigger will run with"
+        )
+    elif raw is None:
+        raw, source = _function_environment(cognito, config, arn)
+    if raw is None:
+        return
+    try:
+        providers = idp_config.parse_identity_providers(raw)
+    except errors.ConfigurationError as problem:
+        config.trigger_source = f"unknown: {source} is not valid ({problem})"
+        return
+    config.trigger = idp_config.TriggerConfig(providers, config.case_sensitive)
+    config.trigger_source = source
+
+
+def _function_environment(
+    cognito: Cognito, config: LiveConfig, arn: str | None
+) -> tuple[str | None, str]:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        function = cognito.lambda_client.get_function_configuration(FunctionName=arn)
+    except (ClientError, BotoCoreError) as problem:
+        config.trigger_source = (
+            f"unknown: the pre sign-up function's configuration could not be read ({problem}); "
+            "pass --identity-providers with its IDENTITY_PROVIDERS value"
+        )
+        return None, ""
+    variables = (function.get("Environment") or {}).get("Variables") or {}
+    if "IDENTITY_PROVIDERS" not in variables:
+        config.trigger_source = (
+            "unknown: the pool's pre sign-up function is not this module's trigger (it has no "
+            "IDENTITY_PROVIDERS); pass --identity-providers with the configuration you deploy"
+        )
+        return None, ""
+    _read_permissions(cognito, config, arn)
+    return variables["IDENTITY_PROVIDERS"], f"the pre sign-up function {function['FunctionName']}"
+
+
+def _read_permissions(cognito: Cognito, config: LiveConfig, arn: str | None) -> None:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        policy = json.loads(cognito.lambda_client.get_policy(FunctionName=arn)["Policy"])
+    except (ClientError, BotoCoreError, ValueError, KeyError) as problem:
+        config.notes.append(f"the pre sign-up function's resource policy was not read ({problem})")
+        return
+    for statement in policy.get("Statement", []):
+        principal = statement.get("Principal")
+        service = principal.get("Service") if isinstance(principal, dict) else principal
+        condition = statement.get("Condition") or {}
+        source = (condition.get("ArnLike") or condition.get("ArnEquals") or {}).get("AWS:SourceArn")
+        config.permissions.append((str(service), source))
+
+
+def judge(config: LiveConfig) -> list[dict[str, Any]]:
+    """The gate's rules on the live configuration: one record per rule and resource."""
+    from cogfed_gate.gate import find_policies_dir
+    from cogfed_gate.gate_plan import load_policy_modules
+
+    model, verdicts = load_policy_modules(find_policies_dir())
+    # A live schema lists every standard attribute too, `sub` among them (required, set by
+    # Cognito itself): the attributes Cognito owns are not the configuration's to map.
+    owned = set(FACTS["cognito_owned_attributes"])
+    schema = tuple(
+        model.SchemaEntry(
+            name=entry["Name"].removeprefix("custom:"),
+            mutable=bool(entry.get("Mutable", True)),
+            required=bool(entry.get("Required", False)),
+        )
+        for entry in config.pool.get("SchemaAttributes", [])
+        if entry["Name"] not in owned
+    )
+    subjects = (
+        {name: p.subject_attribute for name, p in config.trigger.providers.items()}
+        if config.trigger is not None
+        else None
+    )
+    pool = model.Pool(
+        address=f"user pool {config.pool_id}",
+        case_sensitive=config.case_sensitive,
+        schema=schema,
+        trigger_subjects=subjects,
+    )
+    deployment = model.Deployment(pools=[pool])
+    for name, provider in config.providers.items():
+        deployment.providers.append(
+            model.IdentityProvider(
+                address=f"identity provider {name}",
+                provider_name=name,
+                provider_type=provider["ProviderType"],
+                mapping=dict(provider.get("AttributeMapping") or {}),
+                pool=pool,
+            )
+        )
+    for client in config.clients:
+        writes = client.get("WriteAttributes")
+        deployment.clients.append(
+            model.AppClient(
+                address=f"app client {client.get('ClientName', client['ClientId'])}",
+                write_attributes=tuple(writes) if writes is not None else None,
+                supported_providers=tuple(client.get("SupportedIdentityProviders") or ()),
+                pool=pool,
+            )
+        )
+    for index, (principal, source_arn) in enumerate(config.permissions):
+        if principal == COGNITO_PRINCIPAL:
+            deployment.permissions.append(
+                model.LambdaPermission(
+                    address=f"pre sign-up function permission {index}",
+                    principal=principal,
+                    source_arn=source_arn,
+                )
+            )
+    return [
+        {
+            "rule": verdict.rule_id,
+            "resource": verdict.address,
+            "result": verdict.result,
+            "messages": list(verdict.messages),
+        }
+        for verdict in verdicts.judge(deployment)
+    ]
+
+
+__all__ = ["LiveConfig", "PoolCallError", "judge", "read_config"]
