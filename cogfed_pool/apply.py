@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from cogfed_pool.audit import identity_of
-from cogfed_pool.aws import Cognito, PoolCallError
+from cogfed_pool.aws import SYSTEMIC, Cognito, PoolCallError
 from cogfed_pool.journal import Journal
 from cogfed_pool.live_config import LiveConfig
 from cogfed_pool.progress import Progress
@@ -40,6 +40,7 @@ from cogfed_pool.repair import (
     NOT_MOVED,
     actions_of,
     exact_subject,
+    groups_of,
     users_with_email,
 )
 from cogfed_pool.trigger_rules import (
@@ -53,17 +54,6 @@ from cogfed_pool.trigger_rules import (
 )
 
 MERGING = "merging is not currently supported"
-# Errors no other person would escape: the run stops instead of half-merging everyone.
-SYSTEMIC = frozenset(
-    {
-        "AccessDeniedException",
-        "NotAuthorizedException",
-        "UnrecognizedClientException",
-        "ExpiredTokenException",
-        "InvalidClientTokenId",
-        "ResourceNotFoundException",
-    }
-)
 
 
 @dataclass
@@ -370,15 +360,7 @@ class Applier:
             raise
 
     def _record(self, user: Any) -> dict[str, Any]:
-        groups: list[str] = []
-        for page in self.cognito.pages(
-            "admin_list_groups_for_user",
-            "Groups",
-            UserPoolId=self.cognito.pool_id,
-            Username=user.username,
-            Limit=60,
-        ):
-            groups += [g["GroupName"] for g in page]
+        groups = groups_of(self.cognito, user.username)
         return {
             "username": user.username,
             "status": user.status,

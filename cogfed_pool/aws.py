@@ -30,6 +30,18 @@ RETRYABLE = frozenset(
     }
 )
 MAX_ATTEMPTS = 8
+# Errors no later user or row would escape (credentials, permissions, the pool itself): a run
+# stops on them instead of failing everyone, possibly half done; its journal resumes it.
+SYSTEMIC = frozenset(
+    {
+        "AccessDeniedException",
+        "NotAuthorizedException",
+        "UnrecognizedClientException",
+        "ExpiredTokenException",
+        "InvalidClientTokenId",
+        "ResourceNotFoundException",
+    }
+)
 
 
 class PoolCallError(Exception):

@@ -24,22 +24,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cogfed_pool.aws import Cognito, PoolCallError
+from cogfed_pool.aws import SYSTEMIC, Cognito, PoolCallError
 from cogfed_pool.journal import Journal
 from cogfed_pool.live_config import LiveConfig
 from cogfed_pool.progress import Progress
 from cogfed_pool.trigger_rules import account_linking, cognito_api, errors, federated_identity
 
 ROW_DEADLINE_S = 30.0
-SYSTEMIC = frozenset(
-    {
-        "AccessDeniedException",
-        "NotAuthorizedException",
-        "UnrecognizedClientException",
-        "ExpiredTokenException",
-        "ResourceNotFoundException",
-    }
-)
 YES = frozenset({"yes", "true", "1"})
 
 

@@ -358,8 +358,8 @@ def _plan_person(
                 "user does not have and that its provider does not rewrite: settle it by hand",
             )
             return None
-        groups = _groups(cognito, user.username)
-        native_groups = set(_groups(cognito, native.username))
+        groups = groups_of(cognito, user.username)
+        native_groups = set(groups_of(cognito, native.username))
         stale = next(
             (
                 i.get("userId")
@@ -416,7 +416,7 @@ def _attributes_to_move(
     return copied, None
 
 
-def _groups(cognito: Cognito, username: str) -> list[str]:
+def groups_of(cognito: Cognito, username: str) -> list[str]:
     names: list[str] = []
     for page in cognito.pages(
         "admin_list_groups_for_user",

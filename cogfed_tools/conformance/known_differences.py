@@ -37,11 +37,6 @@ class KnownDifference:
     applies: Callable[[SignIn, Mappings], bool] = lambda sign_in, mappings: False
 
 
-def _maps_email_without_verification(sign_in: SignIn, mappings: Mappings) -> bool:
-    mapping = mappings.get(sign_in.through, {})
-    return "email" in mapping and "email_verified" not in mapping
-
-
 KNOWN_DIFFERENCES: dict[str, KnownDifference] = {
     d.key: d
     for d in (
