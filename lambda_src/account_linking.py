@@ -256,16 +256,17 @@ def _untrusted_writer(user: PoolUser, config: TriggerConfig) -> bool:
 
     A linked provider's mapping rewrites the user's email (and email_verified) on every
     sign-in through it (FACTS §4), so a verified email on a user proves nothing once such a
-    provider could have put it there: one that is not configured, does not link by email, or
-    may not vouch for the email's domain. Linking a new identity to that user would hand it to
-    whoever controls that provider (FACTS §8).
+    provider could have put it there: one that is not configured, does not link by email, is
+    of a type that proves nothing about emails under its trust mode, or may not vouch for the
+    email's domain. Linking a new identity to that user would hand it to whoever controls that
+    provider (FACTS §8).
     """
     if user.identities_unreadable:
         return True
     domain = email_domain(user.email)
     for linked in user.identities():
         settings = config.providers.get(linked["providerName"])
-        if settings is None or not settings.link_by_email:
+        if settings is None or not settings.link_by_email or not settings.can_vouch:
             return True
         if not settings.vouches_for_domain(domain):
             return True

@@ -19,3 +19,15 @@ SOCIAL_TYPES = frozenset(t for t, fact in FACTS["provider_types"].items() if fac
 SENDS_EMAIL_VERIFIED = frozenset(
     t for t, fact in FACTS["provider_types"].items() if fact["sends_email_verified"]
 )
+# The email_trust modes under which each type is evidence of who owns an email (FACTS §8):
+# none for a type that cannot vouch for one at all.
+EMAIL_TRUST_MODES_BY_TYPE = {
+    t: frozenset(fact["email_trust_modes"]) for t, fact in FACTS["provider_types"].items()
+}
+# The pool attribute each type's hosted-domain claim is mapped into (Google's `hd`, present
+# only for a Google Workspace account, FACTS §8), where the type has one.
+HOSTED_DOMAIN_ATTRIBUTE = {
+    t: fact["hosted_domain"]["attribute"]
+    for t, fact in FACTS["provider_types"].items()
+    if fact["hosted_domain"]
+}

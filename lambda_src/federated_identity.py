@@ -66,9 +66,9 @@ def _exact_subject(
     mapped = attributes.get(provider.subject_attribute) if provider.subject_attribute else None
     if mapped:
         # The mapped value is only a hint: an IdP (or a tenant of it) could map any value
-        # into the attribute, so it must be the userName suffix apart from ASCII case (FACTS
-        # §3, §8; ascii_case.py: a wider folding would accept a look-alike subject).
-        if not same_ignoring_ascii_case(mapped, suffix):
+        # into the attribute, so it must be the userName suffix apart from case (FACTS §3,
+        # §8).
+        if not same_subject_apart_from_case(mapped, suffix):
             raise SignInRefused(
                 f"Sign-in refused: the identity {provider.name} presented is inconsistent "
                 f"(its mapped user identifier does not match). Please {SUPPORT}.",
@@ -89,6 +89,22 @@ def _exact_subject(
         f"{provider.subject_attribute or 'a custom attribute'}; please {SUPPORT}.",
         reason="subject_case_unknown",
     )
+
+
+def same_subject_apart_from_case(mapped: str, suffix: str) -> bool:
+    """Whether `suffix` (the userName's subject) can be `mapped` lower-cased by the pool.
+
+    Which lower-casing a case-insensitive pool applies to letters beyond ASCII is not
+    documented (FACTS §3), so both are accepted: ASCII letters only (`JÖRG` as `jÖrg`) and
+    Unicode's (`jörg`). Never a letter beyond ASCII that lower-cases into ASCII, such as the
+    Kelvin sign into `k`: that would let a look-alike copy stand for another subject
+    (ascii_case.py).
+    """
+    if same_ignoring_ascii_case(mapped, suffix):
+        return True
+    if any(not ch.isascii() and ch.lower().isascii() for ch in mapped + suffix):
+        return False
+    return mapped.lower() == suffix.lower()
 
 
 def linkable_email(provider: ProviderConfig, attributes: dict[str, str]) -> str:
@@ -116,12 +132,32 @@ def linkable_email(provider: ProviderConfig, attributes: dict[str, str]) -> str:
             f"your account. Please {SUPPORT}.",
             reason="email_unsafe",
         )
+    if not provider.can_vouch:
+        # Facebook and Login with Amazon prove nothing about an email; a SAML directory only
+        # as the organisation's own (`always` with its domains); Google and Apple only by
+        # their verified claim (FACTS §8).
+        raise SignInRefused(
+            f"Sign-in refused: {provider.name} can't prove that your email address is yours, "
+            "so this sign-in can't be linked to an account automatically. Please use another "
+            f"sign-in method or {SUPPORT}.",
+            reason="provider_cannot_vouch",
+        )
     # Exactly "true": Cognito stores the flag as the strings "true" and "false" (FACTS §4).
     if provider.email_trust != "always" and attributes.get("email_verified") != "true":
         raise SignInRefused(
             f"Sign-in refused: {provider.name} did not confirm that your email address is "
             f"verified. Verify it with {provider.name} and try again, or {SUPPORT}.",
             reason="email_not_verified",
+        )
+    if not _hosted_domain_listed(provider, attributes):
+        # A Google Workspace vouches for the addresses of whoever holds its domain now, which
+        # may not be who held it when the account was made (FACTS §8): only a Workspace
+        # whose domain the configuration lists is evidence.
+        raise SignInRefused(
+            f"Sign-in refused: your {provider.name} account is managed by an organisation this "
+            "application does not trust to vouch for email addresses, so it can't be linked "
+            f"to an account automatically. Please use another sign-in method or {SUPPORT}.",
+            reason="hosted_domain_not_listed",
         )
     if not provider.vouches_for_domain(email_domain(email)):
         raise SignInRefused(
@@ -131,6 +167,16 @@ def linkable_email(provider: ProviderConfig, attributes: dict[str, str]) -> str:
             reason="email_domain_not_allowed",
         )
     return email
+
+
+def _hosted_domain_listed(provider: ProviderConfig, attributes: dict[str, str]) -> bool:
+    """True for a sign-in without a hosted domain (a Google consumer account), or one whose
+    hosted domain is among the provider's email_domains."""
+    attribute = provider.hosted_domain_attribute
+    hosted = attributes.get(attribute, "") if attribute else ""
+    if not hosted:
+        return True
+    return provider.email_domains is not None and provider.vouches_for_domain(hosted)
 
 
 def is_filter_safe_email(email: str) -> bool:

@@ -13,7 +13,12 @@ import os
 from typing import Any, NamedTuple
 
 from ascii_case import ascii_lower
-from cognito_facts import PROVIDER_TYPES, SOCIAL_TYPES
+from cognito_facts import (
+    EMAIL_TRUST_MODES_BY_TYPE,
+    HOSTED_DOMAIN_ATTRIBUTE,
+    PROVIDER_TYPES,
+    SOCIAL_TYPES,
+)
 from errors import ConfigurationError
 
 EMAIL_TRUST_MODES = frozenset({"verified_claim", "always"})
@@ -39,6 +44,23 @@ class ProviderConfig(NamedTuple):
         spelled with look-alike letters pass for a listed one.
         """
         return self.email_domains is None or ascii_lower(domain) in self.email_domains
+
+    @property
+    def can_vouch(self) -> bool:
+        """Whether this provider's type is evidence of who owns an email under its
+        email_trust (FACTS §8, cognito_facts.json `email_trust_modes`): a verified claim from
+        Google, Apple or OIDC, `always` from the organisation's own OIDC or SAML directory;
+        never anything from Facebook or Login with Amazon."""
+        return self.email_trust in EMAIL_TRUST_MODES_BY_TYPE[self.type]
+
+    @property
+    def trusted_always(self) -> bool:
+        return self.email_trust == "always" and self.can_vouch
+
+    @property
+    def hosted_domain_attribute(self) -> str | None:
+        """Where the pool receives this type's hosted-domain claim (Google's `hd`)."""
+        return HOSTED_DOMAIN_ATTRIBUTE.get(self.type)
 
 
 def names_user_name(provider_name: str, user_name: str) -> bool:

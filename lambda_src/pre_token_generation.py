@@ -4,8 +4,10 @@ Mapping `email` makes Cognito store `email_verified` = "false" on every federate
 unless the IdP sends `email_verified` (FACTS §4), which breaks forgot-password. For a user
 whose every linked identity comes from an IdP trusted `always` and owning the email's
 domain, the stored attribute is set back to "true" (one AdminUpdateUserAttributes); in every
-other case it is left alone, and when it is already "true" no call is made. The decision is
-taken from the event alone.
+other case it is left alone, and when it is already "true" no call is made. Who may be
+restored is decided from the event alone; whether the pool allows any restore at all is its
+own setting (pool_settings.py): only a pool that holds a user's own email change back until
+it is verified, because elsewhere the stored email may be one the user merely typed (FACTS §8).
 
 Token claim: overriding `email_verified` in the token does not change the stored attribute
 (FACTS §4), so the claim is overridden only together with a successful restore. Then it is
@@ -24,6 +26,7 @@ from typing import Any
 
 import decision_log
 import idp_config
+import pool_settings
 import trigger_events
 from ascii_case import email_domain
 from cognito_api import AwsCallError, Deadline, call
@@ -65,6 +68,15 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         ) from exc
 
     try:
+        if not pool_settings.holds_email_changes(pool_id, deadline):
+            decision_log.emit(
+                TRIGGER,
+                "skipped",
+                "pool_applies_email_changes_unverified",
+                level="WARNING",
+                email=_masked(attributes),
+            )
+            return event
         call(
             "cognito-idp",
             "admin_update_user_attributes",
@@ -74,9 +86,10 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
             UserAttributes=[{"Name": "email_verified", "Value": "true"}],
         )
     except Exception as exc:
-        # A failed repair must not block the sign-in, whatever failed (an error answer, the
-        # deadline, or the SDK itself: TLS, credentials, proxy); the next sign-in tries
-        # again. The exception's text stays out of the log line, as it may carry internals.
+        # A failed repair (or a pool setting that could not be read, which leaves the flag
+        # alone) must not block the sign-in, whatever failed (an error answer, the deadline,
+        # or the SDK itself: TLS, credentials, proxy); the next sign-in tries again. The
+        # exception's text stays out of the log line, as it may carry internals.
         if isinstance(exc, AwsCallError):
             detail = exc.code
         elif isinstance(exc, ServiceBusy):
@@ -116,7 +129,7 @@ def _restore_blocker(attributes: dict[str, str]) -> str | None:
         provider = providers.get(identity["providerName"])
         if provider is None:
             return "identity_not_configured"
-        if provider.email_trust != "always":
+        if not provider.trusted_always:
             return "identity_not_trusted_always"
         if not provider.vouches_for_domain(domain):
             return "email_outside_domains"

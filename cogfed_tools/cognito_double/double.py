@@ -97,14 +97,24 @@ class CognitoDouble:
         alias_attributes: tuple[str, ...] | None = None,
         custom_attributes: Mapping[str, bool] | None = None,
         required_attributes: tuple[str, ...] = (),
+        hold_email_changes: bool = True,
     ) -> str:
         """A pool like the module's: email sign-in, chosen case sensitivity.
 
         `custom_attributes` maps a custom attribute's schema name (e.g. "idp_sub") to
         whether it is mutable. Pass `username_attributes=None` and
-        `alias_attributes=("email",)` for a pool where email is an alias.
+        `alias_attributes=("email",)` for a pool where email is an alias, and
+        `hold_email_changes=False` for one that stores a user's own email change at once,
+        unverified, instead of keeping it pending until it is verified (FACTS §8).
         """
-        config: dict[str, Any] = {"UsernameConfiguration": {"CaseSensitive": case_sensitive}}
+        config: dict[str, Any] = {
+            "UsernameConfiguration": {"CaseSensitive": case_sensitive},
+            "AutoVerifiedAttributes": ["email"],
+        }
+        if hold_email_changes:
+            config["UserAttributeUpdateSettings"] = {
+                "AttributesRequireVerificationBeforeUpdate": ["email"]
+            }
         if username_attributes:
             config["UsernameAttributes"] = list(username_attributes)
         if alias_attributes:

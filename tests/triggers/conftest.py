@@ -64,13 +64,15 @@ def make_sim(double: CognitoDouble) -> SimFactory:
         map_subject: bool = True,
         token_version: str = "V2_0",
         standard_idps: bool = True,
+        hold_email_changes: bool = True,
         **simulator_args: Any,
     ) -> FederatedSignInSimulator:
         pool_id = double.create_pool(
             case_sensitive=case_sensitive,
+            hold_email_changes=hold_email_changes,
             username_attributes=username_attributes,
             alias_attributes=alias_attributes,
-            custom_attributes={"idp_sub": True},
+            custom_attributes={"idp_sub": True, "google_hd": True},
         )
         sim = FederatedSignInSimulator(
             double, pool_id, token_version=token_version, **simulator_args

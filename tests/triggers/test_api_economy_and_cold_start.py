@@ -35,7 +35,9 @@ def test_calls_per_flow(sim: FederatedSignInSimulator) -> None:
     first_link = sim.federated_sign_in("Google", "7002", claims("member@example.com"))
     assert first_link.total_cognito_calls == 2
 
-    # Always-trusted SAML without email_verified: one restore per sign-in (FACTS §4).
+    # Always-trusted SAML without email_verified: one restore per sign-in (FACTS §4), and on
+    # a container's first restore in a pool, one read of whether the pool holds email
+    # changes back (cached, lambda_src/pool_settings.py).
     saml_first = sim.federated_sign_in("CorpSAML", "Dana", {"email": "dana@corp.example"})
     saml_again = sim.federated_sign_in("CorpSAML", "Dana", {"email": "dana@corp.example"})
     assert saml_first.cognito_calls == {
@@ -43,6 +45,7 @@ def test_calls_per_flow(sim: FederatedSignInSimulator) -> None:
         "AdminCreateUser": 1,
         "AdminSetUserPassword": 1,
         "AdminLinkProviderForUser": 1,
+        "DescribeUserPool": 1,
         "AdminUpdateUserAttributes": 1,
     }
     assert saml_again.cognito_calls == {"AdminUpdateUserAttributes": 1}

@@ -49,8 +49,9 @@ def test_sign_ins_over_http_link_create_and_restore(server_sim: FederatedSignInS
         "AdminLinkProviderForUser": 1,
     }
     # 4 for the new user, 1 to restore email_verified (FACTS §4), 1 to learn that the pool's
-    # usernames are emails (once per container, lambda_src/account_linking.py).
-    assert created.signed_in and created.total_cognito_calls == 6
+    # usernames are emails (once per container, lambda_src/account_linking.py), 1 to read
+    # that the pool holds email changes back (once per container, lambda_src/pool_settings.py).
+    assert created.signed_in and created.total_cognito_calls == 7
     assert created.claims["email_verified"] is True
     assert double.user(server_sim.pool_id, native.username).linked == {("Google", "4001")}
     [new_user] = double.users_with_email(server_sim.pool_id, "neo@corp.example")
