@@ -5,7 +5,8 @@
 #    pre token keeps     │
 #    email verified)     │
 #       ├──► identity_providers (one per ProviderName; default mappings per type, the
-#       │    exact-case subject copied into custom:idp_sub in a case-insensitive pool)
+#       │    exact-case subject copied into custom:idp_sub in a case-insensitive pool,
+#       │    Google's hosted domain into custom:google_hd)
 #       └──► app_clients (created after the providers they list, allowed to write
 #            every attribute the providers map)
 
@@ -92,9 +93,20 @@ locals {
   no_subject_mappings = { for type in keys(local.facts.provider_types) : type => tomap({}) }
   subject_mappings    = var.case_sensitive ? local.no_subject_mappings : local.subject_copy_mappings
 
-  # The custom attributes the schema declares: idp_sub in a case-insensitive pool, and
-  # the caller's own.
-  custom_attributes = concat(var.case_sensitive ? [] : ["idp_sub"], var.custom_attributes)
+  # Where a type's hosted-domain claim lands (Google's hd, which the identity providers map
+  # by default and the pre sign-up trigger reads, FACTS.md §20), without the custom: prefix.
+  # Declared in every pool, Google or not: Cognito never removes a custom attribute, so the
+  # AWS provider fails an apply that drops one, as removing the last Google provider would
+  # if the declaration followed the providers. Adding it to an existing pool is an in-place
+  # AddCustomAttributes.
+  hosted_domain_attributes = distinct([
+    for fact in values(local.facts.provider_types) :
+    trimprefix(fact.hosted_domain.attribute, "custom:") if fact.hosted_domain != null
+  ])
+
+  # The custom attributes the schema declares and every app client may write: idp_sub in a
+  # case-insensitive pool, the hosted-domain attributes, and the caller's own.
+  custom_attributes = concat(var.case_sensitive ? [] : ["idp_sub"], local.hosted_domain_attributes, var.custom_attributes)
 
   # Non-secret provider_details per type; secrets are merged in the submodule.
   provider_details = {

@@ -89,16 +89,21 @@ variable "identity_providers" {
     saml_metadata_url or saml_metadata_document: SAML only, exactly one.
     idp_identifiers: domains or identifiers that route users to this IdP.
     provider_details: further provider_details keys, passed through as they are.
-    attribute_mapping: added to, and overriding, the module's defaults for the type.
-      In a case-insensitive pool a SAML provider must map "custom:idp_sub" from the
-      assertion attribute that carries the NameID's exact value; other types get it
-      by default (Google and Facebook need none).
+    attribute_mapping: added to, and overriding, the module's defaults for the type;
+      each value is the IdP's claim name. In a case-insensitive pool a SAML provider
+      must map "custom:idp_sub" from the assertion attribute that carries the
+      NameID's exact value; other types get it by default (Google and Facebook need
+      none). Google also maps "hd" into "custom:google_hd" (the pool declares it); an
+      OIDC issuer on login.microsoftonline.com or sts.windows.net (Entra) maps
+      email_verified from "xms_edov".
     link_by_email: link this IdP's users to the native user with the same email.
+      Facebook and LoginWithAmazon prove nothing about an address: false for them.
     email_trust: "verified_claim" trusts the email only when the IdP maps
-      email_verified = "true"; "always" is for an IdP your organisation controls
-      and requires email_domains.
+      email_verified = "true" (Google, SignInWithApple, OIDC); "always" is for a
+      directory your organisation controls (OIDC, SAML) and requires email_domains.
     email_domains: the only email domains this IdP may vouch for (null: any, only
-      with "verified_claim").
+      with "verified_claim"); a Google Workspace account is linked only when its
+      hosted domain is listed here.
   EOT
   type = map(object({
     type                      = string
@@ -228,14 +233,53 @@ variable "identity_providers" {
   }
 
   validation {
-    # The trigger refuses a sign-in whose email it may not trust, and an IdP that never
-    # sends email_verified never has a trusted email under "verified_claim" (FACTS.md §4).
+    # Facebook and Login with Amazon prove nothing about who owns an address: the triggers
+    # never link their users by email (FACTS.md §8, email_trust_modes empty).
     condition = alltrue([for idp in values(var.identity_providers) :
-      !idp.link_by_email || idp.email_trust == "always" ||
-      try(jsondecode(file("${path.module}/lambda_src/cognito_facts.json")).provider_types[idp.type].sends_email_verified, false) ||
-      contains(keys(idp.attribute_mapping), "email_verified")
+    !idp.link_by_email || length(try(jsondecode(file("${path.module}/lambda_src/cognito_facts.json")).provider_types[idp.type].email_trust_modes, ["unknown type"])) > 0])
+    error_message = "identity_providers: ${join(" and ", [for type, fact in jsondecode(file("${path.module}/lambda_src/cognito_facts.json")).provider_types : type if length(fact.email_trust_modes) == 0])} prove nothing about who owns an email address, so the triggers never link their users by email: set link_by_email = false for them. Not valid: ${join(", ", [for name, idp in var.identity_providers : "${name} (${idp.type})" if idp.link_by_email && length(try(jsondecode(file("${path.module}/lambda_src/cognito_facts.json")).provider_types[idp.type].email_trust_modes, ["unknown type"])) == 0])}."
+  }
+
+  validation {
+    # Each type is evidence of who owns an address under some email_trust modes only
+    # (FACTS.md §8, §20): a verified claim from Google, Apple or OIDC, "always" from a
+    # directory the organisation runs. Under any other mode the triggers never link.
+    condition = alltrue([for idp in values(var.identity_providers) :
+      !idp.link_by_email || length(try(jsondecode(file("${path.module}/lambda_src/cognito_facts.json")).provider_types[idp.type].email_trust_modes, [])) == 0 ||
+      contains(try(jsondecode(file("${path.module}/lambda_src/cognito_facts.json")).provider_types[idp.type].email_trust_modes, []), idp.email_trust)
     ])
-    error_message = "identity_providers: ${join(", ", [for type, fact in jsondecode(file("${path.module}/lambda_src/cognito_facts.json")).provider_types : type if !fact.sends_email_verified])} do not send email_verified, so with email_trust = \"verified_claim\" every sign-in through them would be refused. Use email_trust = \"always\" with email_domains (an IdP your organisation controls), map a claim that is \"true\" only for verified emails into email_verified, or set link_by_email = false. Not valid: ${join(", ", [for name, idp in var.identity_providers : "${name} (${idp.type})" if idp.link_by_email && idp.email_trust != "always" && !try(jsondecode(file("${path.module}/lambda_src/cognito_facts.json")).provider_types[idp.type].sends_email_verified, false) && !contains(keys(idp.attribute_mapping), "email_verified")])}."
+    error_message = "identity_providers: with link_by_email = true, email_trust must be a mode the provider's type is evidence under (\"always\" only with email_domains, for a directory your organisation runs): ${join("; ", [for type, fact in jsondecode(file("${path.module}/lambda_src/cognito_facts.json")).provider_types : "${type}: ${join(" or ", [for mode in fact.email_trust_modes : "\"${mode}\""])}" if length(fact.email_trust_modes) > 0])}. Change email_trust, or set link_by_email = false. Not valid: ${join(", ", [for name, idp in var.identity_providers : "${name} (${idp.type}, email_trust = \"${idp.email_trust}\")" if idp.link_by_email && length(try(jsondecode(file("${path.module}/lambda_src/cognito_facts.json")).provider_types[idp.type].email_trust_modes, [])) > 0 && !contains(try(jsondecode(file("${path.module}/lambda_src/cognito_facts.json")).provider_types[idp.type].email_trust_modes, []), idp.email_trust)])}."
+  }
+
+  validation {
+    # An attribute_mapping value names the IdP's claim, which Cognito copies (FACTS.md §4): a
+    # value naming none leaves the attribute unset, and an unset email_verified is never
+    # "true", so such a provider's users are never linked.
+    condition = alltrue(flatten([for idp in values(var.identity_providers) : [
+      for claim in values(idp.attribute_mapping) :
+      can(regex("^[^\\s\\p{Z}\\p{Cc}]([^\\p{Cc}]*[^\\s\\p{Z}\\p{Cc}])?$", claim))
+    ]]))
+    error_message = "identity_providers: every attribute_mapping value must be the name of the IdP's claim: not null, not empty, without surrounding spaces or control characters. Write the claim's name exactly, or remove the entry. Not valid: ${join(", ", flatten([for name, idp in var.identity_providers : [for attribute, claim in idp.attribute_mapping : "${name}: ${attribute}" if !can(regex("^[^\\s\\p{Z}\\p{Cc}]([^\\p{Cc}]*[^\\s\\p{Z}\\p{Cc}])?$", claim))]]))}."
+  }
+
+  validation {
+    # A mapping cannot set a value: "true" would name a claim called true, which no IdP
+    # sends, so email_verified would never be "true" (FACTS.md §4).
+    condition = alltrue([for idp in values(var.identity_providers) :
+    !contains(["true", "false"], try(lower(idp.attribute_mapping["email_verified"]), ""))])
+    error_message = "identity_providers: attribute_mapping maps email_verified from a claim named \"true\" or \"false\"; a mapping names the IdP's claim, it does not set a value. Map the claim that is \"true\" only for a verified email (e.g. email_verified), or remove the entry. Not valid: ${join(", ", [for name, idp in var.identity_providers : name if contains(["true", "false"], try(lower(idp.attribute_mapping["email_verified"]), ""))])}."
+  }
+
+  validation {
+    # The pre sign-up trigger reads a Google account's hosted domain (hd, sent only for a
+    # Workspace account) from the attribute the module maps it into (FACTS.md §20): anything
+    # else written there would pass a Workspace account off as a consumer one, or the reverse.
+    condition = alltrue(flatten([for idp in values(var.identity_providers) : [
+      for attribute, claim in idp.attribute_mapping :
+      try(jsondecode(file("${path.module}/lambda_src/cognito_facts.json")).provider_types[idp.type].hosted_domain.attribute == attribute && jsondecode(file("${path.module}/lambda_src/cognito_facts.json")).provider_types[idp.type].hosted_domain.claim == claim, false)
+      if contains([for fact in values(jsondecode(file("${path.module}/lambda_src/cognito_facts.json")).provider_types) : fact.hosted_domain.attribute if fact.hosted_domain != null], attribute)
+    ]]))
+    error_message = "identity_providers: ${join(", ", [for type, fact in jsondecode(file("${path.module}/lambda_src/cognito_facts.json")).provider_types : "${fact.hosted_domain.attribute} carries ${type}'s \"${fact.hosted_domain.claim}\" claim" if fact.hosted_domain != null])}, which the module maps by default and the triggers read to tell a Workspace account from a consumer one: remove it from attribute_mapping (no other claim, and no other provider type, may be mapped into it). Not valid: ${join(", ", flatten([for name, idp in var.identity_providers : [for attribute, claim in idp.attribute_mapping : "${name}: ${attribute}" if contains([for fact in values(jsondecode(file("${path.module}/lambda_src/cognito_facts.json")).provider_types) : fact.hosted_domain.attribute if fact.hosted_domain != null], attribute) && !try(jsondecode(file("${path.module}/lambda_src/cognito_facts.json")).provider_types[idp.type].hosted_domain.attribute == attribute && jsondecode(file("${path.module}/lambda_src/cognito_facts.json")).provider_types[idp.type].hosted_domain.claim == claim, false)]]))}."
   }
 
   validation {
@@ -255,9 +299,10 @@ variable "identity_providers" {
     # A mapped custom attribute must be declared in the schema (FACTS.md §4).
     condition = alltrue(flatten([for idp in values(var.identity_providers) : [
       for attribute in keys(idp.attribute_mapping) :
-      !startswith(attribute, "custom:") || attribute == "custom:idp_sub" || contains(var.custom_attributes, trimprefix(attribute, "custom:"))
+      !startswith(attribute, "custom:") || attribute == "custom:idp_sub" || contains(var.custom_attributes, trimprefix(attribute, "custom:")) ||
+      contains([for fact in values(jsondecode(file("${path.module}/lambda_src/cognito_facts.json")).provider_types) : fact.hosted_domain.attribute if fact.hosted_domain != null], attribute)
     ]]))
-    error_message = "identity_providers: attribute_mapping maps a custom attribute that custom_attributes does not declare; add its name (without custom:) to custom_attributes. Not declared: ${join(", ", flatten([for name, idp in var.identity_providers : [for attribute in keys(idp.attribute_mapping) : "${name}: ${attribute}" if startswith(attribute, "custom:") && attribute != "custom:idp_sub" && !contains(var.custom_attributes, trimprefix(attribute, "custom:"))]]))}."
+    error_message = "identity_providers: attribute_mapping maps a custom attribute that custom_attributes does not declare; add its name (without custom:) to custom_attributes. Not declared: ${join(", ", flatten([for name, idp in var.identity_providers : [for attribute in keys(idp.attribute_mapping) : "${name}: ${attribute}" if startswith(attribute, "custom:") && attribute != "custom:idp_sub" && !contains(var.custom_attributes, trimprefix(attribute, "custom:")) && !contains([for fact in values(jsondecode(file("${path.module}/lambda_src/cognito_facts.json")).provider_types) : fact.hosted_domain.attribute if fact.hosted_domain != null], attribute)]]))}."
   }
 
   validation {
@@ -282,7 +327,7 @@ variable "identity_providers" {
 }
 
 variable "custom_attributes" {
-  description = "Names (without custom:) of further custom attributes your mappings write; each is declared as a mutable string. idp_sub is the module's own, declared in a case-insensitive pool."
+  description = "Names (without custom:) of further custom attributes your mappings write; each is declared as a mutable string. idp_sub (declared in a case-insensitive pool) and google_hd (declared in every pool, for Google's hosted domain) are the module's own."
   type        = list(string)
   default     = []
   nullable    = false
@@ -298,9 +343,19 @@ variable "custom_attributes" {
     condition = length(setintersection(var.custom_attributes, concat(
       jsondecode(file("${path.module}/lambda_src/cognito_facts.json")).standard_attributes,
       jsondecode(file("${path.module}/lambda_src/cognito_facts.json")).cognito_owned_attributes,
-      ["username", "idp_sub"],
+      ["username"],
     ))) == 0
-    error_message = "custom_attributes: a name may not be a standard attribute's name (e.g. sub, email) nor idp_sub, the module's own."
+    error_message = "custom_attributes: a name may not be a standard attribute's name (e.g. sub, email): a schema entry with a standard name modifies that standard attribute. Use another name. Not valid: ${join(", ", setintersection(var.custom_attributes, concat(jsondecode(file("${path.module}/lambda_src/cognito_facts.json")).standard_attributes, jsondecode(file("${path.module}/lambda_src/cognito_facts.json")).cognito_owned_attributes, ["username"])))}."
+  }
+
+  validation {
+    # The module declares these itself: idp_sub in a case-insensitive pool (FACTS.md §3) and
+    # each configured type's hosted-domain attribute (Google's, FACTS.md §20).
+    condition = length(setintersection(var.custom_attributes, concat(
+      ["idp_sub"],
+      [for fact in values(jsondecode(file("${path.module}/lambda_src/cognito_facts.json")).provider_types) : trimprefix(fact.hosted_domain.attribute, "custom:") if fact.hosted_domain != null],
+    ))) == 0
+    error_message = "custom_attributes: ${join(" and ", concat(["idp_sub"], [for fact in values(jsondecode(file("${path.module}/lambda_src/cognito_facts.json")).provider_types) : trimprefix(fact.hosted_domain.attribute, "custom:") if fact.hosted_domain != null]))} are the module's own: it declares idp_sub in a case-insensitive pool and ${join(" and ", [for type, fact in jsondecode(file("${path.module}/lambda_src/cognito_facts.json")).provider_types : "${trimprefix(fact.hosted_domain.attribute, "custom:")} whenever a ${type} provider is configured" if fact.hosted_domain != null])}. Remove them from custom_attributes. Not valid: ${join(", ", setintersection(var.custom_attributes, concat(["idp_sub"], [for fact in values(jsondecode(file("${path.module}/lambda_src/cognito_facts.json")).provider_types) : trimprefix(fact.hosted_domain.attribute, "custom:") if fact.hosted_domain != null])))}."
   }
 }
 

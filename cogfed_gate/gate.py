@@ -636,7 +636,7 @@ def run_gate(
     proof_failures: list[str] = []
     notes: list[str] = []
     with tempfile.TemporaryDirectory(prefix="cogfed-canary-") as tmp:
-        canary_dir = gate_canary.write(Path(tmp))
+        canary_dir = gate_canary.write(Path(tmp), getattr(rules_module, "HOSTED_DOMAIN", {}))
         scans, canary = run_scans(
             directories,
             policies,

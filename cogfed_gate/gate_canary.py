@@ -35,10 +35,65 @@ resource "aws_cognito_user_pool" "good" {
     required            = true
     mutable             = true
   }
+
+  schema {
+    name                = "@HD_SCHEMA@"
+    attribute_data_type = "String"
+    mutable             = true
+  }
+
+  user_attribute_update_settings {
+    attributes_require_verification_before_update = ["email"]
+  }
+
+  lambda_config {
+    pre_sign_up = aws_lambda_function.linking.arn
+  }
 }
 
 resource "aws_cognito_user_pool" "bad" {
   name = "canary-bad"
+
+  lambda_config {
+    pre_sign_up = aws_lambda_function.linking.arn
+  }
+}
+
+resource "aws_lambda_function" "linking" {
+  function_name = "canary-linking"
+  role          = "arn:aws:iam::123456789012:role/canary"
+  handler       = "pre_signup.handler"
+  runtime       = "python3.13"
+  filename      = "canary.zip"
+
+  environment {
+    variables = {
+      IDENTITY_PROVIDERS = jsonencode({ Google = { type = "Google" } })
+    }
+  }
+}
+
+resource "aws_cognito_identity_provider" "google_good" {
+  user_pool_id  = aws_cognito_user_pool.good.id
+  provider_name = "Google"
+  provider_type = "Google"
+  attribute_mapping = {
+    email            = "email"
+    email_verified   = "email_verified"
+    "@HD_ATTRIBUTE@" = "@HD_CLAIM@"
+  }
+  provider_details = {}
+}
+
+resource "aws_cognito_identity_provider" "google_bad" {
+  user_pool_id  = aws_cognito_user_pool.bad.id
+  provider_name = "Google"
+  provider_type = "Google"
+  attribute_mapping = {
+    email          = "email"
+    email_verified = "email_verified"
+  }
+  provider_details = {}
 }
 
 resource "aws_cognito_identity_provider" "oidc_good" {
@@ -115,6 +170,9 @@ resource "aws_lambda_permission" "unrelated" {
 """
 
 FILES = {"main.tf": MAIN_TF, "vendored/main.tf": VENDORED_TF}
+# The Google provider's hosted-domain claim and attribute come from the facts table the rules
+# read (cogfed_rules.HOSTED_DOMAIN), never from a copy here.
+HOSTED_DOMAIN_TYPE = "Google"
 
 # (check ID, resource as checkov names it, result the check must give)
 EXPECTED: tuple[tuple[str, str, str], ...] = (
@@ -134,16 +192,27 @@ EXPECTED: tuple[tuple[str, str, str], ...] = (
     ("CKV2_COGFED_4", "aws_cognito_user_pool_client.client_bad", "FAILED"),
     ("CKV_COGFED_4", "aws_lambda_permission.perm_good", "PASSED"),
     ("CKV_COGFED_4", "aws_lambda_permission.perm_bad", "FAILED"),
+    ("CKV2_COGFED_5", "aws_cognito_user_pool.good", "PASSED"),
+    ("CKV2_COGFED_5", "aws_cognito_user_pool.bad", "FAILED"),
+    ("CKV2_COGFED_6", "aws_cognito_identity_provider.google_good", "PASSED"),
+    ("CKV2_COGFED_6", "aws_cognito_identity_provider.google_bad", "FAILED"),
     ("CKV_COGFED_5", "vendored", "PASSED"),
     ("CKV_COGFED_5", "remote", "FAILED"),
 )
 
 
-def write(directory: Path) -> Path:
-    """Write the canary tree into ``directory`` and return it."""
+def write(directory: Path, hosted_domain: dict[str, tuple[str, str]]) -> Path:
+    """Write the canary tree into ``directory`` and return it. ``hosted_domain``: the rules'
+    ``HOSTED_DOMAIN`` (provider type -> (claim, attribute))."""
+    claim, attribute = hosted_domain.get(HOSTED_DOMAIN_TYPE, ("", ""))
     for name, text in FILES.items():
         path = directory / name
         path.parent.mkdir(parents=True, exist_ok=True)
+        text = (
+            text.replace("@HD_ATTRIBUTE@", attribute)
+            .replace("@HD_CLAIM@", claim)
+            .replace("@HD_SCHEMA@", attribute.removeprefix("custom:"))
+        )
         path.write_text(text, encoding="utf-8")
     return directory
 

@@ -264,17 +264,56 @@ class PlanAdapter:
             schema=schema,
             trigger_subjects=self.trigger_subjects(instance),
             location=self.location(instance),
+            linking_trigger=self.linking_trigger(instance),
+            verify_before_update=self.verify_before_update(instance),
         )
+
+    def verify_before_update(self, pool: Instance) -> Any:
+        """user_attribute_update_settings' attributes held back until verified: a tuple, None
+        when the block is not set, Unknown when the plan does not know them."""
+        block = self.value(pool, "user_attribute_update_settings", whole=False)
+        if self.m.is_unknown(block) or not block:
+            return block or None
+        argument = self.m.VERIFY_BEFORE_UPDATE
+        held = self.value(pool, "user_attribute_update_settings", 0, argument)
+        if self.m.is_unknown(held) or held is None:
+            return held
+        if not isinstance(held, list) or not all(isinstance(a, str) for a in held):
+            return self.m.Unknown(f"`{argument}` of {pool.address} is not a list")
+        return tuple(held)
+
+    def trigger_functions(self, pool: Instance, *argument: str) -> list[Instance]:
+        """The plan's Lambda functions a lambda_config argument of the pool refers to."""
+        refs = pool.references("lambda_config", *argument)
+        return [i for i in self.plan.resolve(refs, pool.path)[0] if i.type == FUNCTION]
+
+    def linking_trigger(self, pool: Instance) -> Any:
+        """The address of a pre sign-up or pre token generation function of the plan whose
+        environment carries IDENTITY_PROVIDERS (this project's linking triggers); None when
+        there is none; Unknown when a function's environment is not known. A function outside
+        the plan (a literal ARN, a data source) is not seen."""
+        unknown = None
+        setting = self.m.LINKING_SETTING
+        for argument in self.m.LINKING_TRIGGERS:
+            for function in self.trigger_functions(pool, *argument):
+                variables = self.value(function, "environment", 0, "variables", whole=False)
+                if self.m.is_unknown(variables):
+                    unknown = unknown or variables
+                elif isinstance(variables, dict) and (
+                    setting in variables
+                    or function.is_unknown("environment", 0, "variables", setting)
+                ):
+                    return function.address
+        return unknown
 
     def trigger_subjects(self, pool: Instance) -> Any:
         """ProviderName -> subject attribute, from the pre sign-up function's environment;
         None when the function is not in the plan; Unknown when its settings are not known."""
-        refs = pool.references("lambda_config", "pre_sign_up")
-        functions = [i for i in self.plan.resolve(refs, pool.path)[0] if i.type == FUNCTION]
+        functions = self.trigger_functions(pool, "pre_sign_up")
         if len(functions) != 1:
             return None
         function = functions[0]
-        settings = self.value(function, "environment", 0, "variables", "IDENTITY_PROVIDERS")
+        settings = self.value(function, "environment", 0, "variables", self.m.LINKING_SETTING)
         if self.m.is_unknown(settings):
             return settings
         try:
@@ -290,8 +329,9 @@ class PlanAdapter:
 
     def provider(self, instance: Instance) -> Any:
         mapping = self.value(instance, "attribute_mapping")
+        # A null value stays (the rules say it names no claim).
         malformed = not isinstance(mapping, dict) or not all(
-            isinstance(v, str) for v in mapping.values()
+            v is None or isinstance(v, str) for v in mapping.values()
         )
         if mapping is not None and not self.m.is_unknown(mapping) and malformed:
             mapping = self.m.Unknown(

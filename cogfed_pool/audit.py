@@ -17,6 +17,15 @@ findings:
 - `stale_lower_cased_link`: a native user carries an identity whose subject is the
   lower-cased copy of a federated user's subject: a link made from a case-insensitive pool's
   userName, which never matches a sign-in (FACTS §3, the seed report).
+- `provider_cannot_vouch`: the triggers' configuration links a provider by email under an
+  `email_trust` its type gives no evidence for (cognito_facts.json `email_trust_modes`,
+  FACTS §8), so the trigger refuses every automatic link through it; about the pool, not a
+  user (no email, no usernames).
+
+The pool's configuration is judged with the gate's rules (`live_config.judge`): among them
+that a pool running the linking triggers holds email changes back until verified, that its
+Google provider maps the hosted-domain claim, and that an `email_verified` mapping names a
+claim.
 """
 
 from __future__ import annotations
@@ -32,6 +41,7 @@ from cogfed_pool.aws import Cognito
 from cogfed_pool.live_config import LiveConfig
 from cogfed_pool.progress import Progress
 from cogfed_pool.trigger_rules import (
+    FACTS,
     FEDERATED_STATUS,
     MAX_IDENTITIES,
     PoolUser,
@@ -50,6 +60,7 @@ KINDS = (
     "identity_limit",
     "email_refused",
     "stale_lower_cased_link",
+    "provider_cannot_vouch",
 )
 
 
@@ -102,6 +113,8 @@ REASON_GROUPS = {
     "email_unsafe": "untrusted email",
     "email_not_verified": "untrusted email",
     "email_domain_not_allowed": "untrusted email",
+    "provider_cannot_vouch": "untrusted email",
+    "hosted_domain_not_listed": "untrusted email",
 }
 
 
@@ -147,6 +160,35 @@ def why_not_linked(federated: Any, natives: list[Any], config: LiveConfig) -> st
 
 def _first_sentence(text: str) -> str:
     return text.split(". ")[0].removeprefix("Sign-in refused: ")
+
+
+def trigger_problems(config: LiveConfig) -> list[Finding]:
+    """What is wrong with the triggers' configuration itself: a provider linked by email under
+    an email_trust its type cannot vouch with, which the trigger refuses on every sign-in
+    (federated_identity.linkable_email, reason provider_cannot_vouch)."""
+    if config.trigger is None:
+        return []
+    found: list[Finding] = []
+    for name, settings in sorted(config.trigger.providers.items()):
+        if not settings.link_by_email or settings.can_vouch:
+            continue
+        modes = FACTS["provider_types"][settings.type]["email_trust_modes"]
+        allowed = (
+            f"{settings.type}'s email_trust_modes are {', '.join(modes)}"
+            if modes
+            else f"{settings.type} is never evidence of who owns an email"
+        )
+        found.append(
+            Finding(
+                "provider_cannot_vouch",
+                "",
+                (),
+                f"{name}: link_by_email is true with email_trust {settings.email_trust!r}, but "
+                f"{allowed} (FACTS §8), so the pre sign-up trigger refuses every automatic link "
+                "through it; set link_by_email = false, or an email_trust the type supports",
+            )
+        )
+    return found
 
 
 def find_problems(users: list[Any], config: LiveConfig) -> list[Finding]:
@@ -286,6 +328,8 @@ class AuditReport:
         lines.append("")
         lines.append(f"{'finding'.ljust(width)}  count")
         lines += [f"{kind.ljust(width)}  {n}" for kind, n in self.counts().items()]
+        # Findings about the pool rather than a user: few, and each needs its own fix.
+        lines += [f"  {f.kind}: {f.detail}" for f in self.findings if not f.usernames]
         reasons: dict[str, int] = defaultdict(int)
         for f in self.findings:
             for reason in f.reasons.values():
@@ -317,7 +361,7 @@ def audit(cognito: Cognito, config: LiveConfig, progress: Progress) -> AuditRepo
         case_sensitive=config.case_sensitive,
         users=len(users),
         rules=rules,
-        findings=find_problems(users, config),
+        findings=trigger_problems(config) + find_problems(users, config),
         calls=dict(cognito.calls),
         notes=list(config.notes),
     )

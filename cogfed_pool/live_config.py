@@ -30,6 +30,10 @@ class LiveConfig:
     trigger_source: str  # where the trigger configuration came from, or why it is unknown
     permissions: list[tuple[str, str | None]] = field(default_factory=list)  # principal, ARN
     notes: list[str] = field(default_factory=list)
+    # The pool's linking triggers (CONTRACT §1): the pre sign-up or pre token generation
+    # function whose environment carries IDENTITY_PROVIDERS, named; or why that is unknown.
+    linking_function: str | None = None
+    linking_unknown: str | None = None
 
     @property
     def case_sensitive(self) -> bool:
@@ -41,13 +45,24 @@ class LiveConfig:
         return (self.pool.get("LambdaConfig") or {}).get("PreSignUp")
 
     @property
+    def pre_token_arn(self) -> str | None:
+        lambda_config = self.pool.get("LambdaConfig") or {}
+        version_config = lambda_config.get("PreTokenGenerationConfig") or {}
+        return version_config.get("LambdaArn") or lambda_config.get("PreTokenGeneration")
+
+    @property
+    def held_until_verified(self) -> tuple[str, ...]:
+        """The attributes whose change a user makes is held back until verified (FACTS §8)."""
+        settings = self.pool.get("UserAttributeUpdateSettings") or {}
+        return tuple(settings.get("AttributesRequireVerificationBeforeUpdate") or ())
+
+    @property
     def email_self_editable(self) -> bool:
         """Whether a signed-in user can change their own stored email at once: an app client
         may write it (one without write_attributes writes every standard attribute, FACTS
         §4) and email changes need no verification first. Then a stored email proves
         nothing about who holds the address (FACTS §8)."""
-        settings = self.pool.get("UserAttributeUpdateSettings") or {}
-        if "email" in (settings.get("AttributesRequireVerificationBeforeUpdate") or []):
+        if "email" in self.held_until_verified:
             return False
         return any(
             client.get("WriteAttributes") is None or "email" in client["WriteAttributes"]
@@ -93,6 +108,8 @@ def _read_trigger(cognito: Cognito, config: LiveConfig, given: str | None) -> No
         )
     elif raw is None:
         raw, source = _function_environment(cognito, config, arn)
+    if given is None and config.linking_function is None:
+        _pre_token_environment(cognito, config)
     if raw is None:
         return
     try:
@@ -116,9 +133,12 @@ def _function_environment(
             f"unknown: the pre sign-up function's configuration could not be read ({problem}); "
             "pass --identity-providers with its IDENTITY_PROVIDERS value"
         )
+        config.linking_unknown = config.trigger_source.removeprefix("unknown: ")
         return None, ""
     variables = (function.get("Environment") or {}).get("Variables") or {}
-    if "IDENTITY_PROVIDERS" not in variables:
+    if "IDENTITY_PROVIDERS" in variables:
+        config.linking_function = f"the pre sign-up function {function['FunctionName']}"
+    else:
         config.trigger_source = (
             "unknown: the pool's pre sign-up function is not this module's trigger (it has no "
             "IDENTITY_PROVIDERS); pass --identity-providers with the configuration you deploy"
@@ -126,6 +146,25 @@ def _function_environment(
         return None, ""
     _read_permissions(cognito, config, arn)
     return variables["IDENTITY_PROVIDERS"], f"the pre sign-up function {function['FunctionName']}"
+
+
+def _pre_token_environment(cognito: Cognito, config: LiveConfig) -> None:
+    """Whether the pre token generation function runs the linking code (its environment
+    carries IDENTITY_PROVIDERS), when the pre sign-up function did not show it."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    arn = config.pre_token_arn
+    if arn is None or arn == config.pre_signup_arn:
+        return
+    try:
+        function = cognito.lambda_client.get_function_configuration(FunctionName=arn)
+    except (ClientError, BotoCoreError) as problem:
+        config.linking_unknown = config.linking_unknown or (
+            f"the pre token generation function's configuration could not be read ({problem})"
+        )
+        return
+    if "IDENTITY_PROVIDERS" in ((function.get("Environment") or {}).get("Variables") or {}):
+        config.linking_function = f"the pre token generation function {function['FunctionName']}"
 
 
 def _read_permissions(cognito: Cognito, config: LiveConfig, arn: str | None) -> None:
@@ -172,6 +211,8 @@ def judge(config: LiveConfig) -> list[dict[str, Any]]:
         case_sensitive=config.case_sensitive,
         schema=schema,
         trigger_subjects=subjects,
+        linking_trigger=_linking_trigger(config, model),
+        verify_before_update=config.held_until_verified,
     )
     deployment = model.Deployment(pools=[pool])
     for name, provider in config.providers.items():
@@ -212,6 +253,22 @@ def judge(config: LiveConfig) -> list[dict[str, Any]]:
         }
         for verdict in verdicts.judge(deployment)
     ]
+
+
+def _linking_trigger(config: LiveConfig, model: Any) -> Any:
+    """The pool's linking triggers as the rules' model takes them: named, None when the pool
+    runs none, Unknown when a trigger's configuration could not be read. Configuration given
+    with --identity-providers is the operator saying the pool runs (or will run) them."""
+    if config.linking_function is not None:
+        return config.linking_function
+    if config.trigger is not None and config.trigger_source == "--identity-providers":
+        return "the triggers configured by --identity-providers"
+    if config.linking_unknown is not None:
+        return model.Unknown(
+            f"{config.linking_unknown}; pass --identity-providers if the pool runs this "
+            "project's triggers"
+        )
+    return None
 
 
 __all__ = ["LiveConfig", "PoolCallError", "judge", "read_config"]

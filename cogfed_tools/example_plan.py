@@ -34,6 +34,7 @@ class PlannedFederation:
 
     case_sensitive: bool
     custom_attributes: dict[str, bool]  # schema name -> mutable
+    schema: dict[str, dict[str, Any]]  # schema name -> the planned schema block, less its name
     identity_providers: dict[str, dict[str, Any]]  # ProviderName -> type, attribute_mapping
     client_write_attributes: dict[str, list[str]]  # client name -> write_attributes
     trigger_environment: dict[str, str]  # pre sign-up function's environment
@@ -93,6 +94,10 @@ def federation(plan: dict) -> PlannedFederation:
     return PlannedFederation(
         case_sensitive=bool(pool["username_configuration"][0]["case_sensitive"]),
         custom_attributes={s["name"]: bool(s["mutable"]) for s in pool.get("schema") or []},
+        schema={
+            s["name"]: {key: value for key, value in s.items() if key != "name"}
+            for s in pool.get("schema") or []
+        },
         identity_providers={
             r["values"]["provider_name"]: {
                 "type": r["values"]["provider_type"],

@@ -16,7 +16,16 @@ import string
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
+
+_FACTS = json.loads(
+    (Path(__file__).resolve().parent.parent / "lambda_src" / "cognito_facts.json").read_text(
+        encoding="utf-8"
+    )
+)
+# Google's hosted-domain claim and the attribute the module maps it into (FACTS §8, §20).
+HOSTED_DOMAIN = _FACTS["provider_types"]["Google"]["hosted_domain"]
 
 IDENTITY_PROVIDERS = {
     "Corporate": {
@@ -44,7 +53,12 @@ MAPPINGS = {
         "email": "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress",
         "custom:idp_sub": "http://schemas.microsoft.com/identity/claims/objectidentifier",
     },
-    "Google": {"email": "email", "email_verified": "email_verified", "username": "sub"},
+    "Google": {
+        "email": "email",
+        "email_verified": "email_verified",
+        "username": "sub",
+        HOSTED_DOMAIN["attribute"]: HOSTED_DOMAIN["claim"],
+    },
     "LinkedIn": {
         "email": "email",
         "email_verified": "email_verified",
@@ -100,7 +114,12 @@ def _subject(rng: random.Random) -> str:
 
 def create_pool(double: Any) -> str:
     pool_id = double.create_pool(
-        "synthetic", case_sensitive=False, custom_attributes={"idp_sub": True}
+        "synthetic",
+        case_sensitive=False,
+        custom_attributes={
+            "idp_sub": True,
+            HOSTED_DOMAIN["attribute"].removeprefix("custom:"): True,
+        },
     )
     for name, provider in IDENTITY_PROVIDERS.items():
         double.add_identity_provider(pool_id, name, provider["type"], MAPPINGS[name])

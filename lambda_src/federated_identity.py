@@ -149,10 +149,7 @@ def linkable_email(provider: ProviderConfig, attributes: dict[str, str]) -> str:
             f"verified. Verify it with {provider.name} and try again, or {SUPPORT}.",
             reason="email_not_verified",
         )
-    if not _hosted_domain_listed(provider, attributes):
-        # A Google Workspace vouches for the addresses of whoever holds its domain now, which
-        # may not be who held it when the account was made (FACTS §8): only a Workspace
-        # whose domain the configuration lists is evidence.
+    if not provider.vouches_as_hosted_domain(attributes):
         raise SignInRefused(
             f"Sign-in refused: your {provider.name} account is managed by an organisation this "
             "application does not trust to vouch for email addresses, so it can't be linked "
@@ -167,16 +164,6 @@ def linkable_email(provider: ProviderConfig, attributes: dict[str, str]) -> str:
             reason="email_domain_not_allowed",
         )
     return email
-
-
-def _hosted_domain_listed(provider: ProviderConfig, attributes: dict[str, str]) -> bool:
-    """True for a sign-in without a hosted domain (a Google consumer account), or one whose
-    hosted domain is among the provider's email_domains."""
-    attribute = provider.hosted_domain_attribute
-    hosted = attributes.get(attribute, "") if attribute else ""
-    if not hosted:
-        return True
-    return provider.email_domains is not None and provider.vouches_for_domain(hosted)
 
 
 def is_filter_safe_email(email: str) -> bool:

@@ -57,10 +57,16 @@ class ProviderConfig(NamedTuple):
     def trusted_always(self) -> bool:
         return self.email_trust == "always" and self.can_vouch
 
-    @property
-    def hosted_domain_attribute(self) -> str | None:
-        """Where the pool receives this type's hosted-domain claim (Google's `hd`)."""
-        return HOSTED_DOMAIN_ATTRIBUTE.get(self.type)
+    def vouches_as_hosted_domain(self, attributes: dict[str, str]) -> bool:
+        """Whether these attributes carry no hosted domain of this type (Google's `hd`, present
+        only for a Google Workspace account: a consumer account), or one in email_domains.
+
+        A Workspace vouches for the addresses of whoever holds its domain now, which may not
+        be who held it when an account was made (FACTS §8): only a listed domain counts.
+        """
+        attribute = HOSTED_DOMAIN_ATTRIBUTE.get(self.type)
+        hosted = attributes.get(attribute, "") if attribute else ""
+        return not hosted or (self.email_domains is not None and self.vouches_for_domain(hosted))
 
 
 def names_user_name(provider_name: str, user_name: str) -> bool:

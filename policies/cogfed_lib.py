@@ -336,6 +336,8 @@ class GraphView:
         self._pool_cache: dict[Any, list[Any]] = {}
         self._cycles: dict[tuple[str, str, Instance], str] | None = None
         self._on_pool: dict[str, dict[Any, list[Any]]] = {}
+        # Pools as read_pool reads them: every provider and client check of a pool reads it.
+        self.pools_read: dict[Any, Pool] = {}
 
     def vertices_for(self, conf: dict[str, Any]) -> list[Any]:
         """The vertices behind a rendered resource configuration.
@@ -573,6 +575,16 @@ class GraphView:
             self._pool_cache[key] = found
         return self._pool_cache[key]
 
+    def resources_behind(self, key: Any, attribute: str, resource_type: str) -> list[Any]:
+        """Resources of a type an attribute refers to, through variables, modules and outputs
+        (a pool's trigger functions behind lambda_config)."""
+        return [
+            dest
+            for dest in self._walk(key, attribute)
+            if self.nodes[dest].get("block_type_") == "resource"
+            and self.nodes[dest].get("resource_type") == resource_type
+        ]
+
     def on_pool(self, pool_key: Any, resource_type: str) -> list[Any]:
         """Resources of a type whose ``user_pool_id`` leads to this pool."""
         if resource_type not in self._on_pool:
@@ -754,7 +766,7 @@ class Idp:
     address: str
     provider_type: str | None
     provider_name: str | None
-    mapping: dict[str, str] | None  # None when not visible
+    mapping: dict[str, Any] | None  # None when not visible; Unknown values not visible either
 
 
 def read_idp(view: GraphView | None, key: Any, conf: dict[str, Any], out: Outcome) -> Idp:
@@ -781,7 +793,14 @@ def read_idp(view: GraphView | None, key: Any, conf: dict[str, Any], out: Outcom
         out.cannot_see("attribute_mapping: " + "; ".join(missing))
         mapping = None
     else:
-        mapping = {str(k): v for k, v in mapping.items()}
+        # A value checkov left as an expression is not a claim name: the rules that read it
+        # are undecided rather than judging the expression's text.
+        mapping = {
+            str(k): model.Unknown(f"attribute_mapping `{k}` is {short(v)}, not visible to checkov")
+            if is_unresolved(v)
+            else v
+            for k, v in mapping.items()
+        }
     return Idp(address, provider_type, provider_name, mapping)
 
 
@@ -800,6 +819,10 @@ class Pool:
     case_sensitive: bool | str | None
     schema: dict[str, SchemaEntry]
     unseen: list[str]  # what about its schema checkov could not see
+    # The rules' model values (cogfed_model.Pool): a value, None, or model.Unknown.
+    linking_trigger: Any = None
+    trigger_subjects: Any = None
+    verify_before_update: Any = None
 
 
 # `module.<name>.<output>` or `module.<name>[<index>].<output>` in an unrendered expression.
@@ -901,12 +924,14 @@ def _schema_entry(raw: dict[str, Any]) -> SchemaEntry | str:
 
 
 def read_pool(view: GraphView, key: Any) -> Pool:
+    if key not in view.pools_read:
+        view.pools_read[key] = _read_pool(view, key)
+    return view.pools_read[key]
+
+
+def _read_pool(view: GraphView, key: Any) -> Pool:
     data = view.nodes[key]
-    config = data.get("config_", {})
-    conf: dict[str, Any] = {}
-    for inner in config.values():
-        for entity in inner.values():
-            conf = entity
+    conf = _rendered(data)
     address = str(data.get("__address__") or data.get("block_name_"))
     unseen: list[str] = []
     username = attr(conf, "username_configuration")
@@ -968,6 +993,7 @@ def read_pool(view: GraphView, key: Any) -> Pool:
             unseen.append(entry)
         else:
             schema[entry.name] = entry
+    linking_trigger, trigger_subjects = read_linking(view, key)
     return Pool(
         key=key,
         address=address,
@@ -975,7 +1001,143 @@ def read_pool(view: GraphView, key: Any) -> Pool:
         case_sensitive=case_sensitive,
         schema=schema,
         unseen=unseen,
+        linking_trigger=linking_trigger,
+        trigger_subjects=trigger_subjects,
+        verify_before_update=read_update_settings(view, key, conf),
     )
+
+
+def _rendered(data: dict[str, Any]) -> dict[str, Any]:
+    """The rendered configuration of a resource vertex (checkov nests it by type and name)."""
+    conf: dict[str, Any] = {}
+    for inner in (data.get("config_") or {}).values():
+        if isinstance(inner, dict):
+            for entity in inner.values():
+                if isinstance(entity, dict):
+                    conf = entity
+    return conf
+
+
+def _dynamic_block(data: dict[str, Any], block: str) -> bool:
+    dynamic = data.get("dynamic")
+    items = dynamic if isinstance(dynamic, list) else [dynamic]
+    return any(isinstance(item, dict) and block in item for item in items)
+
+
+def read_update_settings(view: GraphView, key: Any, conf: dict[str, Any]) -> Any:
+    """user_attribute_update_settings' attributes held back until verified, as the model
+    takes them: a tuple, None when not set, or Unknown."""
+    if _dynamic_block(view.nodes[key], "user_attribute_update_settings"):
+        return model.Unknown("a dynamic user_attribute_update_settings block is not visible")
+    block = attr(conf, "user_attribute_update_settings")
+    if block is None or block == []:
+        return None
+    missing = view.unresolved_inputs(key, ["user_attribute_update_settings"])
+    if missing:
+        return model.Unknown("; ".join(missing))
+    value = block.get(model.VERIFY_BEFORE_UPDATE) if isinstance(block, dict) else UNSEEN
+    # checkov wraps an attribute's value in a list, a list value too.
+    while isinstance(value, list) and len(value) == 1 and isinstance(value[0], list):
+        value = value[0]
+    value = view.settle(key, value)
+    if isinstance(value, str) and not is_unresolved(value) and value != UNSEEN:
+        return (value,)
+    if (
+        isinstance(value, list)
+        and all(isinstance(v, str) for v in value)
+        and not is_unresolved(value)
+    ):
+        return tuple(value)
+    if value is None:
+        return None
+    return model.Unknown(f"{model.VERIFY_BEFORE_UPDATE} ({short(value)}) is not visible to checkov")
+
+
+# The graph labels of the lambda_config arguments that name a linking trigger (the edge of a
+# nested argument is labelled with its whole path, which these begin).
+LINKING_TRIGGERS = tuple(f"lambda_config.{argument[0]}" for argument in model.LINKING_TRIGGERS)
+PRE_SIGN_UP = LINKING_TRIGGERS[0]
+FUNCTION = "aws_lambda_function"
+
+
+def read_linking(view: GraphView, key: Any) -> tuple[Any, Any]:
+    """(linking trigger, trigger subjects) of a pool, as the model takes them.
+
+    The linking trigger: the address of a pre sign-up or pre token generation function whose
+    environment carries IDENTITY_PROVIDERS (this project's triggers), None when no function
+    of the scan is such a trigger, Unknown when checkov cannot show a function's environment
+    or the function an argument names. The subjects: ProviderName -> the attribute the pre
+    sign-up function reads the exact-case subject from, as the plan adapter reads them.
+    """
+    found: list[str] = []
+    unseen: list[str] = []
+    subjects: Any = None
+    for attribute in LINKING_TRIGGERS:
+        functions = view.resources_behind(key, attribute, FUNCTION)
+        if not functions:
+            missing = view.unresolved_inputs(key, [attribute])
+            if missing:
+                unseen.append(f"{attribute}: " + "; ".join(missing))
+        for function in functions:
+            name = view.describe(function)
+            settings = _linking_settings(view, function)
+            if model.is_unknown(settings):
+                unseen.append(f"the environment of {name} ({settings})")
+            elif settings is not None:
+                if name not in found:
+                    found.append(name)
+                if attribute == PRE_SIGN_UP and len(functions) == 1:
+                    subjects = _subjects(settings, name)
+    if found:
+        return found[0], subjects
+    if unseen:
+        return model.Unknown("; ".join(unseen)), subjects
+    return None, None
+
+
+def _linking_settings(view: GraphView, function: Any) -> Any:
+    """A function's IDENTITY_PROVIDERS value; None when its environment has none; Unknown
+    (naming why) when checkov cannot show its environment."""
+    data = view.nodes[function]
+    if _dynamic_block(data, "environment"):
+        return model.Unknown("a dynamic environment block is not visible")
+    environment = attr(_rendered(data), "environment")
+    if environment is None or environment == []:
+        return None
+    variables = (
+        view.settle(function, attr(environment, "variables"))
+        if isinstance(environment, dict)
+        else UNSEEN
+    )
+    variables = unwrap(variables) if isinstance(variables, list) else variables
+    if isinstance(variables, dict) and not any(is_unresolved(k) for k in variables):
+        if model.LINKING_SETTING in variables:
+            return variables[model.LINKING_SETTING]
+        missing = view.unresolved_inputs(function, ["environment"])
+        if missing:
+            return model.Unknown("; ".join(missing))
+        return None
+    if variables is None:
+        return None
+    return model.Unknown(f"variables = {short(variables)}")
+
+
+def _subjects(settings: Any, name: str) -> Any:
+    """ProviderName -> subject attribute from an IDENTITY_PROVIDERS value (checkov renders
+    jsonencode({...}) as the object itself); None when it is no JSON object."""
+    if isinstance(settings, str) and not is_unresolved(settings):
+        try:
+            settings = json.loads(settings)
+        except ValueError:
+            return None
+    if not isinstance(settings, dict) or is_unresolved(settings):
+        return model.Unknown(
+            f"the IDENTITY_PROVIDERS value of {name} ({short(settings)}) is not visible to checkov"
+        )
+    return {
+        str(provider): (spec.get("subject_attribute") if isinstance(spec, dict) else None)
+        for provider, spec in settings.items()
+    }
 
 
 def pools_for(view: GraphView | None, keys: list[Any], out: Outcome) -> list[Pool]:
@@ -1032,6 +1194,9 @@ def model_pool(pool: Pool) -> model.Pool:
         case_sensitive=_known(pool.case_sensitive, "its username_configuration.case_sensitive"),
         schema=entries,
         schema_incomplete=model.Unknown("; ".join(pool.unseen)) if pool.unseen else None,
+        linking_trigger=pool.linking_trigger,
+        trigger_subjects=pool.trigger_subjects,
+        verify_before_update=pool.verify_before_update,
     )
 
 

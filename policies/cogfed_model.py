@@ -12,7 +12,7 @@ a user can act on (e.g. "var.case_sensitive has no value: pass --var-file or use
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import ClassVar, TypeGuard, TypeVar
+from typing import Any, ClassVar, TypeGuard, TypeVar
 
 T = TypeVar("T")
 
@@ -39,6 +39,19 @@ Maybe = T | None | Unknown
 
 # A value Terraform will compute at apply: set, not null.
 KNOWN_AFTER_APPLY = "(known after apply)"
+
+# This project's linking triggers (CONTRACT §1), as both adapters find them: the lambda_config
+# arguments that name a trigger running the linking code (pre sign-up; pre token generation
+# under both of the provider's arguments for it), and the environment variable that marks the
+# function as one.
+LINKING_TRIGGERS = (
+    ("pre_sign_up",),
+    ("pre_token_generation",),
+    ("pre_token_generation_config", "lambda_arn"),
+)
+LINKING_SETTING = "IDENTITY_PROVIDERS"
+# user_attribute_update_settings' argument listing what a change holds back until verified.
+VERIFY_BEFORE_UPDATE = "attributes_require_verification_before_update"
 
 
 @dataclass(frozen=True)
@@ -71,6 +84,13 @@ class Pool:
     # Set when some schema entries could not be read (the static form): the entries listed
     # are real, but there may be more.
     schema_incomplete: Unknown | None = None
+    # The pre sign-up or pre token generation function that carries IDENTITY_PROVIDERS in its
+    # environment (this project's linking triggers), as the adapter names it; None when the
+    # pool has no such function the adapter can see.
+    linking_trigger: Maybe[str] = None
+    # user_attribute_update_settings.attributes_require_verification_before_update: the
+    # attributes whose change is held back until verified; None when not set.
+    verify_before_update: Maybe[tuple[str, ...]] = None
 
 
 @dataclass
@@ -78,7 +98,10 @@ class IdentityProvider:
     address: str
     provider_name: str | Unknown
     provider_type: str | Unknown
-    mapping: Maybe[dict[str, str]]
+    # Attribute -> the claim it is mapped from; a value is None where the configuration
+    # writes null (a plan shows it so), and may be a bool or number as the static form reads
+    # an unquoted literal.
+    mapping: Maybe[dict[str, Any]]
     # The pool it belongs to; Unknown when the pool is not in the configuration or cannot be
     # told apart from others.
     pool: Pool | Unknown

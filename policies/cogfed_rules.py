@@ -33,6 +33,63 @@ class Rule:
     fix: str
 
 
+# The Cognito standard attributes (OIDC standard claims as Cognito names them). A schema entry
+# with one of these names edits the standard attribute, never creates custom:<name>
+# (FACTS.md §3; API reference CreateUserPool.Schema).
+
+
+def _read_facts() -> dict[str, Any]:
+    """The Cognito facts the rules use (FACTS.md §1, §3, §4): lambda_src/cognito_facts.json,
+    the one place they are written. Beside this file as cognito_facts.table: the file itself
+    in an installed gate, a link in a checkout (not .json: checkov would load that as a
+    policy). A checkout without symbolic links holds the link's target as text; then the
+    checkout's own lambda_src/ is read."""
+    here = Path(__file__).resolve().parent
+    for candidate in (
+        here / "cognito_facts.table",
+        here.parent / "lambda_src" / "cognito_facts.json",
+    ):
+        try:
+            facts = json.loads(candidate.read_text("utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(facts, dict) and "provider_types" in facts:
+            return facts
+    raise RuntimeError(
+        f"cannot read the Cognito facts table ({here / 'cognito_facts.table'}): reinstall the "
+        "gate, or in a checkout without symbolic links copy lambda_src/cognito_facts.json there"
+    )
+
+
+FACTS = _read_facts()
+STANDARD_ATTRIBUTES = frozenset(FACTS["standard_attributes"])
+# Attributes an app client can never list in write_attributes; mapping them needs no write
+# access.
+NEVER_WRITABLE = frozenset(FACTS["never_client_writable"])
+# The claim that carries each provider type's subject; SAML has none of fixed name: the IdP
+# must send the NameID as an attribute of its own choosing.
+SUBJECT_CLAIMS: dict[str, str | None] = {
+    name: fact["subject_claim"] for name, fact in FACTS["provider_types"].items()
+}
+# Providers whose subjects are digits, so a lower-cased userName still matches.
+CASE_SAFE_PROVIDER_TYPES = frozenset(
+    name for name, fact in FACTS["provider_types"].items() if fact["subject_case_safe"]
+)
+
+# The providers CONTRACT §2 requires to map email_verified: a rule, not a fact (Sign in with
+# Apple sends it too, and the module maps it, but the contract's rule names these two).
+EMAIL_VERIFIED_PROVIDER_TYPES = frozenset({"Google", "OIDC"})
+
+# Where the pool must receive a provider type's hosted-domain claim (Google's `hd`) for the
+# pre sign-up trigger to tell a Workspace account from a consumer one (FACTS.md §8, §20):
+# type -> (the claim, the attribute it is mapped into).
+HOSTED_DOMAIN: dict[str, tuple[str, str]] = {
+    name: (fact["hosted_domain"]["claim"], fact["hosted_domain"]["attribute"])
+    for name, fact in FACTS["provider_types"].items()
+    if fact.get("hosted_domain")
+}
+
+
 RULES: dict[str, Rule] = {
     rule.id: rule
     for rule in (
@@ -80,11 +137,15 @@ RULES: dict[str, Rule] = {
             why=(
                 "Linking needs the IdP's email; mapping email without email_verified makes Cognito "
                 "store email_verified=false on every federated sign-in, for the linked native user "
-                "too, which breaks forgot-password (FACTS.md §4)."
+                "too, which breaks forgot-password (FACTS.md §4). A mapping names the claim to "
+                "copy: an email_verified value that is empty, padded, or the word true or false "
+                "names no claim, so it maps nothing and the trigger never links a provider that "
+                "is trusted on its verified claim."
             ),
             fix=(
                 'Add `email = "<IdP email claim>"` to attribute_mapping and, for Google and OIDC, '
-                '`email_verified = "email_verified"`.'
+                '`email_verified = "email_verified"`: the value names the provider\'s claim '
+                '(never "", "true" or "false", nor a name with surrounding whitespace).'
             ),
         ),
         Rule(
@@ -165,6 +226,53 @@ RULES: dict[str, Rule] = {
             fix="Set `source_arn = aws_cognito_user_pool.<name>.arn` (or the pool ARN output).",
         ),
         Rule(
+            id="CKV2_COGFED_5",
+            name=(
+                "A user pool wired to the linking triggers holds email changes back until they "
+                "are verified"
+            ),
+            severity="HIGH",
+            entity=POOL,
+            why=(
+                "A pool whose pre sign-up or pre token generation function carries "
+                "IDENTITY_PROVIDERS runs this project's linking triggers. Without "
+                "user_attribute_update_settings holding email, a user's own email change is "
+                "stored at once, unverified, so a stored address may be one the user merely "
+                "typed: restoring email_verified for it would let her make it look verified and "
+                "be handed the account of whoever signs in with it; the pre token generation "
+                "trigger therefore restores nothing in such a pool (FACTS.md §8, §20)."
+            ),
+            fix=(
+                "Add `user_attribute_update_settings { "
+                'attributes_require_verification_before_update = ["email"] }` to the pool '
+                "(with email in auto_verified_attributes)."
+            ),
+        ),
+        Rule(
+            id="CKV2_COGFED_6",
+            name=(
+                "In a user pool wired to the linking triggers, a Google identity provider maps "
+                "its hosted-domain claim"
+            ),
+            severity="HIGH",
+            entity=IDP,
+            why=(
+                "The pre sign-up trigger reads Google's hosted-domain claim (the Workspace "
+                "domain of the account) from the attribute it is mapped into, and links a "
+                "Workspace account only for a domain listed in the provider's email_domains. "
+                "Unmapped, every Workspace account looks like a consumer one and is linked on "
+                "Google's verified claim alone, although whoever holds a Workspace domain (an "
+                "expired company domain registered again) can create accounts for any of its "
+                "addresses (FACTS.md §8, §20)."
+            ),
+            fix=" ".join(
+                f'Add `"{attribute}" = "{claim}"` to the {name} provider\'s attribute_mapping '
+                f'and `schema {{ name = "{attribute.removeprefix("custom:")}" '
+                'attribute_data_type = "String" mutable = true }` to the pool.'
+                for name, (claim, attribute) in sorted(HOSTED_DOMAIN.items())
+            ),
+        ),
+        Rule(
             id="CKV_COGFED_5",
             name="Module call's source was scanned by checkov",
             severity="HIGH",
@@ -181,50 +289,3 @@ RULES: dict[str, Rule] = {
         ),
     )
 }
-
-# The Cognito standard attributes (OIDC standard claims as Cognito names them). A schema entry
-# with one of these names edits the standard attribute, never creates custom:<name>
-# (FACTS.md §3; API reference CreateUserPool.Schema).
-
-
-def _read_facts() -> dict[str, Any]:
-    """The Cognito facts the rules use (FACTS.md §1, §3, §4): lambda_src/cognito_facts.json,
-    the one place they are written. Beside this file as cognito_facts.table: the file itself
-    in an installed gate, a link in a checkout (not .json: checkov would load that as a
-    policy). A checkout without symbolic links holds the link's target as text; then the
-    checkout's own lambda_src/ is read."""
-    here = Path(__file__).resolve().parent
-    for candidate in (
-        here / "cognito_facts.table",
-        here.parent / "lambda_src" / "cognito_facts.json",
-    ):
-        try:
-            facts = json.loads(candidate.read_text("utf-8"))
-        except (OSError, ValueError):
-            continue
-        if isinstance(facts, dict) and "provider_types" in facts:
-            return facts
-    raise RuntimeError(
-        f"cannot read the Cognito facts table ({here / 'cognito_facts.table'}): reinstall the "
-        "gate, or in a checkout without symbolic links copy lambda_src/cognito_facts.json there"
-    )
-
-
-FACTS = _read_facts()
-STANDARD_ATTRIBUTES = frozenset(FACTS["standard_attributes"])
-# Attributes an app client can never list in write_attributes; mapping them needs no write
-# access.
-NEVER_WRITABLE = frozenset(FACTS["never_client_writable"])
-# The claim that carries each provider type's subject; SAML has none of fixed name: the IdP
-# must send the NameID as an attribute of its own choosing.
-SUBJECT_CLAIMS: dict[str, str | None] = {
-    name: fact["subject_claim"] for name, fact in FACTS["provider_types"].items()
-}
-# Providers whose subjects are digits, so a lower-cased userName still matches.
-CASE_SAFE_PROVIDER_TYPES = frozenset(
-    name for name, fact in FACTS["provider_types"].items() if fact["subject_case_safe"]
-)
-
-# The providers CONTRACT §2 requires to map email_verified: a rule, not a fact (Sign in with
-# Apple sends it too, and the module maps it, but the contract's rule names these two).
-EMAIL_VERIFIED_PROVIDER_TYPES = frozenset({"Google", "OIDC"})

@@ -12,8 +12,11 @@ UNKNOWN as on FAILED: passing what it has not seen is the silent failure it exis
 
 from __future__ import annotations
 
+import json
+import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from cogfed_model import (
     AppClient,
@@ -29,6 +32,7 @@ from cogfed_model import (
 from cogfed_rules import (
     CASE_SAFE_PROVIDER_TYPES,
     EMAIL_VERIFIED_PROVIDER_TYPES,
+    HOSTED_DOMAIN,
     NEVER_WRITABLE,
     STANDARD_ATTRIBUTES,
     SUBJECT_CLAIMS,
@@ -81,6 +85,41 @@ def pool_sets_case_sensitivity(pool: Pool, verdict: Verdict) -> None:
         verdict.cannot_decide("username_configuration.case_sensitive", pool.case_sensitive)
 
 
+HOLD_EMAIL_CHANGES = (
+    'user_attribute_update_settings { attributes_require_verification_before_update = ["email"] }'
+)
+
+
+def pool_holds_email_changes(pool: Pool, verdict: Verdict) -> None:
+    """CKV2_COGFED_5: a pool running the linking triggers holds email changes back until
+    verified (FACTS.md §8, §20)."""
+    held = pool.verify_before_update
+    if held is not None and not is_unknown(held) and "email" in held:
+        return
+    trigger = pool.linking_trigger
+    if trigger is None:
+        return  # not wired to the linking triggers (as far as the adapter can see)
+    if is_unknown(trigger):
+        verdict.cannot_decide(
+            "whether the pool runs the linking triggers (a pre sign-up or pre token generation "
+            "function with IDENTITY_PROVIDERS), which would require it to hold email changes",
+            trigger,
+        )
+        return
+    if is_unknown(held):
+        verdict.cannot_decide(
+            "user_attribute_update_settings.attributes_require_verification_before_update", held
+        )
+        return
+    verdict.violate(
+        f"{pool.address} runs the linking triggers ({trigger}) but stores a user's own email "
+        "change at once, unverified: a user can make an address she merely typed look verified "
+        "(the pre token generation trigger restores email_verified) and be handed the account "
+        "of whoever signs in with it, so the trigger restores nothing in this pool "
+        f"(FACTS.md §8, §20); add `{HOLD_EMAIL_CHANGES}`"
+    )
+
+
 # --------------------------------------------------------------------------------------------
 # Identity providers
 
@@ -104,7 +143,7 @@ def _schema_of(
     return pool, pool.schema
 
 
-def _mapping(idp: IdentityProvider, verdict: Verdict) -> dict[str, str] | None:
+def _mapping(idp: IdentityProvider, verdict: Verdict) -> dict[str, Any] | None:
     if is_unknown(idp.mapping):
         verdict.cannot_decide("attribute_mapping", idp.mapping)
         return None
@@ -141,6 +180,10 @@ def subject_in_custom_attribute(idp: IdentityProvider, verdict: Verdict) -> None
         return
     claim = SUBJECT_CLAIMS.get(provider_type, "sub")
     if claim not in custom.values():
+        unseen = next((value for value in custom.values() if is_unknown(value)), None)
+        if unseen is not None:
+            verdict.cannot_decide(f"whether a custom attribute is mapped from {claim}", unseen)
+            return
         verdict.violate(
             f"{pool.address} is case-insensitive and this {provider_type} provider maps no "
             f"custom attribute from its subject ({claim}); the trigger would see the subject "
@@ -185,11 +228,110 @@ def maps_email(idp: IdentityProvider, verdict: Verdict) -> None:
         return
     if "email" not in mapping:
         verdict.violate("attribute_mapping has no `email` key")
-    if provider_type in EMAIL_VERIFIED_PROVIDER_TYPES and "email_verified" not in mapping:
+    required = provider_type in EMAIL_VERIFIED_PROVIDER_TYPES
+    if "email_verified" not in mapping:
+        if required:
+            verdict.violate(
+                f"this {provider_type} provider must map `email_verified`, otherwise every "
+                "sign-in stores email_verified=false"
+            )
+        return
+    claim = mapping["email_verified"]
+    if is_unknown(claim):
+        verdict.cannot_decide("the claim `email_verified` is mapped from", claim)
+        return
+    problem = not_a_claim(claim)
+    if problem:
         verdict.violate(
-            f"this {provider_type} provider must map `email_verified`, otherwise every "
-            "sign-in stores email_verified=false"
+            f"`email_verified` is mapped from {_shown(claim)}, which names no claim ({problem}): "
+            "the value must name the provider's claim that says whether the email is verified "
+            '(e.g. "email_verified")'
+            + (
+                "; as it is, email_verified counts as not mapped, every sign-in stores "
+                "email_verified=false and the trigger never links this provider's users on "
+                "its verified claim"
+                if required
+                else ""
+            )
         )
+
+
+def not_a_claim(value: Any) -> str | None:
+    """Why a mapping's value names no claim (a mapping copies the claim of that name, it never
+    sets a value), or None when it can be a claim's name."""
+    if value is None:
+        return "null"
+    value = _as_text(value)
+    if not isinstance(value, str):
+        return None
+    if not value.strip():
+        return "empty" if not value else "whitespace only"
+    if value != value.strip():
+        return "surrounding whitespace"
+    if any(unicodedata.category(char) == "Cc" for char in value):
+        return "a control character"
+    if value.lower() in ("true", "false"):
+        return f"the word {value}: a mapping names a claim, it never sets a value"
+    return None
+
+
+def _as_text(value: Any) -> Any:
+    # Terraform stores a bool in a map of strings as "true"/"false" (checkov reads a quoted
+    # "true" back as a bool).
+    return ("true" if value else "false") if isinstance(value, bool) else value
+
+
+def _shown(value: Any) -> str:
+    # JSON escapes show whitespace and control characters, which the message is about.
+    return "null" if value is None else json.dumps(_as_text(value))
+
+
+def maps_hosted_domain(idp: IdentityProvider, verdict: Verdict) -> None:
+    """CKV2_COGFED_6: in a pool running the linking triggers, a provider whose type sends a
+    hosted-domain claim (Google's) maps it into the attribute the trigger reads (FACTS.md §8,
+    §20). Pools without those triggers are left alone: nothing there reads the attribute."""
+    pool = idp.pool
+    if not is_unknown(pool) and pool.linking_trigger is None:
+        return
+    provider_type = _provider_type(idp, verdict)
+    if provider_type is None or provider_type not in HOSTED_DOMAIN:
+        return
+    claim, attribute = HOSTED_DOMAIN[provider_type]
+    mapping = _mapping(idp, verdict)
+    if mapping is None:
+        return
+    source = mapping.get(attribute)
+    if source == claim:
+        return
+    if is_unknown(source):
+        verdict.cannot_decide(f"the claim `{attribute}` is mapped from", source)
+        return
+    if is_unknown(pool):
+        verdict.cannot_decide(
+            f"which user pool it belongs to (one running the linking triggers needs "
+            f'`"{attribute}" = "{claim}"`)',
+            pool,
+        )
+        return
+    if is_unknown(pool.linking_trigger):
+        verdict.cannot_decide(
+            f"whether {pool.address} runs the linking triggers (then this provider must map "
+            f'`"{attribute}" = "{claim}"`)',
+            pool.linking_trigger,
+        )
+        return
+    mapped = (
+        f"maps `{attribute}` from {_shown(source)}, not from {provider_type}'s `{claim}` claim"
+        if attribute in mapping
+        else f"does not map `{attribute}` from {provider_type}'s `{claim}` claim"
+    )
+    verdict.violate(
+        f"{pool.address} runs the linking triggers ({pool.linking_trigger}) and this "
+        f"{provider_type} provider {mapped}: the pre sign-up trigger then takes every Workspace "
+        "account for a consumer one and links it on the verified claim alone, whatever its "
+        f'domain (FACTS.md §8, §20); add `"{attribute}" = "{claim}"` to attribute_mapping '
+        f"and declare `{attribute.removeprefix('custom:')}` (mutable) in the pool schema"
+    )
 
 
 def mapped_attributes_in_schema(idp: IdentityProvider, verdict: Verdict) -> None:
@@ -389,15 +531,22 @@ PROVIDER_RULES: dict[str, Callable[[IdentityProvider, Verdict], None]] = {
     "CKV2_COGFED_2": mapped_attributes_in_schema,
     "CKV_COGFED_3": no_custom_standard_name,
     "CKV2_COGFED_3": maps_required_attributes,
+    "CKV2_COGFED_6": maps_hosted_domain,
+}
+
+POOL_RULES: dict[str, Callable[[Pool, Verdict], None]] = {
+    "CKV_COGFED_1": pool_sets_case_sensitivity,
+    "CKV2_COGFED_5": pool_holds_email_changes,
 }
 
 
 def judge(deployment: Deployment) -> Iterator[Verdict]:
     """Every rule on every resource it applies to."""
     for pool in deployment.pools:
-        verdict = Verdict("CKV_COGFED_1", pool.address, pool.location)
-        pool_sets_case_sensitivity(pool, verdict)
-        yield verdict
+        for rule_id, pool_rule in POOL_RULES.items():
+            verdict = Verdict(rule_id, pool.address, pool.location)
+            pool_rule(pool, verdict)
+            yield verdict
     for idp in deployment.providers:
         for rule_id, rule in PROVIDER_RULES.items():
             verdict = Verdict(rule_id, idp.address, idp.location)

@@ -2,7 +2,9 @@
 
 moto 5.2 lacks AdminLinkProviderForUser and AdminDisableProviderForUser, ignores
 `CaseSensitive=false`, has no email-alias pools, compares ListUsers values exactly and never
-invokes Lambda triggers (FACTS §9).
+invokes Lambda triggers (FACTS §9). Nor does it model what a signed-in user can do to their
+own account: UpdateUserAttributes writes anything at once, and GetUserAttributeVerificationCode
+and VerifyUserAttribute are missing (FACTS §8, §20 say what Cognito does).
 The patches below add those to moto's backend and response classes, so they hold in
 decorator mode and in server mode alike (the server runs moto in this process). Each rule
 cites the FACTS.md heading it imitates; "(unconfirmed)" marks a guess no AWS page states.
@@ -13,6 +15,7 @@ Patches are installed while a `CognitoDouble` is open (reference-counted) and re
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import re
 import threading
@@ -24,7 +27,10 @@ from typing import Any
 from joserfc import jwk as _jwk
 from moto.cognitoidp import models as cognito_models
 from moto.cognitoidp.exceptions import (
+    CodeMismatchException,
+    ExpiredCodeException,
     InvalidParameterException,
+    NotAuthorizedError,
     ResourceNotFoundError,
     UsernameExistsException,
     UserNotFoundError,
@@ -34,6 +40,8 @@ from moto.cognitoidp.utils import PAGINATION_MODEL, validate_username_format
 from moto.core.exceptions import JsonRESTError
 from moto.core.responses import ActionResult, EmptyResult
 from moto.utilities.paginator import paginate
+
+from .facts import NEVER_CLIENT_WRITABLE, STANDARD_ATTRIBUTES
 
 Backend = cognito_models.CognitoIdpBackend
 Pool = cognito_models.CognitoIdpUserPool
@@ -63,6 +71,14 @@ SEARCHABLE = frozenset(
 # Every other searchable attribute is compared without case, in every pool (FACTS §6).
 EXACT_SEARCH = frozenset({"username", "cognito:user_status"})
 ALIAS_EXISTS_MESSAGE = "An account with the email already exists."
+# Attributes a user verifies with a code; each has its flag `<name>_verified` (FACTS §8, §20).
+VERIFIABLE = frozenset({"email", "phone_number"})
+# "The verification code or link is valid for 24 hours" (developer guide, "Configuring email
+# or phone verification").
+CODE_VALIDITY_S = 24 * 3600.0
+UNAUTHORIZED_WRITE_MESSAGE = "A client attempted to write unauthorized attribute"
+CODE_MISMATCH_MESSAGE = "Invalid verification code provided, please try again."
+EXPIRED_CODE_MESSAGE = "Invalid code provided, please request a code again."
 
 
 class LimitExceededException(JsonRESTError):
@@ -185,6 +201,19 @@ class CallHook:
 
 
 @dataclass
+class Message:
+    """A verification code Cognito sent to an address (email or phone number)."""
+
+    address: str
+    pool_id: str
+    username: str
+    attribute: str
+    code: str
+    sent_at: float
+    used: bool = False
+
+
+@dataclass
 class StaleListing:
     """Users as they were when `CognitoDouble.stale_list_users` was called (FACTS §6)."""
 
@@ -208,6 +237,16 @@ class _State:
         # (pool id, provider, subject) -> when the federated user holding it was deleted
         # (docs/live-pools.md: sign-ins through it fail for about an hour afterwards).
         self.deleted_identities: dict[tuple[str, str, str], float] = {}
+        # Self-service (FACTS §8, §20): codes delivered, by the address they went to; the
+        # code each user's attribute awaits, and values held back until verified, both by
+        # (pool id, sub, attribute).
+        self.outbox: dict[str, list[Message]] = {}
+        self.codes: dict[tuple[str, str, str], Message] = {}
+        self.pending: dict[tuple[str, str, str], str] = {}
+        self.codes_sent = 0
+        # Pools where a held-back attribute whose stored value is unverified changes at once
+        # (the other reading of an unconfirmed fact, FACTS §20; see `holds_back`).
+        self.hold_verified_only: set[str] = set()
 
     def take_fault(self, operation: str) -> Fault | None:
         with self.lock:
@@ -243,6 +282,10 @@ class _State:
             self.requests.clear()
             self.stale.clear()
             self.deleted_identities.clear()
+            self.outbox.clear()
+            self.codes.clear()
+            self.pending.clear()
+            self.hold_verified_only.clear()
 
 
 STATE = _State()
@@ -577,6 +620,243 @@ def _response_admin_disable_provider_for_user(self: CognitoIdpResponse) -> Empty
     return EmptyResult()
 
 
+# --------------------------------------------------------------------------- self-service
+
+
+def holds_back(pool: Pool, user: User, attribute: str) -> bool:
+    """Whether a user's own change of `attribute` waits for verification (FACTS §8, §20):
+    UserAttributeUpdateSettings.AttributesRequireVerificationBeforeUpdate holds it.
+
+    (unconfirmed) FACTS §20: whether the hold applies when the stored value is itself
+    unverified is not stated. The double holds it back all the same, unless the pool was
+    created with `hold_unverified_changes=False` (`CognitoDouble.create_pool`), which plays
+    the other reading: such a change is applied at once, unverified.
+    """
+    settings = pool.extended_config.get("UserAttributeUpdateSettings") or {}
+    if attribute not in (settings.get("AttributesRequireVerificationBeforeUpdate") or []):
+        return False
+    with STATE.lock:
+        verified_only = pool.id in STATE.hold_verified_only
+    return not verified_only or user.attribute_lookup.get(f"{attribute}_verified") == "true"
+
+
+def pending_value(pool: Pool, user: User, attribute: str) -> str | None:
+    """The value a held-back change awaits verification with, or None (FACTS §8, §20)."""
+    with STATE.lock:
+        return STATE.pending.get((pool.id, user.id, attribute))
+
+
+def token_holder(backend: Backend, access_token: str) -> tuple[Pool, str, User]:
+    """(pool, app client id, user) of a user's access token, as Cognito resolves it."""
+    for pool in backend.user_pools.values():
+        held = pool.access_tokens.get(access_token)
+        if held is None:
+            continue
+        client_id, username = held
+        # moto keeps the name the user signed in with, which may be a sign-in alias; the
+        # token belongs to the user whatever the alias becomes, so it is pinned to them.
+        user = pool.users.get(username) or pool._get_user(username)
+        if user is None:
+            raise NotAuthorizedError("Access Token has been revoked")
+        pool.access_tokens[access_token] = (client_id, user.username)
+        if not user.enabled:
+            raise NotAuthorizedError("User is disabled.")
+        return pool, client_id, user
+    raise NotAuthorizedError("Invalid Access Token")
+
+
+def client_may_write(pool: Pool, client: Any, name: str) -> bool:
+    """Whether an app client may write `name` (FACTS §4).
+
+    Never email_verified, phone_number_verified or username (cognito_facts.json
+    `never_client_writable`); otherwise what the client's WriteAttributes lists, or the
+    pool's standard attributes where it lists none; never an immutable attribute.
+    """
+    if client is None or name in NEVER_CLIENT_WRITABLE:
+        return False
+    listed = client.extended_config.get("WriteAttributes")
+    if not (name in listed if listed else name in STANDARD_ATTRIBUTES):
+        return False
+    spec = pool.schema_attributes.get(name)
+    if spec is None:
+        return False
+    return bool(spec.mutable)
+
+
+def deliver_code(pool: Pool, user: User, attribute: str, address: str) -> Message:
+    """Send a fresh code for `attribute` to `address`; it replaces any earlier one.
+
+    Codes are six digits, derived from a counter so that runs are reproducible; only the
+    outbox of the address (`CognitoDouble.outbox`) shows them.
+    """
+    with STATE.lock:
+        STATE.codes_sent += 1
+        digest = hashlib.sha256(f"cognito-double-code-{STATE.codes_sent}".encode()).hexdigest()
+        message = Message(
+            address,
+            pool.id,
+            user.username,
+            attribute,
+            f"{int(digest, 16) % 1_000_000:06d}",
+            time.time(),
+        )
+        STATE.outbox.setdefault(address, []).append(message)
+        STATE.codes[(pool.id, user.id, attribute)] = message
+    return message
+
+
+def delivery_details(message: Message) -> dict[str, str]:
+    """CodeDeliveryDetailsType: the destination masked as Cognito masks it (a***@e***)."""
+    local, _, domain = message.address.partition("@")
+    masked = f"{local[:1]}***@{domain[:1]}***" if domain else f"+******{message.address[-4:]}"
+    medium = "EMAIL" if message.attribute == "email" else "SMS"
+    return {"Destination": masked, "DeliveryMedium": medium, "AttributeName": message.attribute}
+
+
+def _sign_in_name_taken(pool: Pool, user: User, email: str) -> bool:
+    """Where email is a username attribute, another user already signs in with it.
+
+    moto's own rule for UpdateUserAttributes (AliasExistsException), compared as the pool
+    compares sign-in names (FACTS §3) and ignoring the user's own address.
+    """
+    if "email" not in (pool.extended_config.get("UsernameAttributes") or []):
+        return False
+    wanted = fold(pool, email)
+    return any(
+        other is not user and fold(pool, other.attribute_lookup.get("email", "")) == wanted
+        for other in pool.users.values()
+    )
+
+
+def _update_user_attributes(
+    self: Backend, access_token: str, attributes: list[dict[str, str]]
+) -> list[dict[str, str]]:
+    """A user's own UpdateUserAttributes; answers CodeDeliveryDetailsList.
+
+    - Only what the app client may write (FACTS §4); the whole request fails otherwise.
+      (unconfirmed) That Cognito answers NotAuthorizedException with the same message for
+      the never-writable and immutable attributes as for those outside WriteAttributes.
+    - An email (or phone number) change, where the pool holds it back
+      (AttributesRequireVerificationBeforeUpdate), leaves the stored value and its verified
+      flag as they are and waits for verification; elsewhere it is stored at once with its
+      flag "false" (FACTS §8, §20). Either way, where the pool verifies that attribute
+      automatically, a code goes to the new value (FACTS §20; API reference
+      UpdateUserAttributes, CodeDeliveryDetailsList). Whether the hold applies to an
+      unverified stored value is unconfirmed (`holds_back`).
+    - (unconfirmed) A value equal to the stored one is no change: the flag stays and any
+      pending change is dropped.
+    """
+    pool, client_id, user = token_holder(self, access_token)
+    client = pool.clients.get(client_id)
+    requested = {a["Name"]: a["Value"] for a in attributes or []}
+    if any(not client_may_write(pool, client, name) for name in requested):
+        raise NotAuthorizedError(UNAUTHORIZED_WRITE_MESSAGE)
+    email = requested.get("email")
+    if (
+        email
+        and email != user.attribute_lookup.get("email")
+        and _sign_in_name_taken(pool, user, email)
+    ):
+        raise AliasExistsException()
+    written: dict[str, str] = {}
+    sent: list[Message] = []
+    auto_verified = pool.extended_config.get("AutoVerifiedAttributes") or []
+    for name, value in requested.items():
+        if name not in VERIFIABLE:
+            written[name] = value
+            continue
+        key = (pool.id, user.id, name)
+        if value == user.attribute_lookup.get(name):
+            with STATE.lock:
+                STATE.pending.pop(key, None)
+            continue
+        if holds_back(pool, user, name):
+            with STATE.lock:
+                STATE.pending[key] = value
+        else:
+            written.update({name: value, f"{name}_verified": "false"})
+            with STATE.lock:
+                STATE.pending.pop(key, None)
+        if name in auto_verified:
+            sent.append(deliver_code(pool, user, name, value))
+    if written:
+        user.update_attributes([{"Name": k, "Value": v} for k, v in written.items()])
+    return [delivery_details(message) for message in sent]
+
+
+def _get_user_attribute_verification_code(
+    self: Backend, access_token: str, attribute: str
+) -> dict[str, str]:
+    """Send a code for `attribute` to the value awaiting verification, else the stored one
+    (FACTS §8, §20); an earlier code for it stops working."""
+    pool, _, user = token_holder(self, access_token)
+    if attribute not in VERIFIABLE:
+        raise InvalidParameterException(f"Attribute {attribute} cannot be verified.")
+    address = pending_value(pool, user, attribute) or user.attribute_lookup.get(attribute)
+    if not address:
+        raise InvalidParameterException(f"The user has no {attribute} to verify.")
+    return delivery_details(deliver_code(pool, user, attribute, address))
+
+
+def _verify_user_attribute(self: Backend, access_token: str, attribute: str, code: str) -> None:
+    """VerifyUserAttribute: only the last code sent for the value awaiting verification.
+
+    The code must be the one delivered to that very address (a code sent before the value
+    changed verifies nothing). A held-back change is then applied and marked verified
+    (FACTS §8, §20). (unconfirmed) Errors as an independent emulator reports observing them
+    against Cognito (floci PR #2018; no AWS page states them): a wrong code
+    CodeMismatchException, a used one ExpiredCodeException. (unconfirmed) In a pool that
+    signs in by email, verifying an address another native user holds verified fails as
+    AdminUpdateUserAttributes does (AliasExistsException).
+    """
+    pool, _, user = token_holder(self, access_token)
+    if attribute not in VERIFIABLE:
+        raise InvalidParameterException(f"Attribute {attribute} cannot be verified.")
+    address = pending_value(pool, user, attribute) or user.attribute_lookup.get(attribute)
+    with STATE.lock:
+        message = STATE.codes.get((pool.id, user.id, attribute))
+    if message is None or message.code != code or message.address != address:
+        raise CodeMismatchException(CODE_MISMATCH_MESSAGE)
+    if message.used or time.time() - message.sent_at > CODE_VALIDITY_S:
+        raise ExpiredCodeException(EXPIRED_CODE_MESSAGE)
+    signs_in_by_email = email_alias_pool(pool) or "email" in (
+        pool.extended_config.get("UsernameAttributes") or []
+    )
+    if (
+        attribute == "email"
+        and signs_in_by_email
+        and alias_holder(pool, address, other_than=user) is not None
+    ):
+        raise AliasExistsException()
+    with STATE.lock:
+        message.used = True
+        STATE.pending.pop((pool.id, user.id, attribute), None)
+    user.update_attributes(
+        [{"Name": attribute, "Value": address}, {"Name": f"{attribute}_verified", "Value": "true"}]
+    )
+
+
+def _response_update_user_attributes(self: CognitoIdpResponse) -> ActionResult:
+    details = self._get_region_agnostic_backend().update_user_attributes(
+        self._get_param("AccessToken"), self._get_param("UserAttributes") or []
+    )
+    return ActionResult({"CodeDeliveryDetailsList": details} if details else {})
+
+
+def _response_get_user_attribute_verification_code(self: CognitoIdpResponse) -> ActionResult:
+    token = self._get_param("AccessToken")
+    backend = self._get_region_agnostic_backend()._find_backend_by_access_token(token)
+    details = backend.get_user_attribute_verification_code(token, self._get_param("AttributeName"))
+    return ActionResult({"CodeDeliveryDetails": details})
+
+
+def _response_verify_user_attribute(self: CognitoIdpResponse) -> EmptyResult:
+    token = self._get_param("AccessToken")
+    backend = self._get_region_agnostic_backend()._find_backend_by_access_token(token)
+    backend.verify_user_attribute(token, self._get_param("AttributeName"), self._get_param("Code"))
+    return EmptyResult()
+
+
 # --------------------------------------------------------------------------- fault injection
 
 
@@ -646,6 +926,9 @@ _PATCHES: list[tuple[Any, str, Any]] = [
     (Backend, "admin_link_provider_for_user", _admin_link_provider_for_user),
     (Backend, "admin_disable_provider_for_user", _admin_disable_provider_for_user),
     (Backend, "admin_delete_user", _admin_delete_user),
+    (Backend, "update_user_attributes", _update_user_attributes),
+    (Backend, "get_user_attribute_verification_code", _get_user_attribute_verification_code),
+    (Backend, "verify_user_attribute", _verify_user_attribute),
     (CognitoIdpResponse, "admin_create_user", _response_admin_create_user),
     (CognitoIdpResponse, "admin_link_provider_for_user", _response_admin_link_provider_for_user),
     (
@@ -653,6 +936,13 @@ _PATCHES: list[tuple[Any, str, Any]] = [
         "admin_disable_provider_for_user",
         _response_admin_disable_provider_for_user,
     ),
+    (CognitoIdpResponse, "update_user_attributes", _response_update_user_attributes),
+    (
+        CognitoIdpResponse,
+        "get_user_attribute_verification_code",
+        _response_get_user_attribute_verification_code,
+    ),
+    (CognitoIdpResponse, "verify_user_attribute", _response_verify_user_attribute),
     (CognitoIdpResponse, "call_action", _call_action),
 ]
 

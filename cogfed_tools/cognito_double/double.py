@@ -19,7 +19,7 @@ from moto.cognitoidp.models import CognitoIdpUserPoolAttribute as Attribute
 from moto.core import DEFAULT_ACCOUNT_ID
 
 from . import backend
-from .backend import FEDERATED_STATUS, Fault
+from .backend import FEDERATED_STATUS, Fault, Message
 
 DEFAULT_REGION = "eu-west-1"
 
@@ -98,6 +98,7 @@ class CognitoDouble:
         custom_attributes: Mapping[str, bool] | None = None,
         required_attributes: tuple[str, ...] = (),
         hold_email_changes: bool = True,
+        hold_unverified_changes: bool = True,
     ) -> str:
         """A pool like the module's: email sign-in, chosen case sensitivity.
 
@@ -106,6 +107,9 @@ class CognitoDouble:
         `alias_attributes=("email",)` for a pool where email is an alias, and
         `hold_email_changes=False` for one that stores a user's own email change at once,
         unverified, instead of keeping it pending until it is verified (FACTS §8).
+        `hold_unverified_changes=False` plays the other reading of an unconfirmed fact
+        (FACTS §20): a held-back pool that still applies the change at once when the stored
+        email is itself unverified.
         """
         config: dict[str, Any] = {
             "UsernameConfiguration": {"CaseSensitive": case_sensitive},
@@ -129,17 +133,26 @@ class CognitoDouble:
             for attr, mutable in (custom_attributes or {}).items()
         ]
         config["Schema"] = schema
-        return self.backend.create_user_pool(name, config).id
+        pool_id: str = self.backend.create_user_pool(name, config).id
+        if not hold_unverified_changes:
+            with backend.STATE.lock:
+                backend.STATE.hold_verified_only.add(pool_id)
+        return pool_id
 
     def add_identity_provider(
-        self, pool_id: str, name: str, provider_type: str, attribute_mapping: Mapping[str, str]
+        self,
+        pool_id: str,
+        name: str,
+        provider_type: str,
+        attribute_mapping: Mapping[str, str],
+        provider_details: Mapping[str, str] | None = None,
     ) -> None:
         self.backend.create_identity_provider(
             pool_id,
             name,
             {
                 "ProviderType": provider_type,
-                "ProviderDetails": {},
+                "ProviderDetails": dict(provider_details or {}),
                 "AttributeMapping": dict(attribute_mapping),
             },
         )
@@ -226,6 +239,29 @@ class CognitoDouble:
     def snapshot(self, pool_id: str) -> dict[str, UserView]:
         """Every user by username, for "nothing changed" comparisons."""
         return {u.username: u for u in self.users(pool_id)}
+
+    def pending(self, pool_id: str, username: str, attribute: str = "email") -> str | None:
+        """The value a user's own held-back change awaits verification with (FACTS §8, §20)."""
+        pool = self.pool(pool_id)
+        user = pool._get_user(username)
+        if user is None:
+            raise KeyError(username)
+        return backend.pending_value(pool, user, attribute)
+
+    # ------------------------------------------------------------------ messages
+
+    def outbox(self, address: str) -> list[Message]:
+        """The verification codes Cognito sent to `address` (exactly as written), oldest first.
+
+        Whoever controls the mailbox reads them here; nothing else in the double shows a code.
+        """
+        with backend.STATE.lock:
+            return list(backend.STATE.outbox.get(address, []))
+
+    def last_code(self, address: str) -> str | None:
+        """The newest code sent to `address`, or None."""
+        messages = self.outbox(address)
+        return messages[-1].code if messages else None
 
     # ------------------------------------------------------------------ direct edits
 

@@ -4,6 +4,10 @@ moto never runs triggers or federated sign-ins (FACTS §9), so this plays Cognit
 it builds the trigger events as Cognito does, invokes the triggers from `lambda_src/` (or
 any handler, such as the seed's naive one), decides which user the tokens are for, and
 reports the AWS calls the triggers made. Each imitated rule cites its FACTS.md heading.
+
+Besides federated sign-ins it plays what a signed-in user does next: password sign-ins,
+token refreshes (each runs pre token generation, FACTS §20) and the user's own attribute
+changes and verifications, sent through boto3 with the user's access token as an app would.
 """
 
 from __future__ import annotations
@@ -17,18 +21,15 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, redirect_stdout
 from dataclasses import dataclass, field
-from importlib import import_module
 from typing import Any
 
+import boto3
 from moto.cognitoidp.models import CognitoIdpUser, CognitoIdpUserPoolAttribute
 
 from . import backend
 from .api_calls import ApiCalls, counting
 from .double import CognitoDouble, UserView, environment, view
-
-# Providers that send email_verified, so it is mapped by default: from the triggers' facts
-# table (lambda_src/cognito_facts.py, which .api_calls put on sys.path).
-SENDS_EMAIL_VERIFIED: frozenset[str] = import_module("cognito_facts").SENDS_EMAIL_VERIFIED
+from .facts import HOSTED_DOMAIN, SENDS_EMAIL_VERIFIED, email_verified_claim
 
 Handler = Callable[[dict[str, Any], Any], Any]
 
@@ -99,6 +100,14 @@ class _Refused(Exception):
     """Cognito stops the sign-in with this message."""
 
 
+@dataclass
+class _Session:
+    """A signed-in user's tokens in moto's pool, minted when first needed."""
+
+    refresh_token: str | None = None
+    access_token: str | None = None
+
+
 class FederatedSignInSimulator:
     """Sign-ins against one pool of a `CognitoDouble`, with the configured triggers."""
 
@@ -134,6 +143,8 @@ class FederatedSignInSimulator:
         ).id
         self._native_count = 0
         self._invocations: list[Counter[str]] = []
+        self._sessions: dict[str, _Session] = {}
+        self._user_client: Any = None
         double.set_pre_signup_trigger(pool_id, self._pre_signup_from_cognito)
 
     # ------------------------------------------------------------------ configuration
@@ -158,19 +169,24 @@ class FederatedSignInSimulator:
         subject_attribute: str | None = None,
         map_subject: bool = True,
         configure: bool = True,
+        oidc_issuer: str | None = None,
     ) -> None:
         """Create the IdP in the pool and (unless `configure=False`) in IDENTITY_PROVIDERS.
 
-        The default mapping is `email`, plus `email_verified` for IdPs that send it, plus the
+        The default mapping is the module's, from the facts table: `email`; `email_verified`
+        for IdPs that send it, from the claim its issuer uses (`xms_edov` for an OIDC
+        `oidc_issuer` on Microsoft Entra ID); the hosted-domain claim (Google's `hd`) into
+        its custom attribute where the pool declares that attribute (FACTS §8, §20); and the
         subject into `subject_attribute` when one is given and `map_subject` is true.
         """
         mapping = dict(attribute_mapping or {"email": "email"})
-        if attribute_mapping is None and provider_type in SENDS_EMAIL_VERIFIED:
-            mapping["email_verified"] = "email_verified"
+        if attribute_mapping is None:
+            mapping.update(self._default_claims(provider_type, oidc_issuer))
         if attribute_mapping is None and subject_attribute and map_subject:
             mapping[subject_attribute] = "sub"
         mapping.setdefault("username", "sub")
-        self.double.add_identity_provider(self.pool_id, name, provider_type, mapping)
+        details = {"oidc_issuer": oidc_issuer} if oidc_issuer else None
+        self.double.add_identity_provider(self.pool_id, name, provider_type, mapping, details)
         if configure:
             self.providers[name] = {
                 "type": provider_type,
@@ -179,6 +195,17 @@ class FederatedSignInSimulator:
                 "email_domains": email_domains,
                 "subject_attribute": subject_attribute,
             }
+
+    def _default_claims(self, provider_type: str, oidc_issuer: str | None) -> dict[str, str]:
+        """Attribute <- claim pairs the module maps beyond `email` (cognito_facts.json)."""
+        mapped: dict[str, str] = {}
+        if provider_type in SENDS_EMAIL_VERIFIED:
+            issuer_claim = email_verified_claim(oidc_issuer) if provider_type == "OIDC" else None
+            mapped["email_verified"] = issuer_claim or "email_verified"
+        hosted = HOSTED_DOMAIN.get(provider_type)
+        if hosted is not None and hosted["attribute"] in self.pool.schema_attributes:
+            mapped[hosted["attribute"]] = hosted["claim"]
+        return mapped
 
     @property
     def identity_providers_json(self) -> str:
@@ -294,27 +321,94 @@ class FederatedSignInSimulator:
             raise ValueError(f"no identity provider {provider_name!r} in the pool")
         sent = {k: v for k, v in (attributes or {}).items() if v is not None}
         claims = {"sub": subject, **sent}
+        return self._play(
+            lambda state: self._sign_in(
+                pool, idp, provider_name, subject, claims, simulated_timeouts, state
+            ),
+            claims.get("email"),
+        )
+
+    def password_sign_in(
+        self, login: str, password: str = DEFAULT_PASSWORD, *, hosted_ui: bool = True
+    ) -> SignInResult:
+        """A native user signs in with a password: `login` is the username or a sign-in
+        attribute (email where the pool signs in by it; FACTS §6 for aliases).
+
+        Through the hosted UI (managed login) pre token generation runs with
+        TokenGeneration_HostedAuth, through InitiateAuth with TokenGeneration_Authentication
+        (FACTS §20). An unconfirmed user, or one that must set a new password
+        (FORCE_CHANGE_PASSWORD: a challenge, not tokens), gets no tokens.
+        """
+        pool = self.pool
+        source = "TokenGeneration_HostedAuth" if hosted_ui else "TokenGeneration_Authentication"
+
+        def flow(state: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+            user = pool._get_user(login)
+            if user is None or _status(user) == backend.FEDERATED_STATUS:
+                raise _Refused("Incorrect username or password.")
+            if user.password != password:
+                raise _Refused("Incorrect username or password.")
+            if not user.enabled:
+                raise _Refused("User is disabled.")
+            if _status(user) == "UNCONFIRMED":
+                raise _Refused("User is not confirmed.")
+            if _status(user) != "CONFIRMED":
+                raise _Refused(f"NEW_PASSWORD_REQUIRED: the user is {_status(user)}.")
+            return user, self._issue_tokens(pool, user, source)
+
+        return self._play(flow, None)
+
+    def refresh_tokens(self, username: str) -> SignInResult:
+        """The user's app refreshes its tokens: pre token generation runs with
+        TokenGeneration_RefreshTokens and the attributes as stored now (FACTS §20).
+
+        Needs a session from an earlier sign-in of this user through the simulator.
+        """
+        pool = self.pool
+
+        def flow(state: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+            user = self._session_user(pool, username)
+            if user is None:
+                raise _Refused("Invalid Refresh Token")
+            token = self._sessions[user.username].refresh_token
+            if token is not None and pool.refresh_tokens.get(token) is None:
+                raise _Refused("Refresh Token has been revoked")  # a global sign-out
+            if not user.enabled:
+                raise _Refused("User is disabled.")
+            return user, self._issue_tokens(pool, user, "TokenGeneration_RefreshTokens")
+
+        return self._play(flow, None, new_session=False)
+
+    def _play(
+        self,
+        flow: Callable[[dict[str, Any]], tuple[Any, dict[str, Any]]],
+        email: str | None,
+        *,
+        new_session: bool = True,
+    ) -> SignInResult:
+        """Run one token-issuing flow, recording its calls, trigger invocations and outcome;
+        a sign-in starts a new session (for refreshes and the user's own API calls)."""
         buffer = io.StringIO()
         state = {"attempts": 0, "federated_created": False}
         invocations: Counter[str] = Counter()
         self._invocations.append(invocations)
         try:
             with counting() as calls, redirect_stdout(buffer):
-                email_before = self._email_count(claims.get("email"))
+                email_before = self._email_count(email)
                 try:
-                    user, token_claims = self._sign_in(
-                        pool, idp, provider_name, subject, claims, simulated_timeouts, state
-                    )
+                    user, token_claims = flow(state)
                     outcome, message = "signed_in", None
                 except _Refused as refusal:
                     user, token_claims, outcome, message = None, {}, "refused", str(refusal)
-                email_after = self._email_count(claims.get("email"))
+                email_after = self._email_count(email)
         finally:
             # By identity: a racing (nested) sign-in's counter may equal this one.
             for index in range(len(self._invocations) - 1, -1, -1):
                 if self._invocations[index] is invocations:
                     del self._invocations[index]
                     break
+        if user is not None and new_session:
+            self._sessions[user.username] = _Session()
         return SignInResult(
             outcome=outcome,
             message=message,
@@ -366,7 +460,7 @@ class FederatedSignInSimulator:
         # Every mapped attribute is rewritten on every sign-in, and mapping email without
         # email_verified stores email_verified "false", on a linked native user too (FACTS §4).
         user.update_attributes([{"Name": k, "Value": v} for k, v in _stored(mapped).items()])
-        return user, self._issue_tokens(pool, user)
+        return user, self._issue_tokens(pool, user, "TokenGeneration_HostedAuth")
 
     def _map_attributes(self, pool: Any, idp: Any, claims: dict[str, str]) -> dict[str, str]:
         """Apply the IdP's attribute mapping; refuse what the pool's schema does not allow."""
@@ -487,10 +581,14 @@ class FederatedSignInSimulator:
         pool.users[user.username] = user
         return user
 
-    def _issue_tokens(self, pool: Any, user: Any) -> dict[str, Any]:
-        """ID token claims for `user`, after the pre token generation trigger (FACTS §5)."""
+    def _issue_tokens(self, pool: Any, user: Any, source: str) -> dict[str, Any]:
+        """ID token claims for `user`, after the pre token generation trigger (FACTS §5).
+
+        `source` is the event's triggerSource (FACTS §20); the event carries the attributes
+        as stored now, whatever the user changed since an earlier sign-in.
+        """
         attributes = dict(user.attribute_lookup)
-        status = str(getattr(user.status, "value", user.status))
+        status = _status(user)
         claims: dict[str, Any] = {
             "sub": attributes.get("sub"),
             "cognito:username": user.username,
@@ -501,7 +599,9 @@ class FederatedSignInSimulator:
             claims["identities"] = json.loads(attributes["identities"])
         if self.pre_token is None:
             return claims
-        event = self._pre_token_event(pool, user, {**attributes, "cognito:user_status": status})
+        event = self._pre_token_event(
+            pool, user, {**attributes, "cognito:user_status": status}, source
+        )
         self._note_invocation(event)
         try:
             with self.environment():
@@ -512,11 +612,13 @@ class FederatedSignInSimulator:
         claims.update({k: v for k, v in overrides.items() if k not in PROTECTED_CLAIMS})
         return claims
 
-    def _pre_token_event(self, pool: Any, user: Any, attributes: dict[str, str]) -> dict[str, Any]:
-        # The event carries the attributes as stored for this sign-in (FACTS §4, §5).
+    def _pre_token_event(
+        self, pool: Any, user: Any, attributes: dict[str, str], source: str
+    ) -> dict[str, Any]:
+        # The event carries the attributes as stored for this sign-in (FACTS §4, §5, §20).
         event: dict[str, Any] = {
             "version": "1" if self.token_version == "V1_0" else "2",
-            "triggerSource": "TokenGeneration_HostedAuth",
+            "triggerSource": source,
             "region": pool.region,
             "userPoolId": pool.id,
             "userName": user.username,
@@ -539,6 +641,62 @@ class FederatedSignInSimulator:
             event["request"]["scopes"] = ["openid", "email"]
             event["response"] = {"claimsAndScopeOverrideDetails": None}
         return event
+
+    # ------------------------------------------------------------------ self-service
+
+    def access_token(self, username: str) -> str:
+        """The access token of `username`'s session (from a sign-in through the simulator)."""
+        pool = self.pool
+        user = self._session_user(pool, username)
+        if user is None:
+            raise ValueError(f"{username!r} has no session: sign in through the simulator first")
+        session = self._sessions[user.username]
+        if session.access_token is None or session.access_token not in pool.access_tokens:
+            refresh_token, origin_jti = pool.create_refresh_token(self.client_id, user.username)
+            session.refresh_token = refresh_token
+            session.access_token, _ = pool.create_access_token(
+                self.client_id, user.username, origin_jti
+            )
+        return session.access_token
+
+    def update_own_attributes(self, username: str, attributes: Mapping[str, str]) -> Any:
+        """The signed-in user's own UpdateUserAttributes, through boto3 with their access
+        token (FACTS §8, §20); answers Cognito's response, raises botocore's ClientError."""
+        return self.user_client().update_user_attributes(
+            AccessToken=self.access_token(username),
+            UserAttributes=[{"Name": k, "Value": v} for k, v in attributes.items()],
+        )
+
+    def request_verification_code(self, username: str, attribute: str = "email") -> Any:
+        """GetUserAttributeVerificationCode by the signed-in user (FACTS §8, §20)."""
+        return self.user_client().get_user_attribute_verification_code(
+            AccessToken=self.access_token(username), AttributeName=attribute
+        )
+
+    def verify_own_attribute(self, username: str, code: str, attribute: str = "email") -> Any:
+        """VerifyUserAttribute by the signed-in user with a code (FACTS §8, §20)."""
+        return self.user_client().verify_user_attribute(
+            AccessToken=self.access_token(username), AttributeName=attribute, Code=code
+        )
+
+    def session_usernames(self) -> list[str]:
+        """Users that signed in through the simulator (and may refresh or call the API)."""
+        pool = self.pool
+        return sorted(name for name in self._sessions if name in pool.users)
+
+    def user_client(self) -> Any:
+        """A cognito-idp client as the user's app has: its calls are no trigger's."""
+        if self._user_client is None:
+            self._user_client = boto3.session.Session().client(
+                "cognito-idp", region_name=self.double.region, endpoint_url=self.endpoint_url
+            )
+        return self._user_client
+
+    def _session_user(self, pool: Any, username: str) -> Any:
+        user = pool.users.get(username) or backend.user_named(pool, username)
+        if user is None or user.username not in self._sessions:
+            return None
+        return user
 
     def _email_count(self, email: str | None) -> int:
         if not email:
@@ -585,6 +743,10 @@ def external_provider_event(
         "request": {"userAttributes": attributes, "validationData": {}},
         "response": {"autoConfirmUser": False, "autoVerifyEmail": False, "autoVerifyPhone": False},
     }
+
+
+def _status(user: Any) -> str:
+    return str(getattr(user.status, "value", user.status))
 
 
 def _stored(mapped: dict[str, str]) -> dict[str, str]:

@@ -2,7 +2,8 @@
 
 A row is settled, never averaged: the double must give AWS's answer (otherwise the double is
 wrong and the run fails); ministack must too, unless a known difference names that row and
-column. The pool each world ends with is compared the same way.
+column. The pool each world ends with is compared the same way, and so are the settings each
+pool reports of itself, which must also be the planned ones.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from cogfed_tools.conformance.known_differences import KNOWN_DIFFERENCES
-from cogfed_tools.conformance.scenario import REFUSED, Row, SignIn, UserState
+from cogfed_tools.conformance.scenario import REFUSED, PoolSettings, Row, SignIn, UserState
 
 # How the hosted UI reports a pre sign-up refusal, before the trigger's message (FACTS §2).
 HOSTED_UI_PREFIX = "PreSignUp failed with error "
@@ -104,14 +105,21 @@ class PoolFact:
     what: str
     double: str
     ministack: str
+    planned: str | None = None  # what the plan gave both worlds, where the fact comes from it
 
     @property
     def ok(self) -> bool:
-        return self.double == self.ministack
+        return self.double == self.ministack and self.planned in (None, self.double)
 
 
-def pool_facts(double: list[UserState], ministack: list[UserState]) -> list[PoolFact]:
-    """What each world's pool holds at the end, in words both can be compared by."""
+def pool_facts(
+    double: list[UserState],
+    ministack: list[UserState],
+    settings: tuple[PoolSettings, PoolSettings, PoolSettings] | None = None,
+) -> list[PoolFact]:
+    """What each world's pool holds at the end, in words both can be compared by; with
+    `settings` (planned, double, ministack), also what each pool says of its own settings,
+    which must be the planned ones."""
 
     def per_email(users: list[UserState]) -> str:
         counts: dict[str, int] = {}
@@ -126,7 +134,31 @@ def pool_facts(double: list[UserState], ministack: list[UserState]) -> list[Pool
     def federated(users: list[UserState]) -> str:
         return str(sum(1 for u in users if u.status == "EXTERNAL_PROVIDER"))
 
+    def attributes(of: PoolSettings) -> str:
+        return ", ".join(sorted(of.custom_attributes)) or "none"
+
+    def held(of: PoolSettings) -> str:
+        return "yes" if of.holds_email_changes else "no"
+
+    described: list[PoolFact] = []
+    if settings is not None:
+        planned, in_double, in_ministack = settings
+        described = [
+            PoolFact(
+                f"custom attributes (planned: {attributes(planned)})",
+                attributes(in_double),
+                attributes(in_ministack),
+                attributes(planned),
+            ),
+            PoolFact(
+                f"a changed email waits for verification (planned: {held(planned)})",
+                held(in_double),
+                held(in_ministack),
+                held(planned),
+            ),
+        ]
     return [
+        *described,
         PoolFact("users", str(len(double)), str(len(ministack))),
         PoolFact("users per email", per_email(double), per_email(ministack)),
         PoolFact("users Cognito created for an identity", federated(double), federated(ministack)),

@@ -1,6 +1,7 @@
 """The project's world: the Cognito test double, with the triggers from `lambda_src/`.
 
-The pool is configured from the same plan as the ministack world's (`PlannedPool`); the
+The pool is configured from the same plan as the ministack world's (`PlannedPool`: case
+setting, custom attributes, whether a changed email waits for verification); the
 double plays Cognito's side of each sign-in (`FederatedSignInSimulator`), and a retried
 step makes it lose the trigger's first answer, as Cognito does after a timeout (FACTS §2).
 """
@@ -17,6 +18,7 @@ from cogfed_tools.conformance.scenario import (
     SUBJECT_ATTRIBUTE,
     UNCONFIGURED_PROVIDER,
     Landing,
+    PoolSettings,
     SignIn,
     UserState,
     unconfigured_provider_mapping,
@@ -29,6 +31,7 @@ SHORT_NAMES = {
     "AdminLinkProviderForUser": "Link",
     "AdminGetUser": "Get",
     "AdminUpdateUserAttributes": "UpdateAttributes",
+    "DescribeUserPool": "DescribePool",
 }
 
 
@@ -76,6 +79,9 @@ class DoubleWorld:
             for u in self.double.users(self.pool_id)
         ]
 
+    def pool_settings(self) -> PoolSettings:
+        return PoolSettings.described(self.double.pool(self.pool_id).to_json(extended=True))
+
 
 @contextmanager
 def double_world(
@@ -96,6 +102,7 @@ def double_world(
             case_sensitive=planned.case_sensitive,
             username_attributes=tuple(planned.username_attributes) or None,
             custom_attributes=planned.custom_attributes,
+            hold_email_changes="email" in planned.attributes_require_verification,
         )
         sim = FederatedSignInSimulator(
             double,

@@ -47,6 +47,7 @@ from cogfed_tools.conformance.scenario import (
     REFUSED,
     UNCONFIGURED_PROVIDER,
     Landing,
+    PoolSettings,
     SignIn,
     UserState,
     unconfigured_provider_mapping,
@@ -404,6 +405,11 @@ class MinistackWorld:
                     )
                 )
         return found
+
+    def pool_settings(self) -> PoolSettings:
+        return PoolSettings.described(
+            self.cognito.describe_user_pool(UserPoolId=self.pool_id)["UserPool"]
+        )
 
     def _user(self, sub: str) -> UserState:
         (user,) = [u for u in self.users() if u.sub == sub]

@@ -8,7 +8,8 @@
    it with the zip, and the same sign-ins are played through its hosted UI and a local
    identity provider; then it is stopped.
 4. Both columns are printed beside AWS's answer with a verdict per row, and the pools each
-   world ends with are compared. Exit code 1 on any disagreement.
+   world ends with are compared, their own settings (DescribeUserPool) against the plan's
+   too. Exit code 1 on any disagreement.
 
 `--write-docs` rewrites the generated part of docs/conformance.md from this run.
 """
@@ -31,6 +32,7 @@ from cogfed_tools.conformance.planned_pool import PlannedPool, plan_pool
 from cogfed_tools.conformance.scenario import (
     PROVIDER_TYPES,
     SIGN_INS,
+    PoolSettings,
     Row,
     SignIn,
     UserState,
@@ -61,16 +63,24 @@ def check_providers(planned: PlannedPool) -> None:
 
 def play_double(
     planned: PlannedPool, sign_ins: tuple[SignIn, ...]
-) -> tuple[list[Row], list[UserState]]:
+) -> tuple[list[Row], list[UserState], PoolSettings]:
     with double_world(planned) as world:
-        return play(world, sign_ins), world.users()
+        return play(world, sign_ins), world.users(), world.pool_settings()
 
 
 def play_ministack(
     planned: PlannedPool, workdir: Path, sign_ins: tuple[SignIn, ...]
-) -> tuple[list[Row], list[UserState], set[str]]:
+) -> tuple[list[Row], list[UserState], PoolSettings, set[str]]:
     with ministack_world(planned, workdir, progress=say) as world:
-        return play(world, sign_ins), world.users(), world.workarounds
+        return play(world, sign_ins), world.users(), world.pool_settings(), world.workarounds
+
+
+def planned_settings(planned: PlannedPool) -> PoolSettings:
+    """The settings the plan gives the pool, as DescribeUserPool would report them."""
+    return PoolSettings(
+        custom_attributes=frozenset(planned.custom_attributes),
+        holds_email_changes="email" in planned.attributes_require_verification,
+    )
 
 
 def table(headers: Sequence[str], cells: list[Sequence[str]]) -> list[str]:
@@ -176,14 +186,20 @@ def run(write: bool) -> int:
         package = planned.functions["PreSignUp"].package
         say(f"   {package.name}: {package.stat().st_size} bytes, the hash the plan uploads")
         say("== 2. The double, with the triggers from lambda_src/")
-        double_rows, double_users = play_double(planned, SIGN_INS)
+        double_rows, double_users, double_settings = play_double(planned, SIGN_INS)
         say(f"   {len(double_rows)} sign-ins played")
         say("== 3. ministack, with the packaged zip, through the hosted UI")
-        ministack_rows, ministack_users, workarounds = play_ministack(planned, workdir, SIGN_INS)
+        ministack_rows, ministack_users, ministack_settings, workarounds = play_ministack(
+            planned, workdir, SIGN_INS
+        )
         say(f"   {len(ministack_rows)} sign-ins played; ministack stopped")
     mappings = {name: p.attribute_mapping for name, p in planned.identity_providers.items()}
     rows = compare_rows(double_rows, ministack_rows, mappings)
-    facts = pool_facts(double_users, ministack_users)
+    facts = pool_facts(
+        double_users,
+        ministack_users,
+        (planned_settings(planned), double_settings, ministack_settings),
+    )
     say("\n== 4. Side by side (AWS: what FACTS.md and CONTRACT §1 say AWS does)\n")
     for line in table(ROW_HEADERS, [_row_cells(r) for r in rows]):
         say("  " + line)

@@ -15,7 +15,7 @@ one, which is the duplicate this project exists to prevent.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 NATIVE = "email + password"
 REFUSED = "refused"
@@ -90,6 +90,30 @@ class UserState:
     identities: frozenset[tuple[str, str]]  # (providerName, userId)
 
 
+@dataclass(frozen=True)
+class PoolSettings:
+    """What a world's pool says of itself (DescribeUserPool): the settings the triggers rely
+    on, carried over from the plan."""
+
+    custom_attributes: frozenset[str]  # schema names, without custom:
+    # UserAttributeUpdateSettings holds "email": a user's own email change waits until the new
+    # address is verified, the one pool where pre token generation restores (FACTS §8, §20).
+    holds_email_changes: bool
+
+    @classmethod
+    def described(cls, pool: dict[str, Any]) -> PoolSettings:
+        """From a DescribeUserPool answer's UserPool."""
+        names = [a.get("Name", "") for a in pool.get("SchemaAttributes") or []]
+        settings = pool.get("UserAttributeUpdateSettings") or {}
+        return cls(
+            custom_attributes=frozenset(
+                n.removeprefix("custom:") for n in names if n.startswith("custom:")
+            ),
+            holds_email_changes="email"
+            in (settings.get("AttributesRequireVerificationBeforeUpdate") or []),
+        )
+
+
 class World(Protocol):
     name: str
 
@@ -98,6 +122,8 @@ class World(Protocol):
     def federated_sign_in(self, sign_in: SignIn) -> Landing: ...
 
     def users(self) -> list[UserState]: ...
+
+    def pool_settings(self) -> PoolSettings: ...
 
 
 def _saml(email: str, name_id: str, given_name: str, object_id: str = "") -> dict[str, str]:

@@ -1,11 +1,12 @@
 locals {
-  # The one table of Cognito facts: which types send email_verified, each type's subject claim.
+  # The one table of Cognito facts: which types send email_verified, each type's subject
+  # claim, hosted-domain claim and the issuers that name email_verified otherwise.
   facts = jsondecode(file("${path.module}/../../lambda_src/cognito_facts.json"))
 
   # Default attribute mappings per type: the type's claim names. To these, `email_verified`
   # where the IdP sends it (mapping `email` without it resets the stored flag on every
-  # sign-in, FACTS.md §4) and `username`, the subject claim Cognito derives the federated
-  # username from.
+  # sign-in, FACTS.md §4), `username`, the subject claim Cognito derives the federated
+  # username from, and the type's hosted-domain claim.
   default_mappings = {
     Google = {
       email       = "email"
@@ -41,16 +42,36 @@ locals {
     }
   }
 
+  # The claim email_verified is mapped from: "email_verified", unless the provider's issuer
+  # names another (Microsoft Entra ID sends none; its xms_edov says the domain owner verified
+  # the email, FACTS.md §20). The issuer is the one Cognito is given, provider_details
+  # included.
+  email_verified_claims = {
+    for name, idp in var.identity_providers : name => concat([
+      for prefix, claim in local.facts.email_verified_claim_by_issuer : claim
+      if startswith(lower(lookup(var.provider_details[name], "oidc_issuer", "")), prefix)
+    ], ["email_verified"])[0]
+  }
+
+  # A type's hosted-domain claim (Google's hd, present only for a Workspace account) into the
+  # attribute the pre sign-up trigger reads it from (FACTS.md §20); the root module declares
+  # that attribute in the schema.
+  hosted_domain_mappings = {
+    for type, fact in local.facts.provider_types : type =>
+    fact.hosted_domain == null ? {} : { (fact.hosted_domain.attribute) = fact.hosted_domain.claim }
+  }
+
   attribute_mappings = {
     for name, idp in var.identity_providers :
     name => merge(
       local.default_mappings[idp.type],
       {
         for key, claim in {
-          email_verified = local.facts.provider_types[idp.type].sends_email_verified ? "email_verified" : null
+          email_verified = local.facts.provider_types[idp.type].sends_email_verified ? local.email_verified_claims[name] : null
           username       = local.facts.provider_types[idp.type].subject_claim
         } : key => claim if claim != null
       },
+      local.hosted_domain_mappings[idp.type],
       var.subject_mappings[idp.type],
       idp.attribute_mapping,
     )

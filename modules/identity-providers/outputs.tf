@@ -4,7 +4,7 @@ output "provider_names" {
 }
 
 output "attribute_mappings" {
-  description = "Attribute mapping per provider: the type's defaults, the subject copy in a case-insensitive pool, then the caller's entries."
+  description = "Attribute mapping per provider: the type's defaults (email_verified from the claim the issuer uses, the hosted-domain claim), the subject copy in a case-insensitive pool, then the caller's entries."
   value       = local.attribute_mappings
 }
 

@@ -18,7 +18,7 @@ variable "identity_providers" {
 }
 
 variable "provider_details" {
-  description = "Non-secret provider_details keyed by ProviderName."
+  description = "Non-secret provider_details keyed by ProviderName; an oidc_issuer among them also chooses the claim email_verified is mapped from."
   type        = map(map(string))
 }
 

@@ -30,9 +30,14 @@ locals {
       writes_profile = var.profile_table != null
     }
     pre-token-generation = {
-      handler         = "pre_token_generation.handler"
-      cognito_actions = ["cognito-idp:AdminUpdateUserAttributes"]
-      writes_profile  = false
+      handler = "pre_token_generation.handler"
+      cognito_actions = [
+        # Whether the pool holds a user's own email change back until it is verified: only
+        # there is email_verified restored (lambda_src/pool_settings.py, FACTS.md §8).
+        "cognito-idp:DescribeUserPool",
+        "cognito-idp:AdminUpdateUserAttributes",
+      ]
+      writes_profile = false
     }
   }
 

@@ -25,7 +25,7 @@ variable "case_sensitive" {
 }
 
 variable "identity_providers" {
-  description = "Linking settings per identity provider, keyed by ProviderName exactly as created in the pool: type, link_by_email, email_trust (verified_claim | always), email_domains, subject_attribute (e.g. custom:idp_sub in a case-insensitive pool). Passed to the functions as IDENTITY_PROVIDERS."
+  description = "Linking settings per identity provider, keyed by ProviderName exactly as created in the pool: type, link_by_email (false for Facebook and LoginWithAmazon, which prove nothing about an address), email_trust (verified_claim for Google, SignInWithApple, OIDC; always, with email_domains, for OIDC or SAML directories your organisation runs), email_domains, subject_attribute (e.g. custom:idp_sub in a case-insensitive pool). Passed to the functions as IDENTITY_PROVIDERS. A Google provider's pool should map hd into custom:google_hd (see the root README)."
   type = map(object({
     type              = string
     link_by_email     = optional(bool, true)
@@ -50,6 +50,24 @@ variable "identity_providers" {
     condition = alltrue([for idp in values(var.identity_providers) :
     contains(["verified_claim", "always"], idp.email_trust)])
     error_message = "identity_providers: email_trust must be \"verified_claim\" or \"always\"."
+  }
+
+  validation {
+    # Facebook and Login with Amazon prove nothing about who owns an address: the triggers
+    # never link their users by email (FACTS.md §8, email_trust_modes empty).
+    condition = alltrue([for idp in values(var.identity_providers) :
+    !idp.link_by_email || length(try(jsondecode(file("${path.module}/../../lambda_src/cognito_facts.json")).provider_types[idp.type].email_trust_modes, ["unknown type"])) > 0])
+    error_message = "identity_providers: ${join(" and ", [for type, fact in jsondecode(file("${path.module}/../../lambda_src/cognito_facts.json")).provider_types : type if length(fact.email_trust_modes) == 0])} prove nothing about who owns an email address, so the triggers never link their users by email: set link_by_email = false for them. Not valid: ${join(", ", [for name, idp in var.identity_providers : "${name} (${idp.type})" if idp.link_by_email && length(try(jsondecode(file("${path.module}/../../lambda_src/cognito_facts.json")).provider_types[idp.type].email_trust_modes, ["unknown type"])) == 0])}."
+  }
+
+  validation {
+    # Each type is evidence of who owns an address under some email_trust modes only
+    # (FACTS.md §8, §20); under any other mode the triggers never link.
+    condition = alltrue([for idp in values(var.identity_providers) :
+      !idp.link_by_email || length(try(jsondecode(file("${path.module}/../../lambda_src/cognito_facts.json")).provider_types[idp.type].email_trust_modes, [])) == 0 ||
+      contains(try(jsondecode(file("${path.module}/../../lambda_src/cognito_facts.json")).provider_types[idp.type].email_trust_modes, []), idp.email_trust)
+    ])
+    error_message = "identity_providers: with link_by_email = true, email_trust must be a mode the provider's type is evidence under (\"always\" only with email_domains, for a directory your organisation runs): ${join("; ", [for type, fact in jsondecode(file("${path.module}/../../lambda_src/cognito_facts.json")).provider_types : "${type}: ${join(" or ", [for mode in fact.email_trust_modes : "\"${mode}\""])}" if length(fact.email_trust_modes) > 0])}. Change email_trust, or set link_by_email = false. Not valid: ${join(", ", [for name, idp in var.identity_providers : "${name} (${idp.type}, email_trust = \"${idp.email_trust}\")" if idp.link_by_email && length(try(jsondecode(file("${path.module}/../../lambda_src/cognito_facts.json")).provider_types[idp.type].email_trust_modes, [])) > 0 && !contains(try(jsondecode(file("${path.module}/../../lambda_src/cognito_facts.json")).provider_types[idp.type].email_trust_modes, []), idp.email_trust)])}."
   }
 
   validation {

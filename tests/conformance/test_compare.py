@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from cogfed_tools.conformance.compare import compare_rows, pool_facts
-from cogfed_tools.conformance.scenario import REFUSED, SIGN_INS, Landing, Row, UserState
+from cogfed_tools.conformance.scenario import (
+    REFUSED,
+    SIGN_INS,
+    Landing,
+    PoolSettings,
+    Row,
+    UserState,
+)
 
 BY_KEY = {s.key: s for s in SIGN_INS}
 SAML = {"email": "emailaddress"}  # maps email without email_verified
@@ -85,3 +92,36 @@ def test_pools_are_compared_fact_by_fact() -> None:
         "users Cognito created for an identity": False,
         "alice's identities": True,
     }
+
+
+def test_pool_settings_must_be_the_planned_ones_in_both_worlds() -> None:
+    planned = PoolSettings(frozenset({"idp_sub", "google_hd"}), holds_email_changes=True)
+    lost = PoolSettings(frozenset({"idp_sub"}), holds_email_changes=False)
+    facts = {f.what: f.ok for f in pool_facts([], [], (planned, planned, planned))}
+    assert facts == {
+        "custom attributes (planned: google_hd, idp_sub)": True,
+        "a changed email waits for verification (planned: yes)": True,
+        "users": True,
+        "users per email": True,
+        "users Cognito created for an identity": True,
+        "alice's identities": True,
+    }
+    # Both worlds agreeing is not enough: each must hold what was planned.
+    facts = {f.what: f.ok for f in pool_facts([], [], (planned, lost, lost))}
+    assert facts["custom attributes (planned: google_hd, idp_sub)"] is False
+    assert facts["a changed email waits for verification (planned: yes)"] is False
+
+
+def test_pool_settings_are_read_from_the_pools_description() -> None:
+    described = {
+        "SchemaAttributes": [
+            {"Name": "email"},
+            {"Name": "custom:idp_sub"},
+            {"Name": "custom:google_hd"},
+        ],
+        "UserAttributeUpdateSettings": {"AttributesRequireVerificationBeforeUpdate": ["email"]},
+    }
+    assert PoolSettings.described(described) == PoolSettings(
+        frozenset({"idp_sub", "google_hd"}), holds_email_changes=True
+    )
+    assert PoolSettings.described({}) == PoolSettings(frozenset(), holds_email_changes=False)

@@ -24,16 +24,17 @@ from cogfed_tools.conformance.scenario import SIGN_INS
 def worlds(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("conformance")
     planned, plan = plan_pool(workdir / "plan", conformance.EXAMPLE)
-    double_rows, double_users = conformance.play_double(planned, SIGN_INS)
-    ministack_rows, ministack_users, workarounds = conformance.play_ministack(
+    double_rows, double_users, double_settings = conformance.play_double(planned, SIGN_INS)
+    ministack_rows, ministack_users, ministack_settings, workarounds = conformance.play_ministack(
         planned, workdir, SIGN_INS
     )
     mappings = {name: p.attribute_mapping for name, p in planned.identity_providers.items()}
+    settings = (conformance.planned_settings(planned), double_settings, ministack_settings)
     return {
         "planned": planned,
         "plan": plan,
         "rows": compare_rows(double_rows, ministack_rows, mappings),
-        "facts": pool_facts(double_users, ministack_users),
+        "facts": pool_facts(double_users, ministack_users, settings),
         "workarounds": workarounds,
         "ministack_rows": ministack_rows,
     }
@@ -47,6 +48,14 @@ def test_every_sign_in_is_settled_in_both_worlds(worlds) -> None:
 
 def test_both_pools_end_the_same(worlds) -> None:
     assert [(f.what, f.double, f.ministack) for f in worlds["facts"] if not f.ok] == []
+
+
+def test_both_pools_carry_the_planned_settings(worlds) -> None:
+    # Pre token generation restores email_verified only in a pool that holds email changes
+    # back (FACTS §20), and the Google mapping needs its schema entry: both from the plan.
+    described = {f.what.split(" (")[0]: (f.double, f.ministack) for f in worlds["facts"]}
+    assert described["a changed email waits for verification"] == ("yes", "yes")
+    assert described["custom attributes"] == ("google_hd, idp_sub", "google_hd, idp_sub")
 
 
 def test_ministack_played_the_sign_ins_through_its_hosted_ui(worlds) -> None:

@@ -151,4 +151,113 @@ FINDINGS: dict[str, tuple[PoolConfig, list[Step], str]] = {
         ],
         "1",
     ),
+    # Verification laundering: in a pool that applies email changes unverified, a user whose
+    # only identity is trusted `always` points her email at a colleague's address; her next
+    # token restored email_verified on it (`make fuzz` against the triggers before the
+    # restore looked at the pool's setting).
+    "self-service-laundering": (
+        pool(okta_subject_mapped=True, hold_email_changes=False),
+        [
+            (
+                "sign_in",
+                {
+                    "person": "bob",
+                    "provider": "Okta",
+                    "slot": 1,
+                    "choice": "own",
+                    "pick": 0,
+                    "victim": "bob",
+                    "variant": "as-is",
+                    "verified": "true",
+                    "retries": 0,
+                },
+            ),
+            (
+                "own_email_change",
+                {"index": 0, "choice": "victim", "pick": 1, "victim": "kim", "variant": "as-is"},
+            ),
+            ("refresh", {"index": 0}),
+        ],
+        "7, 8",
+    ),
+    # A Google Workspace on kim's lapsed company domain, now the attacker's, vouches for kim's
+    # old address: it was linked into kim's account.
+    "workspace-on-a-lapsed-domain": (
+        pool(),
+        [
+            (
+                "native_sign_up",
+                {
+                    "person": "kim",
+                    "choice": "own",
+                    "pick": 2,
+                    "victim": "kim",
+                    "variant": "as-is",
+                    "verified": True,
+                    "confirmed": True,
+                },
+            ),
+            (
+                "attacker_sign_in",
+                {
+                    "provider": "Google",
+                    "slot": 1,
+                    "choice": "victim",
+                    "pick": 2,
+                    "victim": "kim",
+                    "variant": "as-is",
+                    "verified": "true",
+                },
+            ),
+        ],
+        "1, 2, 9",
+    ),
+    # The same Workspace, linked to the attacker's own account by an administrator (or by a
+    # trigger before Workspace accounts needed a listed domain), rewrites its email to kim's
+    # old address on her next Google sign-in: kim's LinkedIn sign-in was then linked into the
+    # attacker's account, whose stored hosted domain the destination check did not read.
+    "workspace-identity-on-the-destination": (
+        pool(),
+        [
+            (
+                "native_sign_up",
+                {
+                    "person": "mal",
+                    "choice": "own",
+                    "pick": 0,
+                    "victim": "mal",
+                    "variant": "as-is",
+                    "verified": True,
+                    "confirmed": True,
+                },
+            ),
+            ("admin_link", {"person": "mal", "provider": "Google", "slot": 1}),
+            (
+                "returning_sign_in",
+                {
+                    "index": 0,
+                    "choice": "victim",
+                    "pick": 2,
+                    "victim": "kim",
+                    "variant": "as-is",
+                    "verified": "true",
+                },
+            ),
+            (
+                "sign_in",
+                {
+                    "person": "kim",
+                    "provider": "LinkedIn",
+                    "slot": 0,
+                    "choice": "own",
+                    "pick": 2,
+                    "victim": "kim",
+                    "variant": "as-is",
+                    "verified": "true",
+                    "retries": 0,
+                },
+            ),
+        ],
+        "1, 2, 9",
+    ),
 }

@@ -3,7 +3,10 @@
 Steps are played through the project's Cognito double and `FederatedSignInSimulator` around
 the real triggers of `lambda_src/` (or of `FUZZ_LAMBDA_SRC`, to fuzz another copy). A
 `FuzzSession` opens moto and the double once for a whole run and collects coverage counts;
-`run(session, settings)` runs the machine under it.
+`run(session, settings)` runs the machine under it. Besides sign-ins, people act on their
+own accounts once signed in (UpdateUserAttributes, VerifyUserAttribute with a code from a
+mailbox of their own, refreshes, password sign-ins): the self-service steps need a double
+that models them (FACTS §8, §20).
 
 Work-arounds for the double, local to this file (see `FuzzSimulator`). The double fixed
 both in commit 19a3204; they stay so that the unfixed tree (the double and triggers of
@@ -29,6 +32,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from botocore.exceptions import ClientError
 from hypothesis import settings as Settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -48,12 +52,14 @@ from cogfed_tools.cognito_double import backend as double_backend
 from cogfed_tools.cognito_double import simulator as double_simulator
 
 from . import oracle
-from .oracle import SignInRecord, StepRecord, TokenRecord, Verdict
+from .oracle import IssueRecord, SignInRecord, StepRecord, TokenRecord, Verdict
 from .world import (
     APPLE,
     ATTACKER,
+    ATTACKER_WORKSPACES,
     CASE_VARIANTS,
     ENTRA,
+    FACEBOOK,
     GOOGLE,
     IDEOGRAPHIC_KIM,
     KELVIN_KIM,
@@ -68,12 +74,14 @@ from .world import (
     SENDS_VERIFIED,
     SLOTS,
     SPACE_ANN,
+    VERIFIED_CLAIMS,
     PoolConfig,
     ProviderSetup,
     ascii_fold,
     could_write_untrusted,
     domain_of,
     email_kind,
+    hosted_domain_of,
     identity_owner,
     leniently_trusted,
     look_alike,
@@ -166,6 +174,9 @@ PRE_TOKEN_MALFORMED = (
 # mapping rewrites it), and no administrator links of identities that could write the
 # user's email untrusted.
 # "case-variants": write every address as-is (an older double's ListUsers compared exactly).
+# "workspace": every Google account is a consumer account (no `hd` claim).
+# "self-service": no user changes or verifies their own attributes (UpdateUserAttributes,
+# GetUserAttributeVerificationCode, VerifyUserAttribute); refreshes and password sign-ins stay.
 SURFACES = frozenset(
     {
         "kelvin",
@@ -175,8 +186,13 @@ SURFACES = frozenset(
         "verified-variants",
         "malformed-username",
         "case-variants",
+        "workspace",
+        "self-service",
     }
 )
+# Where a signed-in user points her own email: as for sign-ins, plus a colleague's address in
+# her current address's domain (the laundering of FACTS §8, §20).
+OWN_CHANGE_CHOICES = ("own", "own", "victim", "colleague", "colleague", "pool", "lookalike")
 
 
 class InvariantViolation(AssertionError):
@@ -375,6 +391,8 @@ def pool_configs(draw: st.DrawFn) -> PoolConfig:
         okta_maps_always_true_verified=draw(st.booleans()),
         partner_maps_subject=draw(st.booleans()),
         partner_configured=draw(st.sampled_from((False, False, True))),
+        hold_email_changes=draw(st.booleans()),
+        google_lists_corp=draw(st.sampled_from((False, False, True))),
     )
 
 
@@ -415,6 +433,11 @@ class SignInMachine(RuleBasedStateMachine):
         self.stale_view: dict[str, UserView] | None = None
         self.fault_armed: tuple[str, str] | None = None
         self.counter = 0
+        # username -> the ASCII-folded address an IdP's mapping wrote verified into it, while
+        # it is still stored so (oracle.check_ownership).
+        self.vouched: dict[str, str] = {}
+        self.addresses: set[str] = set()  # addresses users pointed their own email to
+        self.with_password: set[str] = set()  # users who signed up with a password
 
     # ------------------------------------------------------------------ setup
 
@@ -427,7 +450,8 @@ class SignInMachine(RuleBasedStateMachine):
             case_sensitive=config.case_sensitive,
             username_attributes=username_attributes,
             alias_attributes=alias_attributes,
-            custom_attributes={"idp_sub": True},
+            custom_attributes={"idp_sub": True, "google_hd": True},
+            hold_email_changes=config.hold_email_changes,
         )
         sim = FuzzSimulator(
             self.double,
@@ -454,6 +478,8 @@ class SignInMachine(RuleBasedStateMachine):
             f"Okta maps always-true email_verified {config.okta_maps_always_true_verified}",
             f"Okta_Partner maps subject {config.partner_maps_subject}",
             f"Okta_Partner configured {config.partner_configured}",
+            f"holds email changes back {config.hold_email_changes}",
+            f"Google lists corp.example {config.google_lists_corp}",
         ):
             self.stats.pool_variants[variant] += 1
         self.trace.append(f"pool {config}")
@@ -571,20 +597,34 @@ class SignInMachine(RuleBasedStateMachine):
             verified = "true"  # the directory's always-true attribute (FACTS §4)
         elif provider not in SENDS_VERIFIED:
             verified = None  # Facebook, Login with Amazon and SAML send none (FACTS §4)
+        elif email is None and config is not None and config.get("link_by_email", True):
+            # An IdP trusted for emails says "verified" only of an email it sends (the email
+            # scope carries both); a mapping would otherwise mark the stored one (FACTS §4).
+            verified = None
         if "rewrite" in self.session.without:
             holder = self._native_holding(provider, subject)
             if holder is not None:
                 email = holder.email  # a returning identity sends the email it has: no rewrite
+        verified_claim = VERIFIED_CLAIMS.get(provider, "email_verified")
         claims: dict[str, str] = {}
         if email is not None:
             claims["email"] = email
         if verified is not None:
-            claims["email_verified"] = verified
+            claims[verified_claim] = verified
+        hosted = (
+            None if "workspace" in self.session.without else hosted_domain_of(provider, subject)
+        )
+        if hosted is not None:
+            claims["hd"] = hosted  # a Google Workspace account (FACTS §8)
         label = "honest"
         if email is not None and owner_of(email) != person:
             label = "untrusted"
             seen = _event_verified(setup, claims)
-            if leniently_trusted(config, email, seen):
+            if hosted in ATTACKER_WORKSPACES and domain_of(email) == hosted:
+                # The attacker runs this Workspace now: Google calls its addresses verified,
+                # whoever owned them before (FACTS §8).
+                label = "attacker's Workspace"
+            elif leniently_trusted(config, email, seen):
                 # An IdP trusted for this mailbox does not vouch for someone else's.
                 if config is not None and config.get("email_trust") == "always":
                     own = self._vouchable(person, provider)
@@ -593,7 +633,7 @@ class SignInMachine(RuleBasedStateMachine):
                     claims["email"] = written(own[0], "as-is")
                     label = "honest"
                 else:
-                    claims["email_verified"] = "false"
+                    claims[verified_claim] = "false"
         return claims, _event_verified(setup, claims), label
 
     def _native_holding(self, provider: str, subject: str) -> UserView | None:
@@ -616,6 +656,7 @@ class SignInMachine(RuleBasedStateMachine):
     def _begin(self, kind: str) -> StepRecord:
         self.token_records = []
         step = StepRecord(kind=kind, before=self._snapshot())
+        step.workspaces = "workspace" not in self.session.without
         step.stale = self.stale_armed
         step.stale_view = self.stale_view if self.stale_armed else None
         step.faulty = self.fault_armed is not None
@@ -644,6 +685,10 @@ class SignInMachine(RuleBasedStateMachine):
             return None
         claims, seen, label = made
         record = SignInRecord(person, provider, subject, claims, seen, timeouts_, role)
+        hosted_attribute = next(
+            (a for a, claim in self.setups[provider].mapping.items() if claim == "hd"), None
+        )
+        record.hosted = claims.get("hd") if hosted_attribute else None
         record.first = not any((provider, subject) in u.linked for u in step.before.values())
         before = set(self._snapshot())
         record.result = self.sim.federated_sign_in(
@@ -658,8 +703,19 @@ class SignInMachine(RuleBasedStateMachine):
         result = record.result
         self.stats.providers[trust_label(self.setups[record.provider])] += 1
         self.stats.emails[email_kind(record.email)] += 1
-        verified = record.claims.get("email_verified")
-        self.stats.claims[f"{label}, email_verified {verified!a}"] += 1
+        claim = VERIFIED_CLAIMS.get(record.provider, "email_verified")
+        verified = record.claims.get(claim)
+        self.stats.claims[f"{label}, {claim} {verified!a}"] += 1
+        if record.provider == GOOGLE:
+            hosted = record.hosted
+            config = self.providers_config.get(GOOGLE) or {}
+            kind = "consumer (no hd)"
+            if hosted in ATTACKER_WORKSPACES:
+                kind = "Workspace, the attacker's domain"
+            elif hosted:
+                listed = hosted in (config.get("email_domains") or ())
+                kind = f"Workspace, {'listed' if listed else 'unlisted'} domain"
+            self.stats.claims[f"Google account: {kind}"] += 1
         if result.pre_signup_attempts > 1:
             self.stats.special[f"retried: {result.pre_signup_attempts} pre sign-up attempts"] += 1
         decisions = [d for d in result.decisions if d.get("trigger") == "pre_signup"]
@@ -698,13 +754,17 @@ class SignInMachine(RuleBasedStateMachine):
                     username = f"admin{self.counter}"
                 view = self.sim.admin_create_user(email, username=username, verify_email=verified)
             else:
-                view = self.sim.native_sign_up(email, confirm=confirmed, verify_email=verified)
+                view = self.sim.native_sign_up(
+                    email, password_of(person), confirm=confirmed, verify_email=verified
+                )
         except Exception as exc:  # e.g. UsernameExistsException: Cognito refuses it too
             self.stats.outcomes[f"native refused: {type(exc).__name__}"] += 1
             self.trace.append(f"    -> refused by Cognito: {type(exc).__name__}")
             return
         for name in set(self._snapshot()) - before:
             step.natives[name] = (person, self.double.user(self.pool_id, name))
+            if not admin:
+                self.with_password.add(name)
         kind = "admin-created" if admin else "self sign-up"
         self.stats.outcomes[
             f"native {kind}: {view.status}, email_verified {view.email_verified}"
@@ -746,6 +806,7 @@ class SignInMachine(RuleBasedStateMachine):
                 self.seen_mailboxes.add(ascii_fold(user.username))
         for record in step.sign_ins:
             self.trace.append(self._describe(record))
+        self._note_vouched(step, after)
         assert self.config is not None
         maps_subject = {n: s.maps_subject for n, s in self.setups.items()}
         verdicts = [
@@ -760,8 +821,10 @@ class SignInMachine(RuleBasedStateMachine):
                 step.faulty,
                 self.config.shape == "email-alias",
                 after,
+                self.config.hold_email_changes,
             ),
             oracle.check_refusals(step, after),
+            oracle.check_ownership(step, after, self.owners, self.vouched),
         ]
         self._settle(verdicts)
         if self.fault_armed is not None and step.sign_ins:
@@ -769,6 +832,25 @@ class SignInMachine(RuleBasedStateMachine):
             self.fault_armed = None
         if self.stale_armed and self.pool_id not in getattr(double_backend.STATE, "stale", {}):
             self.stale_armed = False
+
+    def _note_vouched(self, step: StepRecord, after: dict[str, UserView]) -> None:
+        """Track the verified addresses identity providers' mappings wrote (FACTS §4)."""
+        for name, address in list(self.vouched.items()):
+            user = after.get(name)
+            if (
+                user is None
+                or user.attributes.get("email_verified") != "true"
+                or ascii_fold(user.email or "") != address
+            ):
+                del self.vouched[name]
+        for record in step.sign_ins:
+            result = record.result
+            if result is None or not result.signed_in or record.event_verified != "true":
+                continue
+            # The sign-in's mapping wrote email_verified "true" into the user it landed on.
+            user = after.get(result.username or "")
+            if user is not None and user.email and user.attributes.get("email_verified") == "true":
+                self.vouched[user.username] = ascii_fold(user.email)
 
     def _settle(self, verdicts: list[Verdict]) -> None:
         problems = [p for v in verdicts for p in v.problems]
@@ -960,6 +1042,190 @@ class SignInMachine(RuleBasedStateMachine):
         self._native(step, person, email, verified=verified, confirmed=False, admin=True)
         self._finish(step)
 
+    # ------------------------------------------------------------------ self-service
+    # A signed-in user's own calls (FACTS §8, §20). No preconditions, as for the rules below:
+    # a rule that cannot act is a no-op.
+
+    def _signed_in(self, index: int) -> tuple[str, str] | None:
+        """(username, person) of a user with a session whose person is known, or None."""
+        assert self.sim is not None
+        users = [(u, self.owners[u]) for u in self.sim.session_usernames() if u in self.owners]
+        return users[index % len(users)] if users else None
+
+    def _self_service_actor(self, index: int) -> tuple[str, str] | None:
+        """The signed-in user a self-service step acts as, or None (counted as a skip)."""
+        if "self-service" in self.session.without:
+            self.stats.steps["skipped:self-service-off"] += 1
+            return None
+        found = self._signed_in(index)
+        if found is None:
+            self.stats.steps["skipped:no-session"] += 1
+        return found
+
+    def _own_call(self, label: str, call: Callable[[], Any], done: Callable[[], str]) -> None:
+        """Make one of the user's own API calls; count and trace what Cognito answered."""
+        try:
+            call()
+            outcome = done()
+        except ClientError as exc:
+            outcome = f"refused: {exc.response['Error']['Code']}"
+        self.stats.outcomes[f"{label}: {outcome}"] += 1
+        self.trace.append(f"    -> {outcome}")
+
+    def _own_change_target(
+        self, person: str, current: str | None, choice: str, pick: int, victim: str, variant: str
+    ) -> str | None:
+        if choice == "colleague":
+            domain = domain_of(current or "")
+            others = [
+                m
+                for p, mailboxes in PLAIN_OWN.items()
+                if p != person
+                for m in mailboxes
+                if domain_of(m) == domain
+            ]
+            return self._written(others[pick % len(others)], variant) if others else None
+        if choice == "own":
+            mine = PLAIN_OWN[person]
+            return self._written(mine[pick % len(mine)], variant)
+        # "victim", "pool" and "lookalike" as for sign-ins (no provider decides them).
+        return self._email(person, FACEBOOK, choice, pick, victim, variant)
+
+    @rule(
+        index=st.integers(0, 50),
+        choice=st.sampled_from(OWN_CHANGE_CHOICES),
+        pick=picks,
+        victim=persons,
+        variant=variants,
+    )
+    def own_email_change(
+        self, index: int, choice: str, pick: int, victim: str, variant: str
+    ) -> None:
+        """A signed-in user points her own email elsewhere (UpdateUserAttributes)."""
+        assert self.sim is not None and self.pool_id is not None
+        found = self._self_service_actor(index)
+        if found is None:
+            return
+        username, person = found
+        sim, pool_id = self.sim, self.pool_id
+        current = self.double.user(pool_id, username).email
+        email = self._own_change_target(person, current, choice, pick, victim, variant)
+        if email is None:
+            self.stats.steps["skipped:no-address"] += 1
+            return
+        step = self._begin("self-service: change own email")
+        self.trace.append(f"own_email_change {person} {username!a} {current!a} -> {email!a}")
+        self.addresses.add(email)
+        self._own_call(
+            f"own email change ({choice})",
+            lambda: sim.update_own_attributes(username, {"email": email}),
+            lambda: (
+                "held back until verified"
+                if self.double.pending(pool_id, username) == email
+                else "stored"
+            ),
+        )
+        self._finish(step)
+
+    @rule(index=st.integers(0, 50))
+    def request_code(self, index: int) -> None:
+        """The user asks for a new code for her email (GetUserAttributeVerificationCode)."""
+        assert self.sim is not None
+        found = self._self_service_actor(index)
+        if found is None:
+            return
+        username, person = found
+        sim = self.sim
+        step = self._begin("self-service: request code")
+        self.trace.append(f"request_code {person} {username!a}")
+        self._own_call(
+            "code request", lambda: sim.request_verification_code(username), lambda: "sent"
+        )
+        self._finish(step)
+
+    @rule(index=st.integers(0, 50))
+    def own_verify(self, index: int) -> None:
+        """The user enters the newest code her own mailboxes received for her account
+        (VerifyUserAttribute): nobody reads a mailbox of another person."""
+        assert self.sim is not None and self.pool_id is not None
+        found = self._self_service_actor(index)
+        if found is None:
+            return
+        username, person = found
+        sim = self.sim
+        addresses = self.addresses | {u.email for u in self.double.users(self.pool_id) if u.email}
+        received = sorted(
+            (
+                m
+                for address in addresses
+                if owner_of(address) == person
+                for m in self.double.outbox(address)
+                if m.pool_id == self.pool_id and m.username == username
+            ),
+            key=lambda m: m.sent_at,
+        )
+        if not received:
+            self.stats.steps["skipped:no-code-in-own-mailboxes"] += 1
+            return
+        step = self._begin("self-service: verify")
+        message = received[-1]
+        self.trace.append(
+            f"own_verify {person} {username!a} with the code sent to {message.address!a}"
+        )
+        self._own_call(
+            "verification",
+            lambda: sim.verify_own_attribute(username, message.code),
+            lambda: "verified",
+        )
+        self._finish(step)
+
+    @rule(index=st.integers(0, 50))
+    def refresh(self, index: int) -> None:
+        """A signed-in user's app refreshes its tokens: pre token generation runs (FACTS §20)."""
+        assert self.sim is not None
+        found = self._signed_in(index)
+        if found is None:
+            self.stats.steps["skipped:no-session"] += 1
+            return
+        username, person = found
+        step = self._begin("refresh")
+        self.trace.append(f"refresh {person} {username!a}")
+        result = self.sim.refresh_tokens(username)
+        step.issued.append(IssueRecord(person, "refresh", result))
+        self._count_issue("refresh", result)
+        self._finish(step)
+
+    @rule(index=st.integers(0, 50), by_email=st.booleans(), hosted_ui=st.booleans())
+    def password_sign_in(self, index: int, by_email: bool, hosted_ui: bool) -> None:
+        """A person signs in with her own password to a user she signed up, by its username or
+        its email (FACTS §6: a sign-in attribute where the pool has one)."""
+        assert self.sim is not None and self.pool_id is not None
+        natives = sorted(
+            (u.username, self.owners[u.username])
+            for u in self.double.users(self.pool_id)
+            if u.username in self.with_password and u.username in self.owners
+        )
+        if not natives:
+            self.stats.steps["skipped:no-native-user"] += 1
+            return
+        username, person = natives[index % len(natives)]
+        email = self.double.user(self.pool_id, username).email
+        login = email if by_email and email else username
+        step = self._begin("password sign-in")
+        self.trace.append(f"password_sign_in {person} as {login!a} (hosted UI {hosted_ui})")
+        result = self.sim.password_sign_in(login, password_of(person), hosted_ui=hosted_ui)
+        step.issued.append(IssueRecord(person, "password sign-in", result))
+        self._count_issue("password sign-in", result)
+        self._finish(step)
+
+    def _count_issue(self, kind: str, result: Any) -> None:
+        outcome = "tokens" if result.signed_in else f"refused: {result.message}"
+        self.stats.outcomes[f"{kind}: {outcome}"] += 1
+        self.trace.append(
+            f"    -> {result.outcome} as {result.username!a}, email {result.claims.get('email')!a} "
+            f"email_verified {result.claims.get('email_verified')!a}"
+        )
+
     @rule(person=persons, provider=providers, slot=slots)
     def admin_link(self, person: str, provider: str, slot: int) -> None:
         """An administrator links a person's own identity to that person's native user."""
@@ -972,13 +1238,16 @@ class SignInMachine(RuleBasedStateMachine):
         if not mine:
             self.stats.steps["skipped:no-native-user"] += 1
             return
+        subject = subject_of(provider, person, slot)
+        hosted = (
+            None if "workspace" in self.session.without else hosted_domain_of(provider, subject)
+        )
         if "rewrite" in self.session.without and could_write_untrusted(
-            self.providers_config.get(provider), mine[0].email
+            self.providers_config.get(provider), mine[0].email, hosted
         ):
             self.stats.steps["skipped:untrusted-writer-off"] += 1
             return
         step = self._begin("admin link")
-        subject = subject_of(provider, person, slot)
         self.trace.append(f"admin_link {provider}#{slot} ({subject!a}) to {mine[0].username!a}")
         try:
             self.double.link(self.pool_id, mine[0].username, provider, subject)
@@ -1215,6 +1484,11 @@ class SignInMachine(RuleBasedStateMachine):
 # --------------------------------------------------------------------------- helpers
 
 
+def password_of(person: str) -> str:
+    """Each person's own password: a password sign-in by one never opens another's account."""
+    return f"Pw-{person}-9-Secret"
+
+
 def _provider_type(name: str) -> str:
     from .world import PROVIDER_TYPES
 
@@ -1226,11 +1500,13 @@ def _source(event: Any) -> str:
 
 
 def _event_verified(setup: ProviderSetup, claims: dict[str, str]) -> str | None:
-    """The email_verified the trigger sees: mapped, or "false" where email is mapped alone."""
+    """The email_verified the trigger sees: mapped (from the claim the IdP's mapping names),
+    or "false" where email is mapped alone or the claim is missing."""
+    claim = setup.mapping.get("email_verified")
     if "email" not in claims:
-        return claims.get("email_verified") if setup.maps_verified else None
-    if setup.maps_verified and "email_verified" in claims:
-        return claims["email_verified"]
+        return claims.get(claim) if claim else None
+    if claim and claim in claims:
+        return claims[claim]
     return "false"  # FACTS §4
 
 

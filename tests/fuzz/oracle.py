@@ -19,7 +19,10 @@ from .world import (
     ascii_fold,
     could_write_untrusted,
     domain_of,
+    hosted_domain_of,
+    identity_owner,
     is_clean,
+    owner_of,
     strictly_trusted,
 )
 
@@ -45,6 +48,7 @@ class SignInRecord:
     first: bool = False  # no user held this identity before the step
     result: Any = None  # SignInResult
     created: set[str] = field(default_factory=set)  # usernames that appeared during it
+    hosted: str | None = None  # Google's `hd` as the trigger sees it (a Workspace account)
 
     @property
     def email(self) -> str | None:
@@ -52,10 +56,20 @@ class SignInRecord:
 
 
 @dataclass
+class IssueRecord:
+    """Tokens a person obtained without a federated sign-in: a password sign-in or refresh."""
+
+    person: str
+    kind: str  # "password sign-in" or "refresh"
+    result: Any  # SignInResult
+
+
+@dataclass
 class StepRecord:
     kind: str
     before: Snapshot
     sign_ins: list[SignInRecord] = field(default_factory=list)
+    issued: list[IssueRecord] = field(default_factory=list)
     # username -> (person, view when created) for users this step created itself
     # (native sign-ups and administrator-created users, including inside a race).
     natives: dict[str, tuple[str, UserView]] = field(default_factory=dict)
@@ -63,6 +77,7 @@ class StepRecord:
     stale: bool = False  # ListUsers may answer from an old snapshot
     stale_view: Snapshot | None = None  # the pool when that snapshot was taken
     faulty: bool = False  # an injected fault was armed
+    workspaces: bool = True  # Google accounts may be Workspace accounts (world.py)
     race_hook: str | None = None
     race_ran: bool = False
     before_inner: Snapshot | None = None
@@ -97,12 +112,25 @@ def natives_with(snapshot: Snapshot, email: str | None) -> list[UserView]:
     return [u for u in snapshot.values() if not u.is_federated and ascii_fold(u.email or "") == key]
 
 
-def untrusted_writers(user: UserView, providers: dict[str, dict[str, Any] | None]) -> list[str]:
-    """Linked IdPs that could have written the user's current email without being trusted."""
-    return sorted(p for p, _ in user.linked if could_write_untrusted(providers.get(p), user.email))
+def untrusted_writers(
+    user: UserView, providers: dict[str, dict[str, Any] | None], workspaces: bool = True
+) -> list[str]:
+    """Linked IdPs that could have written the user's current email without being trusted.
+
+    `workspaces`: whether Google accounts may be Workspace accounts (the "workspace" surface).
+    """
+    return sorted(
+        p
+        for p, subject in user.linked
+        if could_write_untrusted(
+            providers.get(p), user.email, hosted_domain_of(p, subject) if workspaces else None
+        )
+    )
 
 
-def eligible_problem(user: UserView, providers: dict[str, dict[str, Any] | None]) -> str | None:
+def eligible_problem(
+    user: UserView, providers: dict[str, dict[str, Any] | None], workspaces: bool = True
+) -> str | None:
     """Why `user` may not receive a link (CONTRACT §1 behaviours 2 and 5), or None."""
     if user.is_federated:
         return "the destination is a federated (EXTERNAL_PROVIDER) user"
@@ -115,7 +143,7 @@ def eligible_problem(user: UserView, providers: dict[str, dict[str, Any] | None]
             "the destination's own email_verified is "
             f"{user.attributes.get('email_verified')!a}, not 'true'"
         )
-    writers = untrusted_writers(user, providers)
+    writers = untrusted_writers(user, providers, workspaces)
     if writers:
         return (
             f"the destination carries identities of {writers}, which could have written its "
@@ -125,7 +153,10 @@ def eligible_problem(user: UserView, providers: dict[str, dict[str, Any] | None]
 
 
 def trust_problem(
-    config: dict[str, Any] | None, email: str | None, verified: str | None
+    config: dict[str, Any] | None,
+    email: str | None,
+    verified: str | None,
+    hosted: str | None = None,
 ) -> str | None:
     if config is None:
         return "the provider is not in IDENTITY_PROVIDERS"
@@ -133,11 +164,13 @@ def trust_problem(
         return "the provider has link_by_email off"
     if not is_clean(email):
         return f"the email {email!a} is missing, padded or unsafe"
-    if strictly_trusted(config, email, verified):
+    if strictly_trusted(config, email, verified, hosted):
         return None
     domains = config.get("email_domains")
     if domains is not None and domain_of(email or "") not in domains:
         return f"the email's domain is outside the provider's email_domains {domains}"
+    if hosted and strictly_trusted(config, email, verified):
+        return f"a Workspace account of {hosted!a}, a domain the provider does not list"
     return f"the provider is trusted by verified claim and email_verified was {verified!a}"
 
 
@@ -200,7 +233,9 @@ def _link_problem(
             f"(sign-ins played: {played})"
         )
     signer = signers[-1]
-    problem = trust_problem(providers.get(provider), signer.email, signer.event_verified)
+    problem = trust_problem(
+        providers.get(provider), signer.email, signer.event_verified, signer.hosted
+    )
     if problem:
         return problem
     # The pool as the trigger may have seen it: before the step; in a race, the racing
@@ -230,7 +265,7 @@ def _destination_problem(
         if existing and not step.stale:
             return f"a new user was created and linked although {existing} already had the email"
         return None
-    problem = eligible_problem(destination, providers)
+    problem = eligible_problem(destination, providers, step.workspaces)
     if problem:
         return problem
     if ascii_fold(destination.email or "") != ascii_fold(email):
@@ -250,19 +285,22 @@ def _destination_problem(
 def check_tokens(step: StepRecord, owners: dict[str, str]) -> Verdict:
     """No person gets tokens for a user another person owns."""
     verdict = Verdict()
-    for signer in step.sign_ins:
-        result = signer.result
+    played: list[tuple[str, str, Any]] = [
+        (s.person, f"signed in through {s.provider} ({s.subject!a}, email {s.email!a})", s.result)
+        for s in step.sign_ins
+    ]
+    played += [(i.person, f"made a {i.kind}", i.result) for i in step.issued]
+    for person, how, result in played:
         if result is None or not result.signed_in:
             continue
         verdict.checked.append("tokens")
         owner = owners.get(result.username or "")
         if owner is None:
             verdict.abstained.append("tokens:owner-unknown")
-        elif owner != signer.person:
+        elif owner != person:
             verdict.problems.append(
-                f"[invariant 2] {signer.person} signed in through {signer.provider} "
-                f"({signer.subject!a}, email {signer.email!a}) and got tokens for "
-                f"{result.username!a} (sub {result.sub}), which {owner} owns"
+                f"[invariant 2] {person} {how} and got tokens for {result.username!a} "
+                f"(sub {result.sub}), which {owner} owns"
             )
     return verdict
 
@@ -297,7 +335,8 @@ def check_due_link(
         result = signer.result
         if len(candidates) == 1:
             target = candidates[0]
-            if eligible_problem(target, providers) or len(target.linked) >= MAX_IDENTITIES:
+            ineligible = eligible_problem(target, providers, step.workspaces)
+            if ineligible or len(target.linked) >= MAX_IDENTITIES:
                 verdict.abstained.append("due-link:one-ineligible-native")
                 continue
             verdict.checked.append("due-link:existing")
@@ -347,7 +386,7 @@ def _due_abstain(
     if signer.timeouts >= 3:
         return "all-attempts-timed-out"
     config = providers.get(signer.provider)
-    if trust_problem(config, signer.email, signer.event_verified):
+    if trust_problem(config, signer.email, signer.event_verified, signer.hosted):
         return "not-trusted"
     assert config is not None
     user_name = f"{signer.provider}_{signer.subject}".lower()
@@ -393,12 +432,16 @@ def check_pre_token(
     faulty: bool,
     alias_pool: bool,
     users: Snapshot,
+    holds_changes: bool = True,
 ) -> Verdict:
     """Pre token generation restores email_verified only as CONTRACT §1 says.
 
     In a pool where email is an alias, verifying an email another native user holds as a
     verified alias fails (the double's AliasExistsException): the restore may then fail,
-    which must not block the sign-in, so the model does not ask for it.
+    which must not block the sign-in, so the model does not ask for it. In a pool that applies
+    a user's own email change at once (`holds_changes` false), the stored email may be one
+    the user typed (FACTS §8, §20): the model asks for no restore there, and the ownership
+    invariants (`check_ownership`) judge whatever happens.
     """
     verdict = Verdict()
     for record in records:
@@ -424,6 +467,9 @@ def check_pre_token(
             verdict.abstained.append("pre-token:unsafe-email")
             continue
         if due:
+            if not holds_changes:
+                verdict.abstained.append("pre-token:pool-applies-changes-unverified")
+                continue
             if faulty:
                 verdict.abstained.append("pre-token:fault-armed")
                 continue
@@ -469,6 +515,70 @@ def _always_for(config: dict[str, Any] | None, email: str | None) -> bool:
         return False
     domains = config.get("email_domains") or []
     return domain_of(email or "") in {ascii_fold(d) for d in domains}
+
+
+# --------------------------------------------------------------------------- invariants 7-9
+
+
+def check_ownership(
+    step: StepRecord, after: Snapshot, owners: dict[str, str], vouched: dict[str, str]
+) -> Verdict:
+    """Nobody's account holds, or gets tokens saying, a verified address of another person,
+    and no identity lands in another person's account (FACTS §8).
+
+    `vouched`: username -> the (ASCII-folded) address an identity provider's mapping wrote
+    verified into that user and that is still stored so. What an IdP asserts is Cognito's to
+    store (FACTS §4), not the triggers' doing: the linking rules (invariant 1) judge what
+    follows from it. Everything else that marks an address verified, the triggers' restore
+    and creation, a user's own verification, must leave it with its owner.
+    """
+    verdict = Verdict()
+    for name, user in sorted(after.items()):
+        owner = owners.get(name)
+        if owner is None:
+            continue
+        if user.email and user.attributes.get("email_verified") == "true":
+            verdict.checked.append("verified-address:stored")
+            holder = owner_of(user.email)
+            if holder != owner and vouched.get(name) != ascii_fold(user.email or ""):
+                verdict.problems.append(
+                    f"[invariant 7] {name!a} ({owner}'s) has email_verified 'true' on "
+                    f"{user.email!a}, {holder}'s address, and no identity provider asserted it"
+                )
+        if user.is_federated:
+            continue
+        previous = step.before[name].linked if name in step.before else set()
+        for provider, subject in sorted(user.linked - previous):
+            if (provider, subject) in step.admin_links:
+                continue
+            verdict.checked.append("identity-owner")
+            person = identity_owner(provider, subject)
+            if person is not None and person != owner:
+                verdict.problems.append(
+                    f"[invariant 9] {person}'s identity ({provider!a}, {subject!a}) landed in "
+                    f"{name!a}, which {owner} owns"
+                )
+    issued = [s.result for s in step.sign_ins] + [i.result for i in step.issued]
+    for result in issued:
+        if result is None or not result.signed_in:
+            continue
+        claims = result.claims
+        if not claims.get("email") or claims.get("email_verified") not in (True, "true"):
+            continue
+        verdict.checked.append("verified-address:token")
+        owner = owners.get(result.username or "")
+        holder = owner_of(claims.get("email"))
+        if owner is None:
+            verdict.abstained.append("verified-address:token-owner-unknown")
+        elif holder != owner and vouched.get(result.username or "") != ascii_fold(
+            claims.get("email") or ""
+        ):
+            verdict.problems.append(
+                f"[invariant 8] tokens for {result.username!a} ({owner}'s) say "
+                f"email_verified {claims.get('email_verified')!a} for {claims.get('email')!a}, "
+                f"{holder}'s address, and no identity provider asserted it"
+            )
+    return verdict
 
 
 # --------------------------------------------------------------------------- invariants 5, 6

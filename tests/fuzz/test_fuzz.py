@@ -11,10 +11,10 @@ from hypothesis import HealthCheck, settings
 from tests.fuzz.findings import FINDINGS
 from tests.fuzz.machine import fuzz_session, replay, run
 
-# Deterministic (derandomize) and small enough for `make test`: about 4,000 trigger events.
+# Deterministic (derandomize) and small enough for `make test`: about 3,500 trigger events.
 CI_PROFILE = settings(
     max_examples=150,
-    stateful_step_count=30,
+    stateful_step_count=40,
     derandomize=True,
     database=None,
     deadline=None,
@@ -31,6 +31,11 @@ def test_sign_in_sequences_keep_every_invariant() -> None:
     assert stats.total_events > 2_000, stats.report()
     assert stats.checks["link"] > 100 and stats.checks["due-link:existing"] > 0, stats.report()
     assert stats.checks["pre-token:restore"] > 0 and stats.checks["malformed"] > 100
+    # A signed-in user's own calls, and what they could launder (FACTS §8, §20).
+    assert stats.steps["self-service: change own email"] > 20, stats.report()
+    assert stats.steps["self-service: verify"] > 0, stats.report()
+    assert stats.events["TokenGeneration_RefreshTokens"] > 20, stats.report()
+    assert stats.checks["verified-address:stored"] > 100 and stats.checks["identity-owner"] > 0
 
 
 @pytest.mark.parametrize("name", sorted(FINDINGS))

@@ -9,6 +9,12 @@ Each identity provider is in the pool in every example; what varies per example 
 configured (`PoolConfig`). An IdP is *honest where it is trusted*: whenever the configuration
 would trust its email for a person who does not own the mailbox, it does not send that claim
 (`realistic_claims`). Everywhere else its claims are attacker-controlled.
+
+One exception is Google Workspace (FACTS §8): whoever holds a domain now runs its Workspace
+and Google calls every address of it verified. `lapsed.example` was kim's company's domain;
+the attacker registered it since, so her Workspace account vouches for kim's old address.
+Each person's first Google account is a consumer account (no `hd`), the second a Workspace
+account of `WORKSPACE_DOMAINS`.
 """
 
 from __future__ import annotations
@@ -16,6 +22,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from typing import Any
+
+from cogfed_tools.cognito_double.facts import HOSTED_DOMAIN
 
 PERSONS: tuple[str, ...] = ("kim", "ann", "bob", "mal")
 ATTACKER = "mal"
@@ -25,11 +33,13 @@ NBSP_KIM = "kim@example.com\u00a0"
 IDEOGRAPHIC_KIM = "\u3000kim@example.com"
 SPACE_ANN = " ann@gmail.com"
 QUOTED_KIM = 'k"im@example.com'
+LAPSED = "lapsed.example"  # kim's old company domain, registered by the attacker since
 
 # address -> owner. Each mailbox has one owner; its ASCII case variants are the same mailbox.
 MAILBOXES: dict[str, str] = {
     "kim@example.com": "kim",
     "kim@corp.example": "kim",
+    f"kim@{LAPSED}": "kim",
     "ann@gmail.com": "ann",
     "ann@tenant.example": "ann",
     "bob@tenant.example": "bob",
@@ -212,6 +222,31 @@ SUBJECTS: dict[str, tuple[str, ...]] = {
 }
 
 
+# Google: a person's slot-1 account is a Google Workspace account of this domain (`hd`), the
+# slot-0 account a consumer account (FACTS §8). The attacker holds the lapsed domain's.
+WORKSPACE_DOMAINS: dict[str, str] = {
+    "kim": "corp.example",
+    "ann": "tenant.example",
+    "bob": "corp.example",
+    "mal": LAPSED,
+}
+# Domains whose Workspace the attacker runs: it vouches for any address there.
+ATTACKER_WORKSPACES = frozenset({LAPSED})
+# The claim each IdP's email_verified is mapped from, where not `email_verified`: Microsoft
+# Entra ID sends `xms_edov` (cognito_facts.json `email_verified_claim_by_issuer`).
+VERIFIED_CLAIMS: dict[str, str] = {ENTRA: "xms_edov"}
+
+
+def hosted_domain_of(provider: str, subject: str) -> str | None:
+    """The `hd` claim a Google account sends: its Workspace domain, None for a consumer one."""
+    if provider != GOOGLE:
+        return None
+    person = identity_owner(provider, subject)
+    if person is None or SUBJECTS[GOOGLE].index(subject) % SLOTS == 0:
+        return None
+    return WORKSPACE_DOMAINS[person]
+
+
 def subject_of(provider: str, person: str, slot: int) -> str:
     return SUBJECTS[provider][2 * PERSONS.index(person) + slot % SLOTS]
 
@@ -251,6 +286,12 @@ class PoolConfig:
     okta_maps_always_true_verified: bool  # FACTS §4: a directory attribute that is always "true"
     partner_maps_subject: bool
     partner_configured: bool
+    # FACTS §8, §20: UserAttributeUpdateSettings holds a user's own email change back until it
+    # is verified (the module's pool), or applies it at once, unverified.
+    hold_email_changes: bool = True
+    # Google configured with email_domains ["corp.example"]: that Workspace is the
+    # organisation's own (FACTS §8); else Google vouches for consumer accounts of any domain.
+    google_lists_corp: bool = False
 
     def label(self) -> str:
         case = "case-sensitive" if self.case_sensitive else "case-insensitive"
@@ -268,6 +309,9 @@ class PoolConfig:
 
         verified = {"email": "email", "email_verified": "email_verified"}
         plain = {"email": "email"}
+        hosted = HOSTED_DOMAIN["Google"]
+        google = {**verified, hosted["attribute"]: hosted["claim"]}
+        google_domains = ["corp.example"] if self.google_lists_corp else None
         sub = {SUBJECT_ATTRIBUTE: "sub"}
         linkedin_attr = SUBJECT_ATTRIBUTE if self.linkedin_subject != "none" else None
         okta_mapping = dict(plain)
@@ -279,7 +323,11 @@ class PoolConfig:
         partner_mapping = {**plain, **(sub if self.partner_maps_subject else {})}
         partner_attr = SUBJECT_ATTRIBUTE if self.partner_maps_subject else None
         setups = [
-            ProviderSetup(GOOGLE, verified, entry("Google", link_by_email=self.google_links)),
+            ProviderSetup(
+                GOOGLE,
+                google,
+                entry("Google", link_by_email=self.google_links, email_domains=google_domains),
+            ),
             ProviderSetup(APPLE, verified, entry("SignInWithApple")),
             ProviderSetup(FACEBOOK, plain, entry("Facebook")),
             ProviderSetup(AMAZON, plain, entry("LoginWithAmazon")),
@@ -290,7 +338,7 @@ class PoolConfig:
             ),
             ProviderSetup(
                 ENTRA,
-                {**verified, **sub},
+                {**plain, "email_verified": VERIFIED_CLAIMS[ENTRA], **sub},
                 entry(
                     "OIDC", email_domains=["tenant.example"], subject_attribute=SUBJECT_ATTRIBUTE
                 ),
@@ -342,15 +390,23 @@ def trust_label(setup: ProviderSetup) -> str:
 
 
 def strictly_trusted(
-    config: dict[str, Any] | None, email: str | None, verified: str | None
+    config: dict[str, Any] | None,
+    email: str | None,
+    verified: str | None,
+    hosted: str | None = None,
 ) -> bool:
-    """CONTRACT §1: may this configured IdP vouch for `email`, given the event's verified flag?"""
+    """CONTRACT §1: may this configured IdP vouch for `email`, given the event's verified flag
+    and hosted domain (Google's `hd`: a Workspace vouches only where its domain is listed,
+    FACTS §8)?"""
     if config is None or not config.get("link_by_email", True) or not is_clean(email):
         return False
     assert email is not None
     domains = config.get("email_domains")
     domain = domain_of(email)
     if domains is not None and domain not in {ascii_fold(d) for d in domains}:
+        return False
+    listed = {ascii_fold(d) for d in domains or ()}
+    if hosted and config.get("type") in HOSTED_DOMAIN and ascii_fold(hosted) not in listed:
         return False
     if config.get("email_trust", "verified_claim") == "always":
         return domains is not None
@@ -376,9 +432,18 @@ def leniently_trusted(
     return (verified or "").strip().lower() == "true"
 
 
-def could_write_untrusted(config: dict[str, Any] | None, email: str | None) -> bool:
-    """CONTRACT §1 behaviour 5: could this linked IdP have written `email` without trust?"""
+def could_write_untrusted(
+    config: dict[str, Any] | None, email: str | None, hosted: str | None = None
+) -> bool:
+    """CONTRACT §1 behaviour 5: could this linked IdP have written `email` without trust?
+
+    `hosted`: the identity's Google Workspace domain (`hd`): a Workspace of a domain the
+    provider does not list vouches for nothing (FACTS §8), yet its mapping writes the email.
+    """
     if config is None or not config.get("link_by_email", True):
         return True
     domains = config.get("email_domains")
-    return domains is not None and domain_of(email or "") not in {ascii_fold(d) for d in domains}
+    listed = {ascii_fold(d) for d in domains or ()}
+    if hosted and config.get("type") in HOSTED_DOMAIN and ascii_fold(hosted) not in listed:
+        return True
+    return domains is not None and domain_of(email or "") not in listed

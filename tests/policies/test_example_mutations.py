@@ -11,10 +11,14 @@ module-source rule, which only the static gate has, on checkov's scan.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from cogfed_tools.gate_mutation import DEFAULT_IGNORE, Mutation, MutationRun, run_mutations
-from tests.policies.conftest import POLICIES, REPO
+from tests.policies.conftest import POLICIES, REPO, load_rules
+
+HOSTED_DOMAIN = load_rules().FACTS["provider_types"]["Google"]["hosted_domain"]
 
 EXAMPLE = REPO / "examples" / "complete"
 MODULES = "../../modules"
@@ -87,6 +91,25 @@ MUTATIONS = [
         'source = "../.."',
         'source = "acme/cognito-federation/aws"',
         "CKV_COGFED_5",
+    ),
+    Mutation(
+        f"{MODULES}/user-pool/main.tf",
+        "  user_attribute_update_settings {\n"
+        '    attributes_require_verification_before_update = ["email"]\n'
+        "  }\n",
+        "",
+        "CKV2_COGFED_5",
+    ),
+    Mutation(
+        # The module takes Google's hosted-domain mapping (and its schema entry) from the facts
+        # table; the copy's table loses it, the gate's does not.
+        "../../lambda_src/cognito_facts.json",
+        '"hosted_domain": {\n'
+        f'        "claim": {json.dumps(HOSTED_DOMAIN["claim"])},\n'
+        f'        "attribute": {json.dumps(HOSTED_DOMAIN["attribute"])}\n'
+        "      }",
+        '"hosted_domain": null',
+        "CKV2_COGFED_6",
     ),
 ]
 

@@ -107,7 +107,7 @@ def test_gate_passes_the_example_and_proves_the_checks_ran(
 ) -> None:
     code, text, out = passing_run
     assert code == 0, text
-    assert "canary proved all 9 checks loaded and ran" in text
+    assert f"canary proved all {len(load_rules().RULES)} checks loaded and ran" in text
     sarif = json.loads((out / "r.sarif").read_text())
     assert sarif["version"] == "2.1.0"
     assert sarif["runs"][0]["results"] == []
@@ -167,7 +167,9 @@ def test_no_instance_is_trusted_only_for_plain_expressions_over_visible_variable
     # template make checkov count 0 where Terraform counts 1; the proof must stand.
     result = gate.run_gate([FIXTURES / "count_traps" / trap], policies=POLICIES)
     assert any(
-        "checkov gave no result for CKV_COGFED_1 on aws_cognito_user_pool.p" in failure
+        failure.startswith("checkov gave no result for ")
+        and "CKV_COGFED_1" in failure.split(" on ")[0]
+        and " on aws_cognito_user_pool.p " in failure
         for failure in result.proof_failures
     ), (result.proof_failures, result.notes)
 

@@ -28,11 +28,16 @@ MUTATIONS = [
     ),
     Mutation(
         MODULE,
-        'OIDC = { email = "email", email_verified = "email_verified" }',
-        "OIDC = {}",
+        'OIDC   = { email = "email", email_verified = "email_verified" }',
+        "OIDC   = {}",
         "CKV_COGFED_2",
     ),
-    Mutation(MODULE, "mutable             = true", "mutable             = false", "CKV2_COGFED_2"),
+    Mutation(
+        MODULE,
+        '"idp_sub"\n    attribute_data_type = "String"\n    mutable             = true',
+        '"idp_sub"\n    attribute_data_type = "String"\n    mutable             = false',
+        "CKV2_COGFED_2",
+    ),
     Mutation("main.tf", '{ "custom:idp_sub" = "sub" }', '{ "custom:sub" = "sub" }', "CKV_COGFED_3"),
     Mutation(
         MODULE,
@@ -42,8 +47,18 @@ MUTATIONS = [
         '  schema {\n    name                = "idp_sub"\n',
         "CKV2_COGFED_3",
     ),
-    Mutation(MODULE, '["email", "custom:idp_sub"]', '["email"]', "CKV2_COGFED_4"),
+    Mutation(
+        MODULE, '["email", "custom:idp_sub", "custom:google_hd"]', '["email"]', "CKV2_COGFED_4"
+    ),
     Mutation(MODULE, "  source_arn    = aws_cognito_user_pool.this.arn\n", "", "CKV_COGFED_4"),
+    Mutation(
+        MODULE,
+        "  user_attribute_update_settings {\n"
+        '    attributes_require_verification_before_update = ["email"]\n  }\n',
+        "",
+        "CKV2_COGFED_5",
+    ),
+    Mutation(MODULE, ', "custom:google_hd" = "hd" }', " }", "CKV2_COGFED_6"),
     Mutation(
         "main.tf",
         'source         = "./modules/cognito"',

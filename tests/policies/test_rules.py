@@ -8,11 +8,19 @@ import pytest
 
 from tests.policies.conftest import CaseResults, load_rules
 
+FACTS = load_rules().FACTS
+
 IDP = "aws_cognito_identity_provider"
 POOL = "aws_cognito_user_pool"
 CLIENT = "aws_cognito_user_pool_client"
 PERM = "aws_lambda_permission"
 NOT_VISIBLE = "Undecided: checkov cannot see"
+HOLD_FIX = (
+    'user_attribute_update_settings { attributes_require_verification_before_update = ["email"] }'
+)
+NO_CLAIM = "names no claim"
+# The hosted-domain mapping the message asks for, named by the facts table.
+HD_FIX = '`"{attribute}" = "{claim}"`'.format(**FACTS["provider_types"]["Google"]["hosted_domain"])
 
 # (case directory, check ID, resource as checkov names it, result, text a detail must contain)
 EXPECT: list[tuple[str, str, str, str, str]] = [
@@ -141,6 +149,57 @@ EXPECT: list[tuple[str, str, str, str, str]] = [
     ("count_twins", "CKV2_COGFED_4", f"{CLIENT}.not_created", "PASSED", "for_each is empty"),
     # inline suppression with a reason
     ("suppressed", "CKV_COGFED_1", f"{POOL}.legacy", "SKIPPED", ""),
+    # pools wired to the linking triggers (a pre sign-up or pre token generation function
+    # with IDENTITY_PROVIDERS) hold email changes back; pools that are not, need not
+    ("linking_triggers", "CKV2_COGFED_5", f"{POOL}.open", "FAILED", "merely typed"),
+    ("linking_triggers", "CKV2_COGFED_5", f"{POOL}.open", "FAILED", HOLD_FIX),
+    (
+        "linking_triggers",
+        "CKV2_COGFED_5",
+        f"{POOL}.open_token",
+        "FAILED",
+        "(aws_lambda_function.linking)",
+    ),
+    ("linking_triggers", "CKV2_COGFED_5", f"{POOL}.holds_phone", "FAILED", "unverified"),
+    ("linking_triggers", "CKV2_COGFED_5", f"{POOL}.held", "PASSED", ""),
+    ("linking_triggers", "CKV2_COGFED_5", f"{POOL}.held_tfvars", "PASSED", ""),
+    ("linking_triggers", "CKV2_COGFED_5", f"{POOL}.other_trigger", "PASSED", ""),
+    ("linking_triggers", "CKV2_COGFED_5", f"{POOL}.plain", "PASSED", ""),
+    # ... and their Google providers map the hosted-domain claim
+    ("linking_triggers", "CKV2_COGFED_6", f"{IDP}.google_mapped", "PASSED", ""),
+    ("linking_triggers", "CKV2_COGFED_6", f"{IDP}.google_unmapped", "FAILED", HD_FIX),
+    ("linking_triggers", "CKV2_COGFED_6", f"{IDP}.google_other_claim", "FAILED", '"locale"'),
+    ("linking_triggers", "CKV2_COGFED_6", f"{IDP}.google_plain", "PASSED", ""),
+    ("linking_triggers", "CKV2_COGFED_6", f"{IDP}.google_other_trigger", "PASSED", ""),
+    ("linking_triggers", "CKV2_COGFED_6", f"{IDP}.oidc", "PASSED", ""),
+    # the same through local modules joined by an output and module arguments
+    ("linking_module", "CKV2_COGFED_5", f"module.open.{POOL}.this", "FAILED", "merely typed"),
+    ("linking_module", "CKV2_COGFED_5", f"module.held.{POOL}.this", "PASSED", ""),
+    ("linking_module", "CKV2_COGFED_6", f"{IDP}.google", "FAILED", HD_FIX),
+    # values checkov cannot see: undecided, so they fail
+    ("unresolved", "CKV2_COGFED_5", f"{POOL}.unset_hold", "FAILED", "var.held"),
+    ("unresolved", "CKV2_COGFED_5", f"{POOL}.unseen_trigger", "FAILED", "var.trigger_environment"),
+    (
+        "unresolved",
+        "CKV2_COGFED_6",
+        f"{IDP}.google_unseen_trigger",
+        "FAILED",
+        "var.trigger_environment",
+    ),
+    # an email_verified mapping names the provider's claim
+    ("email_verified_claim", "CKV_COGFED_2", f"{IDP}.google_empty", "FAILED", NO_CLAIM),
+    ("email_verified_claim", "CKV_COGFED_2", f"{IDP}.oidc_blank", "FAILED", "whitespace only"),
+    ("email_verified_claim", "CKV_COGFED_2", f"{IDP}.oidc_true", "FAILED", "the word true"),
+    ("email_verified_claim", "CKV_COGFED_2", f"{IDP}.oidc_false", "FAILED", "the word false"),
+    ("email_verified_claim", "CKV_COGFED_2", f"{IDP}.oidc_null", "FAILED", "(null)"),
+    ("email_verified_claim", "CKV_COGFED_2", f"{IDP}.oidc_padded", "FAILED", "surrounding"),
+    ("email_verified_claim", "CKV_COGFED_2", f"{IDP}.saml_empty", "FAILED", NO_CLAIM),
+    ("email_verified_claim", "CKV_COGFED_2", f"{IDP}.oidc_named", "PASSED", ""),
+    ("email_verified_claim", "CKV_COGFED_2", f"{IDP}.oidc_entra", "PASSED", ""),
+    ("email_verified_claim", "CKV_COGFED_2", f"{IDP}.saml_attribute", "PASSED", ""),
+    # a SAML provider maps the attribute its pool's pre sign-up trigger reads the subject from
+    ("saml_subject", "CKV2_COGFED_1", f"{IDP}.partner", "FAILED", "`custom:idp_sub`"),
+    ("saml_subject", "CKV2_COGFED_1", f"{IDP}.corp", "PASSED", ""),
     # known limits (docs/policy-gate.md "Known limits"): pinned so a change is noticed; a
     # client that supports COGNITO only is weighed against no provider (no longer a limit)
     ("limits", "CKV2_COGFED_1", f"{IDP}.saml_any_custom", "PASSED", ""),
@@ -190,8 +249,8 @@ def test_checks_never_report_unknown_for_a_crash(case_results: CaseResults) -> N
         key = (str(record["file_abs_path"]), str(record["resource"]))
         per_resource.setdefault(key, set()).add(str(record["check_id"]))
     expected = {
-        "aws_cognito_identity_provider": 5,
-        "aws_cognito_user_pool": 1,
+        "aws_cognito_identity_provider": 6,
+        "aws_cognito_user_pool": 2,
         "aws_cognito_user_pool_client": 1,
         "aws_lambda_permission": 1,
     }

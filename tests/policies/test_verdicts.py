@@ -117,3 +117,126 @@ def test_permission_source_arn_known_after_apply_counts_as_set() -> None:
     assert run(v.permission_has_source_arn, missing).result == v.FAILED
     other = m.LambdaPermission("p", "events.amazonaws.com", None)
     assert run(v.permission_has_source_arn, other).result == v.PASSED
+
+
+# The hosted-domain claim and attribute, as the rules read them from the facts table.
+HD_CLAIM, HD_ATTRIBUTE = v.HOSTED_DOMAIN["Google"]
+LINKING = "aws_lambda_function.pre_signup"
+
+
+def wired(held=None, trigger=LINKING) -> m.Pool:
+    return m.Pool(
+        "aws_cognito_user_pool.p", True, (), linking_trigger=trigger, verify_before_update=held
+    )
+
+
+@pytest.mark.parametrize(
+    ("trigger", "held", "result"),
+    [
+        (LINKING, None, v.FAILED),
+        (LINKING, (), v.FAILED),
+        (LINKING, ("phone_number",), v.FAILED),
+        (LINKING, ("email",), v.PASSED),
+        (None, None, v.PASSED),  # no linking trigger: the rule does not apply
+        (m.Unknown("var.env has no value"), None, v.UNKNOWN),
+        (m.Unknown("var.env has no value"), ("email",), v.PASSED),
+        (LINKING, m.Unknown("var.held has no value"), v.UNKNOWN),
+        (None, m.Unknown("var.held has no value"), v.PASSED),
+    ],
+)
+def test_a_pool_running_the_linking_triggers_holds_email_changes(trigger, held, result) -> None:
+    verdict = run(v.pool_holds_email_changes, wired(held, trigger))
+    assert verdict.result == result, verdict.messages
+    if result == v.FAILED:
+        text = verdict.messages[0]
+        assert LINKING in text and "merely typed" in text and "§8, §20" in text
+        assert v.HOLD_EMAIL_CHANGES in text
+    if result == v.UNKNOWN:
+        assert "has no value" in verdict.messages[0]
+
+
+@pytest.mark.parametrize(
+    ("value", "why"),
+    [
+        ("", "empty"),
+        ("   ", "whitespace only"),
+        (" email_verified", "surrounding whitespace"),
+        ("email_verified\u00a0", "surrounding whitespace"),
+        ("email_verified\n", "surrounding whitespace"),
+        ("email\x00verified", "a control character"),
+        ("email\u0085verified", "a control character"),
+        ("true", "the word true"),
+        ("FALSE", "the word FALSE"),
+        (True, "the word true"),
+        (None, "null"),
+    ],
+)
+def test_an_email_verified_mapping_that_names_no_claim_counts_as_not_mapped(value, why) -> None:
+    google = run(v.maps_email, idp(pool(), "Google", {"email": "email", "email_verified": value}))
+    assert google.result == v.FAILED and why in google.messages[0], google.messages
+    assert "counts as not mapped" in google.messages[0]
+    saml = run(v.maps_email, idp(pool(), "SAML", {"email": "mail", "email_verified": value}))
+    assert saml.result == v.FAILED and "names no claim" in saml.messages[0]
+
+
+@pytest.mark.parametrize("claim", ["email_verified", "xms_edov", "urn:example:email_verified"])
+def test_an_email_verified_mapping_that_names_a_claim_passes(claim) -> None:
+    mapping = {"email": "email", "email_verified": claim}
+    assert run(v.maps_email, idp(pool(), "OIDC", mapping)).result == v.PASSED
+
+
+def test_an_email_verified_mapping_not_visible_is_undecided() -> None:
+    mapping = {"email": "email", "email_verified": m.Unknown("lookup(var.claims, …)")}
+    verdict = run(v.maps_email, idp(pool(), "OIDC", mapping))
+    assert verdict.result == v.UNKNOWN and "lookup(var.claims" in verdict.messages[0]
+
+
+GOOGLE = {"email": "email", "email_verified": "email_verified"}
+
+
+@pytest.mark.parametrize(
+    ("pool_", "provider_type", "mapping", "result"),
+    [
+        (wired(), "Google", GOOGLE, v.FAILED),
+        (wired(), "Google", {**GOOGLE, HD_ATTRIBUTE: "locale"}, v.FAILED),
+        (wired(), "Google", {**GOOGLE, HD_ATTRIBUTE: HD_CLAIM}, v.PASSED),
+        (wired(), "OIDC", GOOGLE, v.PASSED),  # only Google sends the claim
+        (wired(trigger=None), "Google", GOOGLE, v.PASSED),  # nothing reads the attribute
+        (wired(trigger=None), m.Unknown("each.value.type"), GOOGLE, v.PASSED),
+        (wired(trigger=m.Unknown("var.env has no value")), "Google", GOOGLE, v.UNKNOWN),
+        (m.Unknown("user_pool_id is a literal"), "Google", GOOGLE, v.UNKNOWN),
+        (
+            m.Unknown("user_pool_id is a literal"),
+            "Google",
+            {**GOOGLE, HD_ATTRIBUTE: HD_CLAIM},
+            v.PASSED,
+        ),
+        (wired(), m.Unknown("each.value.type"), GOOGLE, v.UNKNOWN),
+        (wired(), "Google", {**GOOGLE, HD_ATTRIBUTE: m.Unknown("var.claim")}, v.UNKNOWN),
+    ],
+)
+def test_a_google_provider_maps_the_hosted_domain_where_the_triggers_run(
+    pool_, provider_type, mapping, result
+) -> None:
+    provider = m.IdentityProvider(
+        "aws_cognito_identity_provider.g", "Google", provider_type, mapping, pool_
+    )
+    verdict = run(v.maps_hosted_domain, provider)
+    assert verdict.result == result, verdict.messages
+    if result == v.FAILED:
+        assert f'`"{HD_ATTRIBUTE}" = "{HD_CLAIM}"`' in verdict.messages[0]
+        assert "Workspace account for a consumer one" in verdict.messages[0]
+
+
+def test_a_subject_copy_not_visible_is_undecided_not_failed() -> None:
+    mapping = {"email": "email", "custom:idp_sub": m.Unknown("var.subject_claim")}
+    verdict = run(v.subject_in_custom_attribute, idp(pool(False), "OIDC", mapping))
+    assert verdict.result == v.UNKNOWN and "var.subject_claim" in verdict.messages[0]
+
+
+def test_judge_runs_both_pool_rules_on_every_pool() -> None:
+    verdicts = list(v.judge(m.Deployment(pools=[wired()])))
+    assert {(x.rule_id, x.result) for x in verdicts} == {
+        ("CKV_COGFED_1", v.PASSED),
+        ("CKV2_COGFED_5", v.FAILED),
+    }

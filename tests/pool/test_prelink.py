@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 
 from cogfed_pool.journal import Journal
-from cogfed_pool.prelink import Prelinker, PrelinkError, read_rows
+from cogfed_pool.prelink import Prelinker, PrelinkError, journal_header, read_rows
 from cogfed_pool.progress import Silent
 from cogfed_tools.cognito_double import FederatedSignInSimulator
+from tests.pool.applying import secret
 
 SAML_EMAIL = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress"
 SAML_OBJECT_ID = "http://schemas.microsoft.com/identity/claims/objectidentifier"
@@ -43,9 +44,11 @@ def rows(world, tmp_path: Path) -> Path:
 def prelink(world, rows: Path, journal: Path, *, execute: bool = True, vouch: bool = True):
     cognito = world.cognito()
     cognito.count_trigger_calls()
-    handle = Journal(journal) if execute else None
+    handle = Journal(journal, header=journal_header(world.pool_id)) if execute else None
     try:
-        prelinker = Prelinker(cognito, world.config(cognito), handle, csv_vouches_verified=vouch)
+        prelinker = Prelinker(
+            cognito, world.config(cognito), handle, csv_vouches_verified=vouch, secret=secret()
+        )
         result = prelinker.run(read_rows(rows), Silent("l"), execute=execute)
     finally:
         if handle is not None:
@@ -121,8 +124,9 @@ def test_first_sign_ins_after_prelink_never_reach_pre_sign_up(world, rows, tmp_p
     assert saml.signed_in and saml.username == "emp0"
     assert saml.trigger_invocations["PreSignUp_ExternalProvider"] == 0
     # The directory maps email without email_verified: pre token generation restores it on
-    # every sign-in, prelinked or not (FACTS §4).
-    assert dict(saml.cognito_calls) == {"AdminUpdateUserAttributes": 1}
+    # every sign-in, prelinked or not (FACTS §4), after a container's one read of whether
+    # the pool holds email changes back (lambda_src/pool_settings.py).
+    assert dict(saml.cognito_calls) == {"DescribeUserPool": 1, "AdminUpdateUserAttributes": 1}
 
 
 def test_a_signed_in_identity_is_sent_to_repair(world, tmp_path) -> None:

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from cogfed_pool.apply import Applier
 from cogfed_pool.audit import read_users
 from cogfed_pool.aws import PoolCallError, RateLimiter
 from cogfed_pool.journal import Journal
@@ -15,6 +14,7 @@ from cogfed_pool.live_config import read_config
 from cogfed_pool.progress import Silent
 from cogfed_pool.repair import plan_repair
 from cogfed_tools import synthetic_pool
+from tests.pool.applying import applier
 
 
 def plan(world, tmp_path: Path, providers: dict | None = None, **kwargs) -> dict:
@@ -25,23 +25,12 @@ def plan(world, tmp_path: Path, providers: dict | None = None, **kwargs) -> dict
     return json.loads((tmp_path / "plan.json").read_text())
 
 
-def applier(world, document: dict, tmp_path: Path, **kwargs) -> Applier:
-    cognito = world.cognito()
-    return Applier(
-        cognito,
-        world.config(cognito),
-        document,
-        Journal(tmp_path / "journal"),
-        tmp_path / "backup",
-        **kwargs,
-    )
-
-
 def test_stored_emails_users_can_change_themselves_are_not_merged_by(world, tmp_path) -> None:
     # An app client without write_attributes writes every standard attribute, email too
     # (FACTS §4), and the pool does not make email changes wait for verification: anyone
     # could have put a colleague's address on their own federated user.
     world.double.backend.create_user_pool_client(world.pool_id, False, {"ClientName": "app"})
+    world.double.pool(world.pool_id).extended_config.pop("UserAttributeUpdateSettings")
     refused = {r["email"]: r["reason"] for r in plan(world, tmp_path)["refused"]}
     assert world.planted.repairable <= set(refused)
     assert all("without verifying it" in refused[e] for e in world.planted.repairable)
@@ -116,19 +105,28 @@ def test_a_run_without_permission_to_link_changes_nothing(world, tmp_path) -> No
     assert not (tmp_path / "backup").exists()
 
 
+HEADER = {"journal": "test", "pool_id": "eu-west-1_x"}
+KEY = b"k" * 32
+
+
 def test_a_torn_last_journal_line_is_cut_off_and_the_journal_goes_on(tmp_path) -> None:
     path = tmp_path / "journal"
-    path.write_text('{"person": "a", "step": 0}\n{"person": "a", "st')
-    journal = Journal(path)
+    journal = Journal(path, header=HEADER, key=KEY)
+    journal.record(person="a", step=0)
+    journal.close()
+    whole = path.read_text()
+    path.write_text(whole + '{"person": "a", "st')  # the run died while writing this line
+    journal = Journal(path, header=HEADER, key=KEY)
     assert journal.has(person="a", step=0) and not journal.has(person="a", step=1)
     journal.record(person="a", step=1)
     journal.close()
-    again = Journal(path)
+    again = Journal(path, header=HEADER, key=KEY)
     assert again.has(person="a", step=1) and len(again.entries) == 2
     again.close()
-    path.write_text('{"person": "a", "st\n{"person": "a", "step": 0}\n')
-    with pytest.raises(ValueError, match="not a journal line"):
-        Journal(path)
+    header, *rest = whole.splitlines(keepends=True)
+    path.write_text(header + '{"person": "a", "st\n' + "".join(rest))
+    with pytest.raises(ValueError, match="journal:2: not a journal line"):
+        Journal(path, header=HEADER, key=KEY)
 
 
 def test_the_pace_holds_each_category_to_its_share() -> None:
@@ -207,10 +205,13 @@ def test_no_identity_is_deleted_that_could_not_then_be_linked(world, tmp_path) -
 
 def test_a_journal_line_without_its_newline_is_ended(tmp_path) -> None:
     path = tmp_path / "journal"
-    path.write_text('{"person": "a", "step": 0}')
-    journal = Journal(path)
+    journal = Journal(path, header=HEADER, key=KEY)
+    journal.record(person="a", step=0)
+    journal.close()
+    path.write_text(path.read_text().rstrip("\n"))
+    journal = Journal(path, header=HEADER, key=KEY)
     journal.record(person="a", step=1)
     journal.close()
-    again = Journal(path)
+    again = Journal(path, header=HEADER, key=KEY)
     assert again.has(person="a", step=0) and again.has(person="a", step=1)
     again.close()

@@ -10,6 +10,7 @@ from cogfed_tools.example_plan import ExamplePlanError, PlannedFederation, plan_
 from cogfed_tools.offline_checks import REPO_ROOT
 
 CONTRACT_KEYS = {"type", "link_by_email", "email_trust", "email_domains", "subject_attribute"}
+FACTS = json.loads((REPO_ROOT / "lambda_src" / "cognito_facts.json").read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +25,7 @@ def test_complete_example_has_google_an_oidc_and_a_saml_provider(complete) -> No
 
 def test_complete_example_links_with_exact_case_subjects(complete) -> None:
     assert complete.case_sensitive is False
-    assert complete.custom_attributes == {"idp_sub": True}
+    assert complete.custom_attributes == {"idp_sub": True, "google_hd": True}
     settings = json.loads(complete.trigger_environment["IDENTITY_PROVIDERS"])
     for name in ("LinkedIn", "Corporate"):
         assert settings[name]["subject_attribute"] == "custom:idp_sub"
@@ -49,11 +50,29 @@ def test_clients_may_write_every_mapped_attribute(complete) -> None:
     assert not writable & never_writable
 
 
+def test_google_accounts_bring_their_hosted_domain(complete) -> None:
+    # FACTS.md §20: the pre sign-up trigger tells a Workspace account by custom:google_hd.
+    hosted = FACTS["provider_types"]["Google"]["hosted_domain"]
+    assert (
+        complete.identity_providers["Google"]["attribute_mapping"][hosted["attribute"]]
+        == (hosted["claim"])
+    )
+    for name in ("LinkedIn", "Corporate"):
+        assert hosted["attribute"] not in complete.identity_providers[name]["attribute_mapping"]
+    # Declared as idp_sub is: a mutable string as long as a mapped value can be (FACTS.md §4).
+    name = hosted["attribute"].removeprefix("custom:")
+    assert complete.schema[name] == complete.schema["idp_sub"]
+    assert complete.schema[name]["string_attribute_constraints"][0]["max_length"] == "2048"
+    assert hosted["attribute"] in complete.client_write_attributes["web"]
+
+
 def test_minimal_example_is_a_case_sensitive_google_pool() -> None:
     minimal = plan_example(REPO_ROOT / "examples" / "minimal")
     assert minimal.case_sensitive is True
     assert set(minimal.identity_providers) == {"Google"}
-    assert minimal.custom_attributes == {}
+    # The hosted domain of a Google sign-in (FACTS.md §20) is the only custom attribute.
+    assert minimal.custom_attributes == {"google_hd": True}
+    assert "custom:google_hd" in minimal.client_write_attributes["web"]
 
 
 def test_an_example_that_does_not_plan_is_a_clear_error() -> None:

@@ -63,6 +63,41 @@ CASES = {
         "must be keyed by exactly that name",
         "Not valid: Gmail.",
     ),
+    # Trust by evidence (FACTS.md §8): the type's modes, read from cognito_facts.json.
+    "type_that_proves_nothing_linked_by_email": (
+        'Facebook = { type = "Facebook", client_id = "f", email_trust = "always",'
+        ' email_domains = ["example.com"] }',
+        "Facebook and LoginWithAmazon prove nothing about who owns an email address, so the"
+        " triggers never link their users by email: set link_by_email = false for them.",
+        "Not valid: Facebook (Facebook).",
+    ),
+    "directory_trusted_by_its_own_verified_attribute": (
+        'Corp = { type = "SAML", saml_metadata_url = "https://corp.example.com/m",'
+        ' attribute_mapping = { email_verified = "verified" } }',
+        'email_trust must be a mode the provider\'s type is evidence under ("always" only with'
+        ' email_domains, for a directory your organisation runs): Google: "verified_claim";'
+        ' OIDC: "verified_claim" or "always"; SAML: "always";',
+        "Change email_trust, or set link_by_email = false."
+        ' Not valid: Corp (SAML, email_trust = "verified_claim").',
+    ),
+    "mapping_to_an_empty_claim": (
+        'Okta = { type = "OIDC", client_id = "c", oidc_issuer = "https://okta.example.com",'
+        ' attribute_mapping = { email_verified = "" } }',
+        "every attribute_mapping value must be the name of the IdP's claim",
+        "Not valid: Okta: email_verified.",
+    ),
+    "email_verified_mapped_from_a_literal": (
+        'Okta = { type = "OIDC", client_id = "c", oidc_issuer = "https://okta.example.com",'
+        ' attribute_mapping = { email_verified = "true" } }',
+        "a mapping names the IdP's claim, it does not set a value",
+        "Not valid: Okta.",
+    ),
+    "hosted_domain_mapped_by_another_type": (
+        'Okta = { type = "OIDC", client_id = "c", oidc_issuer = "https://okta.example.com",'
+        ' attribute_mapping = { "custom:google_hd" = "hd" } }',
+        'custom:google_hd carries Google\'s "hd" claim, which the module maps by default',
+        "Not valid: Okta: custom:google_hd.",
+    ),
 }
 
 
@@ -79,3 +114,20 @@ def test_the_message_names_the_provider_to_fix(tmp_path: Path, case: str) -> Non
     assert problem in message, message
     assert named in message, message
     assert "sensitive" not in message and "Invalid error message" not in message, message
+
+
+def test_the_message_names_the_custom_attribute_to_remove(tmp_path: Path) -> None:
+    tree = tmp_path / "tree"
+    shutil.copytree(REPO_ROOT, tree, ignore=COPY_IGNORE)
+    (tree / "caller").mkdir()
+    call = CALL.replace(
+        "case_sensitive = true",
+        'case_sensitive = true\n  custom_attributes = ["tenant", "google_hd"]',
+    )
+    (tree / "caller" / "main.tf").write_text(call % "", encoding="utf-8")
+    with pytest.raises(OfflinePlanError) as refused:
+        plan_json_text(tree / "caller")
+    message = " ".join(str(refused.value).split())
+    assert "idp_sub and google_hd are the module's own" in message, message
+    assert "google_hd whenever a Google provider is configured" in message, message
+    assert "Remove them from custom_attributes. Not valid: google_hd." in message, message

@@ -2,10 +2,15 @@
 
 No AWS credentials exist here: fake ones and a region are set for every test, and every AWS
 call goes to moto.
+
+`TRIGGERS_LAMBDA_SRC=/path/to/lambda_src` runs the tests against another copy of the
+triggers (e.g. an older commit's, exported with `git archive`), as `FUZZ_LAMBDA_SRC` does for
+the fuzzer: to show that a test fails on the code it was written against.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -22,6 +27,10 @@ from cogfed_tools.cognito_double import (  # noqa: E402
     CognitoDouble,
     FederatedSignInSimulator,
 )
+
+if os.environ.get("TRIGGERS_LAMBDA_SRC"):
+    # After the double's import, which puts this repository's lambda_src/ first.
+    sys.path.insert(0, str(Path(os.environ["TRIGGERS_LAMBDA_SRC"]).resolve()))
 
 REGION = "eu-west-1"
 CORP_DOMAIN = "corp.example"

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import boto3
@@ -324,11 +327,20 @@ def test_list_users_can_be_made_stale(double: CognitoDouble, client: Any) -> Non
     stale_scenario(double, client)
 
 
-def test_list_users_can_be_made_stale_in_server_mode() -> None:
+@contextmanager
+def server_mode() -> Iterator[tuple[CognitoDouble, Any]]:
+    """The double behind a moto server, and a client that reaches it over HTTP."""
     with moto_server() as endpoint, CognitoDouble(region=REGION) as double:
-        client = boto3.session.Session().client(
-            "cognito-idp", region_name=REGION, endpoint_url=endpoint
+        yield (
+            double,
+            boto3.session.Session().client(
+                "cognito-idp", region_name=REGION, endpoint_url=endpoint
+            ),
         )
+
+
+def test_list_users_can_be_made_stale_in_server_mode() -> None:
+    with server_mode() as (double, client):
         stale_scenario(double, client)
 
 
@@ -432,3 +444,305 @@ def test_verifying_another_users_alias_email_by_update_fails(
     )
     assert not double.user(pool_id, "second").email_verified
     assert double.user(pool_id, "third").email == "bob@example.com"
+
+
+# --------------------------------------------------------------------------- self-service
+
+
+PASSWORD = "Correct-Horse-9-Battery"
+
+
+def signed_in_user(
+    client: Any, pool_id: str, email: str, *, write_attributes: list[str] | None = None
+) -> str:
+    """Sign up, confirm and verify a user, then sign in as the app would: its access token."""
+    settings: dict[str, Any] = {"ClientName": "app", "ExplicitAuthFlows": ["USER_PASSWORD_AUTH"]}
+    if write_attributes is not None:
+        settings["WriteAttributes"] = write_attributes
+    client_id = client.create_user_pool_client(UserPoolId=pool_id, **settings)["UserPoolClient"][
+        "ClientId"
+    ]
+    client.sign_up(ClientId=client_id, Username=email, Password=PASSWORD)
+    client.admin_confirm_sign_up(UserPoolId=pool_id, Username=email)
+    client.admin_update_user_attributes(
+        UserPoolId=pool_id,
+        Username=email,
+        UserAttributes=[{"Name": "email_verified", "Value": "true"}],
+    )
+    answer = client.initiate_auth(
+        ClientId=client_id,
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": email, "PASSWORD": PASSWORD},
+    )
+    return str(answer["AuthenticationResult"]["AccessToken"])
+
+
+def stored(client: Any, token: str) -> dict[str, str]:
+    return {a["Name"]: a["Value"] for a in client.get_user(AccessToken=token)["UserAttributes"]}
+
+
+def change_email(client: Any, token: str, email: str) -> Any:
+    return client.update_user_attributes(
+        AccessToken=token, UserAttributes=[{"Name": "email", "Value": email}]
+    )
+
+
+def held_back_change(double: CognitoDouble, client: Any) -> None:
+    """FACTS §8, §20: the stored email stays (verified) and the new one waits for its code."""
+    pool_id = double.create_pool(hold_email_changes=True)
+    token = signed_in_user(client, pool_id, "ann@example.com")
+
+    answer = change_email(client, token, "ann@new.example")
+
+    assert answer["CodeDeliveryDetailsList"] == [
+        {"Destination": "a***@n***", "DeliveryMedium": "EMAIL", "AttributeName": "email"}
+    ]
+    attributes = stored(client, token)
+    assert (attributes["email"], attributes["email_verified"]) == ("ann@example.com", "true")
+    [user] = double.users(pool_id)
+    assert double.pending(pool_id, user.username) == "ann@new.example"
+    assert len(double.outbox("ann@new.example")) == 1 and double.outbox("ann@example.com") == []
+
+    client.verify_user_attribute(
+        AccessToken=token, AttributeName="email", Code=double.last_code("ann@new.example")
+    )
+
+    attributes = stored(client, token)
+    assert (attributes["email"], attributes["email_verified"]) == ("ann@new.example", "true")
+    assert double.pending(pool_id, user.username) is None
+
+
+def test_an_own_email_change_waits_for_its_code_where_the_pool_holds_changes_back(
+    double: CognitoDouble, client: Any
+) -> None:
+    held_back_change(double, client)
+
+
+def test_an_own_email_change_waits_for_its_code_in_server_mode_too() -> None:
+    with server_mode() as (double, client):
+        held_back_change(double, client)
+
+
+def test_an_own_email_change_is_stored_unverified_at_once_elsewhere(
+    double: CognitoDouble, client: Any
+) -> None:
+    # FACTS §8, §20: without the hold-back setting the new address replaces the old one at
+    # once, unverified, and a code goes to it.
+    pool_id = double.create_pool(hold_email_changes=False)
+    token = signed_in_user(client, pool_id, "ann@example.com")
+
+    change_email(client, token, "colleague@example.com")
+
+    attributes = stored(client, token)
+    assert (attributes["email"], attributes["email_verified"]) == (
+        "colleague@example.com",
+        "false",
+    )
+    [user] = double.users(pool_id)
+    assert double.pending(pool_id, user.username) is None
+    assert len(double.outbox("colleague@example.com")) == 1
+
+
+@pytest.mark.parametrize("hold", [True, False], ids=["held-back", "applied-at-once"])
+def test_only_the_code_sent_to_the_address_verifies_it(
+    double: CognitoDouble, client: Any, hold: bool
+) -> None:
+    pool_id = double.create_pool(hold_email_changes=hold)
+    token = signed_in_user(client, pool_id, "ann@example.com")
+    change_email(client, token, "first@example.com")
+    first_code = double.last_code("first@example.com")
+    change_email(client, token, "second@example.com")
+    second_code = double.last_code("second@example.com")
+    assert first_code and second_code and first_code != second_code
+    before = double.snapshot(pool_id)
+
+    for code in (first_code, "000000" if second_code != "000000" else "111111"):
+        error, message = error_of(
+            lambda c=code: client.verify_user_attribute(
+                AccessToken=token, AttributeName="email", Code=c
+            )
+        )
+        assert (error, message) == (
+            "CodeMismatchException",
+            "Invalid verification code provided, please try again.",
+        )
+    assert double.snapshot(pool_id) == before
+
+    client.verify_user_attribute(AccessToken=token, AttributeName="email", Code=second_code)
+    attributes = stored(client, token)
+    assert (attributes["email"], attributes["email_verified"]) == ("second@example.com", "true")
+    code, _ = error_of(
+        lambda: client.verify_user_attribute(
+            AccessToken=token, AttributeName="email", Code=second_code
+        )
+    )
+    assert code == "ExpiredCodeException"
+
+
+def test_a_requested_code_goes_to_the_address_waiting_for_verification(
+    double: CognitoDouble, client: Any
+) -> None:
+    pool_id = double.create_pool(hold_email_changes=True)
+    token = signed_in_user(client, pool_id, "ann@example.com")
+
+    stored_answer = client.get_user_attribute_verification_code(
+        AccessToken=token, AttributeName="email"
+    )
+    change_email(client, token, "ann@new.example")
+    client.get_user_attribute_verification_code(AccessToken=token, AttributeName="email")
+
+    assert stored_answer["CodeDeliveryDetails"]["Destination"] == "a***@e***"
+    assert len(double.outbox("ann@example.com")) == 1
+    assert len(double.outbox("ann@new.example")) == 2
+    # The stored address's code was superseded: only the newest code counts.
+    code, _ = error_of(
+        lambda: client.verify_user_attribute(
+            AccessToken=token, AttributeName="email", Code=double.last_code("ann@example.com")
+        )
+    )
+    assert code == "CodeMismatchException"
+
+
+@pytest.mark.parametrize(
+    ("write_attributes", "attribute", "value"),
+    [
+        # FACTS §4: never writable by any client, whatever it lists.
+        (None, "email_verified", "true"),
+        (None, "phone_number_verified", "true"),
+        (None, "username", "someone-else"),
+        # A client that lists nothing writes standard attributes only (FACTS §4).
+        (None, "custom:idp_sub", "X"),
+        # Immutable in the schema.
+        (None, "sub", "00000000-0000-0000-0000-000000000000"),
+        # A client that lists its attributes writes only those.
+        (["name"], "email", "ann@new.example"),
+    ],
+    ids=["email_verified", "phone_number_verified", "username", "custom", "sub", "unlisted"],
+)
+def test_users_write_only_what_their_app_client_may(
+    double: CognitoDouble,
+    client: Any,
+    write_attributes: list[str] | None,
+    attribute: str,
+    value: str,
+) -> None:
+    pool_id = double.create_pool(hold_email_changes=False, custom_attributes={"idp_sub": True})
+    token = signed_in_user(client, pool_id, "ann@example.com", write_attributes=write_attributes)
+    before = double.snapshot(pool_id)
+
+    code, message = error_of(
+        lambda: client.update_user_attributes(
+            AccessToken=token,
+            UserAttributes=[
+                {"Name": "name", "Value": "Ann"},
+                {"Name": attribute, "Value": value},
+            ],
+        )
+    )
+
+    assert (code, message) == (
+        "NotAuthorizedException",
+        "A client attempted to write unauthorized attribute",
+    )
+    # All or nothing: the writable `name` in the same request was not written either.
+    assert double.snapshot(pool_id) == before
+    assert double.outbox(value) == []
+
+
+def test_a_disabled_users_token_changes_nothing(double: CognitoDouble, client: Any) -> None:
+    pool_id = double.create_pool(hold_email_changes=False)
+    token = signed_in_user(client, pool_id, "ann@example.com")
+    client.admin_disable_user(UserPoolId=pool_id, Username="ann@example.com")
+    before = double.snapshot(pool_id)
+
+    code, _ = error_of(lambda: change_email(client, token, "colleague@example.com"))
+
+    assert code == "NotAuthorizedException"
+    assert double.snapshot(pool_id) == before
+
+
+def test_a_code_expires_after_24_hours(
+    double: CognitoDouble, client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # "The verification code or link is valid for 24 hours" (developer guide).
+    pool_id = double.create_pool(hold_email_changes=True)
+    token = signed_in_user(client, pool_id, "ann@example.com")
+    change_email(client, token, "ann@new.example")
+    code_sent = double.last_code("ann@new.example")
+    later = time.time() + 24 * 3600 + 60
+    monkeypatch.setattr(time, "time", lambda: later)
+
+    code, _ = error_of(
+        lambda: client.verify_user_attribute(
+            AccessToken=token, AttributeName="email", Code=code_sent
+        )
+    )
+
+    assert code == "ExpiredCodeException"
+    assert stored(client, token)["email"] == "ann@example.com"
+
+
+def test_an_address_another_user_signs_in_with_cannot_be_taken(
+    double: CognitoDouble, client: Any
+) -> None:
+    # Where email is the username attribute: moto's rule, compared as the pool compares
+    # sign-in names (case-insensitive pool, FACTS §3).
+    pool_id = double.create_pool(hold_email_changes=False)
+    signed_in_user(client, pool_id, "bob@example.com")
+    token = signed_in_user(client, pool_id, "ann@example.com")
+    before = double.snapshot(pool_id)
+
+    code, _ = error_of(lambda: change_email(client, token, "BOB@example.com"))
+
+    assert code == "AliasExistsException"
+    assert double.snapshot(pool_id) == before and double.outbox("BOB@example.com") == []
+
+
+def test_verifying_an_address_another_user_holds_as_a_verified_alias_fails(
+    double: CognitoDouble, client: Any
+) -> None:
+    # (unconfirmed) As AdminUpdateUserAttributes does in an email-alias pool.
+    pool_id = double.create_pool(
+        hold_email_changes=False, username_attributes=None, alias_attributes=("email",)
+    )
+    create_user(client, pool_id, "bob", "bob@example.com", verified=True)
+    token = signed_in_user(client, pool_id, "ann")
+    client.admin_update_user_attributes(
+        UserPoolId=pool_id,
+        Username="ann",
+        UserAttributes=[{"Name": "email", "Value": "a@x.example"}],
+    )
+    change_email(client, token, "bob@example.com")
+
+    code, _ = error_of(
+        lambda: client.verify_user_attribute(
+            AccessToken=token, AttributeName="email", Code=double.last_code("bob@example.com")
+        )
+    )
+
+    assert code == "AliasExistsException"
+    assert double.user(pool_id, "bob").email_verified
+    assert not double.user(pool_id, "ann").email_verified
+
+
+@pytest.mark.parametrize("hold_unverified", [True, False], ids=["held", "other-reading"])
+def test_an_unverified_stored_email_is_held_back_unless_the_pool_plays_the_other_reading(
+    double: CognitoDouble, client: Any, hold_unverified: bool
+) -> None:
+    # FACTS §20 leaves open whether the hold applies to an unverified stored value.
+    pool_id = double.create_pool(hold_email_changes=True, hold_unverified_changes=hold_unverified)
+    token = signed_in_user(client, pool_id, "ann@example.com")
+    client.admin_update_user_attributes(
+        UserPoolId=pool_id,
+        Username="ann@example.com",
+        UserAttributes=[{"Name": "email_verified", "Value": "false"}],
+    )
+
+    change_email(client, token, "ann@new.example")
+
+    attributes = stored(client, token)
+    if hold_unverified:
+        assert (attributes["email"], attributes["email_verified"]) == ("ann@example.com", "false")
+    else:
+        assert (attributes["email"], attributes["email_verified"]) == ("ann@new.example", "false")
+    assert len(double.outbox("ann@new.example")) == 1

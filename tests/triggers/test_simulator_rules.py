@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import os
 import subprocess
 import sys
@@ -13,7 +14,7 @@ from typing import Any
 import boto3
 import pytest
 
-from cogfed_tools.cognito_double import FederatedSignInSimulator
+from cogfed_tools.cognito_double import DEFAULT_PASSWORD, FederatedSignInSimulator
 from tests.triggers.assertions import claims
 from tests.triggers.conftest import SimFactory
 
@@ -220,3 +221,179 @@ def test_a_none_claim_is_a_claim_the_idp_did_not_send(make_sim: SimFactory, doub
     user = double.user(sim.pool_id, result.username)
     # Not mapped, so stored "false" (FACTS §4), as if the IdP had not sent it.
     assert user.attributes["email_verified"] == "false"
+
+
+# --------------------------------------------------------------------------- after sign-in
+
+
+class EventRecorder:
+    """A pre token generation handler that records each event and changes nothing."""
+
+    def __init__(self) -> None:
+        self.events: list[dict[str, Any]] = []
+
+    def __call__(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
+        self.events.append(copy.deepcopy(event))
+        return event
+
+
+def test_a_refresh_runs_pre_token_generation_with_the_attributes_as_stored(
+    make_sim: SimFactory, double: Any
+) -> None:
+    # FACTS §20: TokenGeneration_RefreshTokens, with whatever the user changed since.
+    sim = make_sim(hold_email_changes=False)
+    recorder = EventRecorder()
+    sim.pre_token = recorder
+    signed_in = sim.federated_sign_in("Google", "8001", claims("eve@example.com"))
+    sim.update_own_attributes(signed_in.username, {"email": "eve@elsewhere.example"})
+
+    refreshed = sim.refresh_tokens(signed_in.username)
+
+    first, second = recorder.events
+    assert first["triggerSource"] == "TokenGeneration_HostedAuth"
+    assert second["triggerSource"] == "TokenGeneration_RefreshTokens"
+    attributes = second["request"]["userAttributes"]
+    assert (attributes["email"], attributes["email_verified"]) == (
+        "eve@elsewhere.example",
+        "false",
+    )
+    assert refreshed.signed_in and refreshed.sub == signed_in.sub
+    assert refreshed.claims["email"] == "eve@elsewhere.example"
+    assert refreshed.claims["email_verified"] is False
+    assert refreshed.trigger_invocations == Counter({"TokenGeneration_RefreshTokens": 1})
+
+
+def test_a_refresh_needs_a_live_session_and_an_enabled_user(
+    make_sim: SimFactory, double: Any
+) -> None:
+    sim = make_sim()
+    native = sim.native_sign_up("fay@example.com")
+
+    never_signed_in = sim.refresh_tokens(native.username)
+    signed_in = sim.password_sign_in("fay@example.com")
+    sim.access_token(native.username)  # the app holds its tokens
+    double.backend.admin_user_global_sign_out(sim.pool_id, native.username)
+    signed_out = sim.refresh_tokens(native.username)
+    again = sim.password_sign_in("fay@example.com")
+    refreshed = sim.refresh_tokens(native.username)
+    double.backend.admin_disable_user(sim.pool_id, native.username)
+    disabled = sim.refresh_tokens(native.username)
+
+    assert never_signed_in.outcome == "refused" and not never_signed_in.trigger_invocations
+    assert signed_in.signed_in and signed_in.sub == native.sub
+    assert signed_out.outcome == "refused" and not signed_out.trigger_invocations
+    assert again.signed_in and refreshed.signed_in and refreshed.sub == native.sub
+    assert disabled.outcome == "refused" and disabled.message == "User is disabled."
+    with pytest.raises(ValueError, match="no session"):
+        sim.update_own_attributes("nobody", {"name": "x"})
+
+
+@pytest.mark.parametrize(
+    ("hosted_ui", "source"),
+    [(True, "TokenGeneration_HostedAuth"), (False, "TokenGeneration_Authentication")],
+)
+def test_a_password_sign_in_runs_pre_token_generation(
+    make_sim: SimFactory, hosted_ui: bool, source: str
+) -> None:
+    # FACTS §20: managed login and InitiateAuth name their own trigger sources.
+    sim = make_sim()
+    recorder = EventRecorder()
+    sim.pre_token = recorder
+    native = sim.native_sign_up("gus@example.com")
+
+    result = sim.password_sign_in("gus@example.com", hosted_ui=hosted_ui)
+
+    assert result.signed_in and result.sub == native.sub
+    [event] = recorder.events
+    assert event["triggerSource"] == source
+    assert result.trigger_invocations == Counter({source: 1})
+
+
+@pytest.mark.parametrize(
+    ("login", "password", "confirm", "message"),
+    [
+        ("hal@example.com", "wrong-Password-1", True, "Incorrect username or password."),
+        ("nobody@example.com", DEFAULT_PASSWORD, True, "Incorrect username or password."),
+        ("hal@example.com", DEFAULT_PASSWORD, False, "User is not confirmed."),
+    ],
+    ids=["wrong-password", "unknown-user", "unconfirmed"],
+)
+def test_a_password_sign_in_without_the_right_password_or_confirmation_gets_no_tokens(
+    make_sim: SimFactory, login: str, password: str, confirm: bool, message: str
+) -> None:
+    sim = make_sim()
+    sim.native_sign_up("hal@example.com", confirm=confirm)
+
+    result = sim.password_sign_in(login, password)
+
+    assert result.outcome == "refused" and result.message == message
+    assert not result.trigger_invocations
+
+
+def test_a_held_back_change_leaves_the_original_address_as_the_sign_in_name(
+    make_sim: SimFactory, double: Any
+) -> None:
+    # "Your user can sign in ... with the original attribute value until they verify the new
+    # value" (FACTS §20).
+    sim = make_sim(hold_email_changes=True)
+    native = sim.native_sign_up("ida@example.com")
+    sim.password_sign_in("ida@example.com")
+    sim.update_own_attributes(native.username, {"email": "ida@new.example"})
+
+    with_new = sim.password_sign_in("ida@new.example")
+    with_original = sim.password_sign_in("ida@example.com")
+    sim.verify_own_attribute(native.username, double.last_code("ida@new.example"))
+    after_verification = sim.password_sign_in("ida@new.example")
+
+    assert with_new.outcome == "refused"
+    assert with_original.signed_in and with_original.claims["email"] == "ida@example.com"
+    assert after_verification.signed_in and after_verification.sub == native.sub
+    assert after_verification.claims["email_verified"] is True
+
+
+def test_a_google_provider_maps_the_hosted_domain_where_the_pool_declares_it(
+    make_sim: SimFactory, double: Any
+) -> None:
+    # cognito_facts.json `hosted_domain`: Google's hd into custom:google_hd (FACTS §8, §20).
+    with_attribute = make_sim(standard_idps=False)
+    with_attribute.add_identity_provider("Google", "Google")
+    without_pool = double.create_pool(custom_attributes={"idp_sub": True})
+    without = FederatedSignInSimulator(double, without_pool)
+    without.add_identity_provider("Google", "Google")
+
+    event = with_attribute.pre_signup_event(
+        "Google", "9001", claims("jo@ours.example", hd="ours.example")
+    )
+    plain = without.pre_signup_event("Google", "9001", claims("jo@ours.example", hd="ours.example"))
+
+    assert event["request"]["userAttributes"]["custom:google_hd"] == "ours.example"
+    assert "custom:google_hd" not in plain["request"]["userAttributes"]
+    mapping = double.pool(without_pool).identity_providers["Google"].extended_config
+    assert "custom:google_hd" not in mapping["AttributeMapping"]
+
+
+@pytest.mark.parametrize(
+    ("issuer", "sent", "stored"),
+    [
+        # Microsoft Entra ID: email_verified from xms_edov (cognito_facts.json
+        # `email_verified_claim_by_issuer`, FACTS §8, §20); Entra sends no email_verified.
+        ("https://login.microsoftonline.com/tenant-id/v2.0", {"xms_edov": "true"}, "true"),
+        ("https://sts.windows.net/tenant-id/", {"xms_edov": "false"}, "false"),
+        ("https://login.microsoftonline.com/tenant-id/v2.0", {"email_verified": "true"}, "false"),
+        ("https://login.microsoftonline.com/tenant-id/v2.0", {}, "false"),
+        # Any other OIDC issuer: its own email_verified claim.
+        ("https://idp.example/", {"email_verified": "true", "xms_edov": "false"}, "true"),
+    ],
+    ids=["entra-true", "entra-sts-false", "entra-ignores-email_verified", "entra-absent", "other"],
+)
+def test_an_entra_provider_maps_email_verified_from_xms_edov(
+    make_sim: SimFactory, issuer: str, sent: dict[str, str], stored: str
+) -> None:
+    sim = make_sim(standard_idps=False)
+    sim.add_identity_provider("Entra", "OIDC", oidc_issuer=issuer)
+
+    event = sim.pre_signup_event("Entra", "T1", {"email": "kay@tenant.example", **sent})
+
+    assert event["request"]["userAttributes"]["email_verified"] == stored
+    details = sim.pool.identity_providers["Entra"].extended_config["ProviderDetails"]
+    assert details["oidc_issuer"] == issuer

@@ -389,3 +389,279 @@ run "provider_name_beyond_ascii" {
   }
   expect_failures = [var.identity_providers]
 }
+
+# Trust by evidence (FACTS.md §8, §20): each type links by email only under the
+# email_trust modes it can back (cognito_facts.json email_trust_modes).
+
+run "facebook_linked_by_email_under_always" {
+  # Allowed before: "always" with domains passed the old email_verified check.
+  command = plan
+  variables {
+    identity_providers = {
+      Facebook = {
+        type          = "Facebook"
+        client_id     = "facebook-app"
+        email_trust   = "always"
+        email_domains = ["example.com"]
+      }
+    }
+    identity_provider_secrets = {
+      Facebook = { client_secret = "f-secret" }
+    }
+  }
+  expect_failures = [var.identity_providers]
+}
+
+run "login_with_amazon_without_linking" {
+  command = plan
+  variables {
+    identity_providers = {
+      LoginWithAmazon = {
+        type          = "LoginWithAmazon"
+        client_id     = "amzn1.application-oa2-client.x"
+        link_by_email = false
+      }
+    }
+    identity_provider_secrets = {
+      LoginWithAmazon = { client_secret = "a-secret" }
+    }
+  }
+}
+
+run "google_trusted_always" {
+  command = plan
+  variables {
+    identity_providers = {
+      Google = {
+        type          = "Google"
+        client_id     = "google-client"
+        email_trust   = "always"
+        email_domains = ["example.com"]
+      }
+    }
+  }
+  expect_failures = [var.identity_providers]
+}
+
+run "saml_trusted_by_a_mapped_verified_claim" {
+  # Allowed before: a mapped email_verified passed the old check; a directory's own
+  # "verified" attribute is whatever its administrator sends.
+  command = plan
+  variables {
+    identity_providers = {
+      Corporate = {
+        type              = "SAML"
+        saml_metadata_url = "https://idp.example.com/metadata"
+        attribute_mapping = { email_verified = "emailVerified" }
+      }
+    }
+    identity_provider_secrets = {}
+  }
+  expect_failures = [var.identity_providers]
+}
+
+run "saml_trusted_always_with_domains" {
+  command = plan
+  variables {
+    identity_providers = {
+      Corporate = {
+        type              = "SAML"
+        saml_metadata_url = "https://idp.example.com/metadata"
+        email_trust       = "always"
+        email_domains     = ["example.com"]
+      }
+    }
+    identity_provider_secrets = {}
+  }
+}
+
+run "oidc_directory_trusted_always_with_domains" {
+  command = plan
+  variables {
+    identity_providers = {
+      Okta = {
+        type          = "OIDC"
+        client_id     = "okta-client"
+        oidc_issuer   = "https://corp.okta.com"
+        email_trust   = "always"
+        email_domains = ["example.com"]
+      }
+    }
+    identity_provider_secrets = {
+      Okta = { client_secret = "o-secret" }
+    }
+  }
+}
+
+# A mapping names the IdP's claim (FACTS.md §4).
+
+run "mapping_to_an_empty_claim" {
+  command = plan
+  variables {
+    identity_providers = {
+      Google = {
+        type              = "Google"
+        client_id         = "google-client"
+        attribute_mapping = { email_verified = "" }
+      }
+    }
+  }
+  expect_failures = [var.identity_providers]
+}
+
+run "mapping_to_a_null_claim" {
+  command = plan
+  variables {
+    identity_providers = {
+      Google = {
+        type              = "Google"
+        client_id         = "google-client"
+        attribute_mapping = { given_name = null }
+      }
+    }
+  }
+  expect_failures = [var.identity_providers]
+}
+
+run "mapping_to_a_claim_with_surrounding_space" {
+  command = plan
+  variables {
+    identity_providers = {
+      Google = {
+        type              = "Google"
+        client_id         = "google-client"
+        attribute_mapping = { email = "email " }
+      }
+    }
+  }
+  expect_failures = [var.identity_providers]
+}
+
+run "mapping_to_a_claim_with_a_control_character" {
+  command = plan
+  variables {
+    identity_providers = {
+      Google = {
+        type              = "Google"
+        client_id         = "google-client"
+        attribute_mapping = { locale = "lo\u007fcale" }
+      }
+    }
+  }
+  expect_failures = [var.identity_providers]
+}
+
+run "mapping_to_a_claim_with_an_inner_space" {
+  # SAML attribute names may hold spaces; only surrounding ones are refused.
+  command = plan
+  variables {
+    identity_providers = {
+      Corporate = {
+        type              = "SAML"
+        saml_metadata_url = "https://idp.example.com/metadata"
+        email_trust       = "always"
+        email_domains     = ["example.com"]
+        attribute_mapping = { email = "E-mail Address" }
+      }
+    }
+    identity_provider_secrets = {}
+  }
+}
+
+run "email_verified_mapped_from_a_literal_true" {
+  command = plan
+  variables {
+    identity_providers = {
+      Okta = {
+        type              = "OIDC"
+        client_id         = "okta-client"
+        oidc_issuer       = "https://corp.okta.com"
+        attribute_mapping = { email_verified = "True" }
+      }
+    }
+    identity_provider_secrets = {
+      Okta = { client_secret = "o-secret" }
+    }
+  }
+  expect_failures = [var.identity_providers]
+}
+
+run "email_verified_mapped_from_another_claim" {
+  command = plan
+  variables {
+    identity_providers = {
+      Okta = {
+        type              = "OIDC"
+        client_id         = "okta-client"
+        oidc_issuer       = "https://corp.okta.com"
+        attribute_mapping = { email_verified = "verified_email" }
+      }
+    }
+    identity_provider_secrets = {
+      Okta = { client_secret = "o-secret" }
+    }
+  }
+  assert {
+    condition     = output.attribute_mappings["Okta"]["email_verified"] == "verified_email"
+    error_message = "The caller's email_verified mapping overrides the default."
+  }
+}
+
+# Google's hosted domain (FACTS.md §20) is the module's own attribute.
+
+run "hosted_domain_declared_by_the_caller" {
+  command = plan
+  variables {
+    custom_attributes = ["google_hd"]
+  }
+  expect_failures = [var.custom_attributes]
+}
+
+run "hosted_domain_mapped_from_another_claim" {
+  command = plan
+  variables {
+    identity_providers = {
+      Google = {
+        type              = "Google"
+        client_id         = "google-client"
+        attribute_mapping = { "custom:google_hd" = "email" }
+      }
+    }
+  }
+  expect_failures = [var.identity_providers]
+}
+
+run "hosted_domain_mapped_by_another_type" {
+  command = plan
+  variables {
+    identity_providers = {
+      Okta = {
+        type              = "OIDC"
+        client_id         = "okta-client"
+        oidc_issuer       = "https://corp.okta.com"
+        attribute_mapping = { "custom:google_hd" = "hd" }
+      }
+    }
+    identity_provider_secrets = {
+      Okta = { client_secret = "o-secret" }
+    }
+  }
+  expect_failures = [var.identity_providers]
+}
+
+run "hosted_domain_mapped_as_the_module_does" {
+  command = plan
+  variables {
+    identity_providers = {
+      Google = {
+        type              = "Google"
+        client_id         = "google-client"
+        attribute_mapping = { "custom:google_hd" = "hd" }
+      }
+    }
+  }
+  assert {
+    condition     = output.attribute_mappings["Google"]["custom:google_hd"] == "hd"
+    error_message = "Restating the default mapping is allowed."
+  }
+}

@@ -106,6 +106,122 @@ run "case_insensitive_pool_maps_mixed_case_subjects" {
   }
 }
 
+run "google_hosted_domain_is_mapped_declared_and_writable" {
+  command = plan
+
+  assert {
+    condition     = output.attribute_mappings["Google"]["custom:google_hd"] == "hd"
+    error_message = "Google's hd claim must be mapped into custom:google_hd (FACTS.md §20)."
+  }
+
+  assert {
+    condition = alltrue([for name in ["LinkedIn", "Corporate"] :
+    !contains(keys(output.attribute_mappings[name]), "custom:google_hd")])
+    error_message = "Only Google providers map the hosted domain."
+  }
+
+  assert {
+    condition = [for s in module.user_pool.user_pool.schema : {
+      type = s.attribute_data_type, mutable = s.mutable, required = s.required
+      max  = s.string_attribute_constraints[0].max_length
+    } if s.name == "google_hd"] == [{ type = "String", mutable = true, required = false, max = "2048" }]
+    error_message = "The schema must declare google_hd as idp_sub is: a mutable String of 2,048 characters."
+  }
+
+  assert {
+    condition     = contains(module.app_clients.clients["web"].write_attributes, "custom:google_hd")
+    error_message = "Every client must be allowed to write custom:google_hd, or Google sign-ins fail."
+  }
+}
+
+run "pool_without_google_still_declares_the_hosted_domain" {
+  command = plan
+
+  variables {
+    case_sensitive = true
+    identity_providers = {
+      LinkedIn = {
+        type        = "OIDC"
+        client_id   = "linkedin-client"
+        oidc_issuer = "https://www.linkedin.com/oauth"
+      }
+    }
+    identity_provider_secrets = {
+      LinkedIn = { client_secret = "l-secret" }
+    }
+  }
+
+  # Declared in every pool: Cognito never removes a custom attribute, so a declaration that
+  # followed the providers would make removing the last Google provider fail at apply.
+  assert {
+    condition     = contains([for s in module.user_pool.user_pool.schema : s.name], "google_hd")
+    error_message = "google_hd must be declared whether or not a Google provider is configured."
+  }
+
+  assert {
+    condition     = !contains(keys(output.attribute_mappings["LinkedIn"]), "custom:google_hd")
+    error_message = "Only Google maps its hosted domain."
+  }
+}
+
+run "entra_maps_email_verified_from_xms_edov" {
+  command = plan
+
+  variables {
+    case_sensitive = true
+    identity_providers = {
+      Entra = {
+        type        = "OIDC"
+        client_id   = "entra-client"
+        oidc_issuer = "https://login.microsoftonline.com/00000000-0000-0000-0000-000000000000/v2.0"
+      }
+      EntraV1 = {
+        type             = "OIDC"
+        client_id        = "entra-v1-client"
+        oidc_issuer      = "https://www.example.com/placeholder"
+        provider_details = { oidc_issuer = "https://sts.windows.net/00000000-0000-0000-0000-000000000000/" }
+      }
+      EntraOwnClaim = {
+        type              = "OIDC"
+        client_id         = "entra-own-client"
+        oidc_issuer       = "https://login.microsoftonline.com/11111111-1111-1111-1111-111111111111/v2.0"
+        attribute_mapping = { email_verified = "email_verified" }
+      }
+      LinkedIn = {
+        type        = "OIDC"
+        client_id   = "linkedin-client"
+        oidc_issuer = "https://www.linkedin.com/oauth"
+      }
+    }
+    identity_provider_secrets = {
+      Entra         = { client_secret = "e-secret" }
+      EntraV1       = { client_secret = "e1-secret" }
+      EntraOwnClaim = { client_secret = "e2-secret" }
+      LinkedIn      = { client_secret = "l-secret" }
+    }
+  }
+
+  assert {
+    condition     = output.attribute_mappings["Entra"]["email_verified"] == "xms_edov"
+    error_message = "An Entra issuer sends no email_verified: map xms_edov into it (FACTS.md §20)."
+  }
+
+  assert {
+    condition     = output.attribute_mappings["EntraV1"]["email_verified"] == "xms_edov"
+    error_message = "The issuer Cognito is given (provider_details included) decides."
+  }
+
+  assert {
+    condition     = output.attribute_mappings["EntraOwnClaim"]["email_verified"] == "email_verified"
+    error_message = "The caller's attribute_mapping overrides the default."
+  }
+
+  assert {
+    condition     = output.attribute_mappings["LinkedIn"]["email_verified"] == "email_verified"
+    error_message = "Other issuers keep email_verified."
+  }
+}
+
 run "identity_providers_keep_secrets_and_cognito_defaults" {
   command = plan
 
@@ -243,8 +359,8 @@ run "case_sensitive_pool_maps_no_subject" {
   }
 
   assert {
-    condition     = length(module.user_pool.user_pool.schema) == 0
-    error_message = "No custom attribute is needed."
+    condition     = !contains([for s in module.user_pool.user_pool.schema : s.name], "idp_sub")
+    error_message = "No subject copy is needed in a case-sensitive pool."
   }
 
   assert {

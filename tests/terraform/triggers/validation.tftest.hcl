@@ -100,3 +100,51 @@ run "not_a_pool_arn" {
   }
   expect_failures = [var.user_pool_arn]
 }
+
+run "facebook_linked_by_email" {
+  command = plan
+  variables {
+    identity_providers = {
+      Facebook = { type = "Facebook" }
+    }
+  }
+  expect_failures = [var.identity_providers]
+}
+
+run "facebook_without_linking" {
+  command = plan
+  variables {
+    identity_providers = {
+      Facebook = { type = "Facebook", link_by_email = false }
+    }
+  }
+}
+
+run "saml_trusted_by_verified_claim" {
+  command = plan
+  variables {
+    identity_providers = {
+      Corporate = { type = "SAML" }
+    }
+  }
+  expect_failures = [var.identity_providers]
+}
+
+run "apple_trusted_always" {
+  command = plan
+  variables {
+    identity_providers = {
+      SignInWithApple = { type = "SignInWithApple", email_trust = "always", email_domains = ["example.com"] }
+    }
+  }
+  expect_failures = [var.identity_providers]
+}
+
+run "oidc_directory_trusted_always" {
+  command = plan
+  variables {
+    identity_providers = {
+      Okta = { type = "OIDC", email_trust = "always", email_domains = ["example.com"] }
+    }
+  }
+}
