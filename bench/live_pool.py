@@ -55,9 +55,10 @@ def _figures(calls: Counter[str], units: int, wall: float) -> dict[str, Any]:
 
 
 def measure(users: int, seed: int = 7, progress: Callable[[str], None] = print) -> dict[str, Any]:
-    from cogfed_pool.apply import Applier
+    from cogfed_pool.apply import Applier, journal_header
     from cogfed_pool.audit import find_problems, read_users
     from cogfed_pool.aws import Cognito
+    from cogfed_pool.deployment import LinkingSecret
     from cogfed_pool.journal import Journal
     from cogfed_pool.live_config import read_config
     from cogfed_pool.progress import Silent
@@ -99,7 +100,9 @@ def measure(users: int, seed: int = 7, progress: Callable[[str], None] = print) 
         plan_calls, plan_wall = Counter(cognito.calls), time.perf_counter() - started
         cognito.calls.clear()
         started = time.perf_counter()
-        journal = Journal(workdir / "journal")
+        # The journal is signed under the deployment's LINKING_SECRET (a made-up one here).
+        key = LinkingSecret("benchmark-deployment-secret", "the benchmark").journal_key()
+        journal = Journal(workdir / "journal", header=journal_header(document), key=key)
         applied = Applier(cognito, config, document, journal, workdir / "backup").run(
             Silent("apply")
         )
@@ -147,7 +150,7 @@ def _prelink(
     double: Any, pool_id: str, planted: Any, cognito: Any, config: Any, workdir: Path
 ) -> dict[str, Any]:
     from cogfed_pool.journal import Journal
-    from cogfed_pool.prelink import Prelinker, read_rows
+    from cogfed_pool.prelink import Prelinker, journal_header, read_rows
     from cogfed_pool.progress import Silent
     from cogfed_tools import synthetic_pool
     from cogfed_tools.cognito_double import FederatedSignInSimulator as Simulator
@@ -167,7 +170,7 @@ def _prelink(
             writer.writerow([user.email, "Directory", subjects[user.username]])
     cognito.calls.clear()
     cognito.count_trigger_calls()
-    journal = Journal(workdir / "prelink.journal")
+    journal = Journal(workdir / "prelink.journal", header=journal_header(pool_id))
     started = time.perf_counter()
     outcome = Prelinker(cognito, config, journal).run(read_rows(path), Silent("rows"), execute=True)
     journal.close()

@@ -7,15 +7,24 @@ every other caller, so the tool must leave them most of it. Throttling
 (TooManyRequestsException) is retried with backoff; other errors reach the caller as
 `PoolCallError` with the operation, code and message. Calls are counted by operation for the
 reports and the benchmark.
+
+Where the calls go: `--endpoint-url` when given (every client, and the trigger code prelink
+runs), else boto3's own configuration. boto3 reads `AWS_ENDPOINT_URL` and, per service, a
+variable named after the service's ID in botocore's models: for cognito-idp that ID is
+"Cognito Identity Provider", so the variable is `AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER`;
+`AWS_ENDPOINT_URL_COGNITO_IDP` is read by nothing, and a run relying on it would go to AWS
+(`misnamed_endpoint_variables` lets the command refuse it instead).
 """
 
 from __future__ import annotations
 
+import os
 import random
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from cogfed_pool.trigger_rules import FACTS
@@ -109,14 +118,15 @@ class Cognito:
         region: str | None = None,
         profile: str | None = None,
         unlimited: bool = False,
+        endpoint_url: str | None = None,
     ) -> None:
         import boto3
 
         session = boto3.session.Session(profile_name=profile, region_name=region)
-        self.profile, self.region = profile, region
+        self.profile, self.region, self.endpoint_url = profile, region, endpoint_url
         self.pool_id = pool_id
-        self.client = session.client("cognito-idp")
-        self.lambda_client = session.client("lambda")
+        self.client = session.client("cognito-idp", endpoint_url=endpoint_url)
+        self.lambda_client = session.client("lambda", endpoint_url=endpoint_url)
         self.limiter = None if unlimited else RateLimiter(share)
         self.calls: Counter[str] = Counter()
 
@@ -164,5 +174,62 @@ class Cognito:
         boto3.setup_default_session(profile_name=self.profile, region_name=self.region)
         boto3.DEFAULT_SESSION.events.register("before-call.cognito-idp", counted)
 
+    @contextmanager
+    def trigger_environment(self) -> Iterator[None]:
+        """This object's Region and endpoint where the trigger code reads them (its
+        environment: cognito_api.py), for a block; the variables as they were, after it."""
+        values: dict[str, str | None] = {"AWS_REGION": self.region or os.environ.get("AWS_REGION")}
+        if self.endpoint_url:
+            values["AWS_ENDPOINT_URL"] = self.endpoint_url
+            values[service_endpoint_variable("cognito-idp")] = self.endpoint_url
+        with environment(values):
+            yield
+
     def user(self, username: str) -> dict[str, Any]:
         return self.call("admin_get_user", UserPoolId=self.pool_id, Username=username)
+
+
+@contextmanager
+def environment(values: dict[str, str | None]) -> Iterator[None]:
+    """Environment variables set (None: unset) for a block, and as they were after it."""
+    saved = {k: os.environ.get(k) for k in values}
+    _set_environment(values)
+    try:
+        yield
+    finally:
+        _set_environment(saved)
+
+
+def _set_environment(values: dict[str, str | None]) -> None:
+    for key, value in values.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
+def service_endpoint_variable(service: str) -> str:
+    """The environment variable boto3 reads for `service`'s endpoint (botocore's rule: the
+    service ID, hyphenated, upper-cased, with underscores)."""
+    import botocore.session
+
+    model = botocore.session.get_session().get_service_model(service)
+    return "AWS_ENDPOINT_URL_" + model.service_id.hyphenize().replace("-", "_").upper()
+
+
+def misnamed_endpoint_variables(environ: dict[str, str] | None = None) -> list[str]:
+    """Set `AWS_ENDPOINT_URL_COGNITO*` variables that boto3 reads for no service."""
+    import botocore.session
+
+    environ = dict(os.environ if environ is None else environ)
+    session = botocore.session.get_session()
+    real = {
+        service_endpoint_variable(name)
+        for name in session.get_available_services()
+        if name.startswith("cognito")
+    }
+    return sorted(
+        name
+        for name, value in environ.items()
+        if name.startswith("AWS_ENDPOINT_URL_COGNITO") and value and name not in real
+    )

@@ -5,15 +5,17 @@
     cogfed-pool repair  --apply PLAN.json [--execute] [--journal F] [--backup F]
     cogfed-pool prelink --user-pool-id ID --csv F [--execute] [--journal F]
 
-The caller's AWS credentials (the usual chain, `--profile`, `--region`); every call paced at
-`--rate-share` of its quota category's default rate. What each command reads and changes is
-in the README's "Fixing an existing pool". Exit codes: 0 nothing wrong (or all done), 1 found
-problems or refused some, 2 a usage or access error (the message says which).
+The caller's AWS credentials (the usual chain, `--profile`, `--region`, `--endpoint-url`);
+every call paced at `--rate-share` of its quota category's default rate. What each command
+reads and changes is in the README's "Fixing an existing pool". Exit codes: 0 nothing wrong
+(or all done), 1 found problems or refused some, 2 a usage or access error or a run stopped
+(the message says which), 3 someone is half-done (run again to finish).
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import math
 import os
@@ -22,7 +24,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from cogfed_pool.aws import DEFAULT_SHARE, Cognito, PoolCallError
+from cogfed_pool.aws import (
+    DEFAULT_SHARE,
+    Cognito,
+    PoolCallError,
+    misnamed_endpoint_variables,
+    service_endpoint_variable,
+)
+from cogfed_pool.private_files import write_private
 from cogfed_pool.progress import Progress
 
 
@@ -52,20 +61,17 @@ def _share(text: str) -> float:
 
 
 def _writable(path: Path | None, what: str) -> None:
+    """Checked before any call, so that a run does not fail after its work."""
     if path is None:
         return
+    if path.is_symlink():
+        raise UsageError(f"{what} {path} is a symbolic link: name the file itself")
     if path.is_dir():
         raise UsageError(f"{what} {path} is a directory: name a file")
+    if path.exists() and not path.is_file():
+        raise UsageError(f"{what} {path} is not a regular file: name a file")
     if not path.resolve().parent.is_dir():
         raise UsageError(f"{what} {path}: the directory {path.resolve().parent} does not exist")
-
-
-def _write_private(path: Path, text: str) -> None:
-    """A file holding users' attributes: readable by its owner only."""
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.chmod(path, 0o600)
-    with open(descriptor, "w", encoding="utf-8") as handle:
-        handle.write(text)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -82,6 +88,11 @@ def parser() -> argparse.ArgumentParser:
             help="AWS Region (default: from the pool ID's prefix, else your configuration)",
         )
         sub.add_argument("--profile", help="AWS profile to use")
+        sub.add_argument(
+            "--endpoint-url",
+            help="send every AWS call here (an emulator, a VPC endpoint); default: boto3's own "
+            f"configuration, e.g. AWS_ENDPOINT_URL or {service_endpoint_variable('cognito-idp')}",
+        )
         sub.add_argument(
             "--rate-share",
             type=_share,
@@ -121,6 +132,12 @@ def parser() -> argparse.ArgumentParser:
         "--backup", type=Path, help="with --apply: backup file (default PLAN.backup)"
     )
     repair.add_argument(
+        "--linking-secret-file",
+        type=Path,
+        help="with --apply: a file holding the deployment's LINKING_SECRET, which signs the "
+        "journal (default: the LINKING_SECRET variable, else the pre sign-up function's)",
+    )
+    repair.add_argument(
         "--trust-stored-emails",
         action="store_true",
         help="merge by stored email even where users can change their email without verifying "
@@ -139,6 +156,12 @@ def parser() -> argparse.ArgumentParser:
     )
     prelink.add_argument("--journal", type=Path, help="journal file (default CSV.journal)")
     prelink.add_argument(
+        "--linking-secret-file",
+        type=Path,
+        help="a file holding the deployment's LINKING_SECRET, needed to create users (default: "
+        "the LINKING_SECRET variable, else the pre sign-up function's)",
+    )
+    prelink.add_argument(
         "--csv-vouches-verified",
         action="store_true",
         help="take the CSV's email_verified column as the identity provider's own claim",
@@ -148,9 +171,28 @@ def parser() -> argparse.ArgumentParser:
 
 def _cognito(args: argparse.Namespace, pool_id: str) -> Cognito:
     region = args.region or (pool_id.split("_", 1)[0] if "_" in pool_id else None)
-    if region:
-        os.environ["AWS_REGION"] = region  # the trigger code (prelink) reads it
-    return Cognito(pool_id, share=args.rate_share, region=region, profile=args.profile)
+    misnamed = misnamed_endpoint_variables()
+    real = service_endpoint_variable("cognito-idp")
+    if misnamed and not (args.endpoint_url or os.environ.get(real)):
+        # boto3 ignores them without a word, and the run would go to AWS itself.
+        raise UsageError(
+            f"{', '.join(misnamed)} is set, but boto3 reads no such variable: for cognito-idp "
+            f"it reads {real} (or AWS_ENDPOINT_URL for every service). Set that, pass "
+            "--endpoint-url, or unset it to use AWS"
+        )
+    return Cognito(
+        pool_id,
+        share=args.rate_share,
+        region=region,
+        profile=args.profile,
+        endpoint_url=args.endpoint_url,
+    )
+
+
+def _linking_secret(cognito: Cognito, config: Any, args: argparse.Namespace) -> Any:
+    from cogfed_pool.deployment import find_linking_secret, given_secret
+
+    return find_linking_secret(cognito, config, given_secret(args.linking_secret_file))
 
 
 def _config(cognito: Cognito, args: argparse.Namespace) -> Any:
@@ -171,11 +213,12 @@ def run_audit(args: argparse.Namespace) -> int:
         cognito, config, Progress("reading users", total if isinstance(total, int) else None)
     )
     print(report.summary())
+    # Both hold users' emails and usernames: readable by their owner only.
     if args.json:
-        args.json.write_text(report.to_json(), encoding="utf-8")
+        write_private(args.json, report.to_json(), "--json")
         print(f"wrote {args.json}")
     if args.csv:
-        args.csv.write_text(report.to_csv(), encoding="utf-8")
+        write_private(args.csv, report.to_csv(), "--csv")
         print(f"wrote {args.csv}")
     failed = any(r["result"] != "PASSED" for r in report.rules)
     return 1 if report.findings or failed else 0
@@ -195,14 +238,7 @@ def run_repair(args: argparse.Namespace) -> int:
     cognito = _cognito(args, args.user_pool_id)
     config = _config(cognito, args)
     if args.from_audit:
-        audited = json.loads(args.from_audit.read_text(encoding="utf-8"))
-        if audited.get("pool_id") != cognito.pool_id:
-            raise UsageError(
-                f"{args.from_audit} is an audit of {audited.get('pool_id')}, not {cognito.pool_id}"
-            )
-        names = {
-            u for f in audited["findings"] if f["kind"] == "split_person" for u in f["usernames"]
-        }
+        names = _audited_names(args.from_audit, cognito.pool_id)
         users = []
         for name in sorted(names):
             try:
@@ -220,7 +256,7 @@ def run_repair(args: argparse.Namespace) -> int:
         Progress("planning"),
         trust_stored_emails=args.trust_stored_emails,
     )
-    _write_private(args.out, plan.to_json())
+    write_private(args.out, plan.to_json(), "--out")
     print(plan.describe())
     print(
         f"wrote {args.out}: review it, then `cogfed-pool repair --apply {args.out}` (a dry run) "
@@ -229,54 +265,105 @@ def run_repair(args: argparse.Namespace) -> int:
     return 1 if plan.refused else 0
 
 
+def _audited_names(path: Path, pool_id: str) -> set[str]:
+    """The usernames of the split people an audit JSON names (a file like any other input)."""
+    try:
+        audited = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as problem:
+        raise UsageError(f"--from-audit {path}: not an audit JSON ({problem})") from problem
+    if not isinstance(audited, dict) or not isinstance(audited.get("findings"), list):
+        raise UsageError(f"--from-audit {path}: not an audit JSON (no findings list)")
+    if audited.get("pool_id") != pool_id:
+        raise UsageError(f"{path} is an audit of {audited.get('pool_id')}, not {pool_id}")
+    names: set[str] = set()
+    for index, finding in enumerate(audited["findings"]):
+        if not isinstance(finding, dict):
+            raise UsageError(f"--from-audit {path}: findings[{index}] is not an object")
+        usernames = finding.get("usernames")
+        if finding.get("kind") != "split_person":
+            continue
+        if not isinstance(usernames, list) or not all(isinstance(u, str) for u in usernames):
+            raise UsageError(f"--from-audit {path}: findings[{index}].usernames is not a list")
+        names.update(usernames)
+    return names
+
+
 def run_apply(args: argparse.Namespace) -> int:
-    from cogfed_pool.apply import Applier, describe_steps
-    from cogfed_pool.journal import Journal
+    from cogfed_pool.apply import Applier, describe_steps, journal_header
+    from cogfed_pool.journal import Journal, RunLock
+    from cogfed_pool.plan_file import checked_plan
     from cogfed_pool.repair import load_plan, read_subjects
 
-    plan = load_plan(args.apply)
+    plan = checked_plan(load_plan(args.apply), str(args.apply))
     if not args.execute:
         print(describe_steps(plan))
         return 0
-    cognito = _cognito(args, plan["pool_id"])
-    config = _config(cognito, args)
-    journal = Journal(args.journal or args.apply.with_suffix(".journal"))
+    journal_path = args.journal or args.apply.with_suffix(".journal")
     backup = args.backup or args.apply.with_suffix(".backup")
+    _writable(journal_path, "--journal")
+    _writable(backup, "--backup")
+    subjects = read_subjects(args.subjects)
+    # Before any call: a second run of the same journal refuses here, having done nothing.
+    lock = RunLock(journal_path)
     try:
-        applier = Applier(
-            cognito,
-            config,
-            plan,
-            journal,
-            backup,
-            trust_stored_emails=args.trust_stored_emails,
-            subjects=read_subjects(args.subjects),
-        )
-        result = applier.run(Progress("merging"))
+        cognito = _cognito(args, plan["pool_id"])
+        config = _config(cognito, args)
+        key = _linking_secret(cognito, config, args).journal_key()
+        journal = Journal(journal_path, header=journal_header(plan), key=key, lock=lock)
+        try:
+            applier = Applier(
+                cognito,
+                config,
+                plan,
+                journal,
+                backup,
+                trust_stored_emails=args.trust_stored_emails,
+                subjects=subjects,
+            )
+            result = applier.run(Progress("merging"))
+        finally:
+            journal.close()
     finally:
-        journal.close()
+        lock.release()
     print(result.describe())
     print(f"backup of every user changed or deleted: {backup}")
-    return 1 if result.skipped else 0
+    return result.exit_code
 
 
 def run_prelink(args: argparse.Namespace) -> int:
-    from cogfed_pool.journal import Journal
-    from cogfed_pool.prelink import Prelinker, read_rows
+    from cogfed_pool.journal import Journal, RunLock
+    from cogfed_pool.prelink import Prelinker, journal_header, read_rows
 
     rows = read_rows(args.csv)
-    cognito = _cognito(args, args.user_pool_id)
-    cognito.count_trigger_calls()
-    config = _config(cognito, args)
-    journal = Journal(args.journal or args.csv.with_suffix(".journal")) if args.execute else None
+    journal_path = args.journal or args.csv.with_suffix(".journal")
+    if args.execute:
+        _writable(journal_path, "--journal")
+    lock = RunLock(journal_path) if args.execute else None
     try:
-        prelinker = Prelinker(
-            cognito, config, journal, csv_vouches_verified=args.csv_vouches_verified
+        cognito = _cognito(args, args.user_pool_id)
+        cognito.count_trigger_calls()
+        config = _config(cognito, args)
+        secret = _linking_secret(cognito, config, args)
+        journal = (
+            Journal(journal_path, header=journal_header(cognito.pool_id), lock=lock)
+            if args.execute
+            else None
         )
-        result = prelinker.run(rows, Progress("linking"), execute=args.execute)
+        try:
+            prelinker = Prelinker(
+                cognito,
+                config,
+                journal,
+                csv_vouches_verified=args.csv_vouches_verified,
+                secret=secret,
+            )
+            result = prelinker.run(rows, Progress("linking"), execute=args.execute)
+        finally:
+            if journal is not None:
+                journal.close()
     finally:
-        if journal is not None:
-            journal.close()
+        if lock is not None:
+            lock.release()
     print(result.describe())
     if not args.execute:
         print("checked only: nothing changes without --execute")
@@ -291,9 +378,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         return commands[args.command](args)
-    except (UsageError, PlanError, PrelinkError, ValueError) as problem:
+    except (UsageError, PlanError, PrelinkError, ValueError, csv.Error) as problem:
+        # ValueError: JournalError, SecretError, PrivateFileError and bad input of any kind.
         print(f"cogfed-pool {args.command}: {problem}", file=sys.stderr)
         return 2
+    except OSError as problem:
+        print(f"cogfed-pool {args.command}: {problem}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(
+            f"cogfed-pool {args.command}: interrupted; a new run resumes from the journal",
+            file=sys.stderr,
+        )
+        return 130
     except PoolCallError as problem:
         print(
             f"cogfed-pool {args.command}: {problem} (check the pool ID, Region and your "

@@ -15,6 +15,14 @@ linkable native user with a verified email and no untrusted provider linked to i
 identity limit) and the same calls. Rows are paced under the quotas, recorded in a journal
 (so an interrupted run resumes and a second run changes nothing), and without `--execute`
 only checked.
+
+A row with `create` makes a native user with the trigger's own code, which names it with an
+HMAC of the email under the deployment's `LINKING_SECRET` (lambda_src/pseudonyms.py). The
+tool must give the very name the trigger would, or a sign-in that ListUsers does not yet show
+the new user to (FACTS §6) creates a second user for the same person; so such a row is
+refused unless the secret is known (deployment.py) and set where the trigger code reads it.
+The journal is bound to the pool (journal.py); what it says can only make a run skip a row it
+already linked, so it is not signed.
 """
 
 from __future__ import annotations
@@ -25,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from cogfed_pool.aws import SYSTEMIC, Cognito, PoolCallError
+from cogfed_pool.deployment import LinkingSecret, trigger_secret
 from cogfed_pool.journal import Journal
 from cogfed_pool.live_config import LiveConfig
 from cogfed_pool.progress import Progress
@@ -32,6 +41,11 @@ from cogfed_pool.trigger_rules import account_linking, cognito_api, errors, fede
 
 ROW_DEADLINE_S = 30.0
 YES = frozenset({"yes", "true", "1"})
+JOURNAL_COMMAND = "cogfed-pool prelink"
+
+
+def journal_header(pool_id: str) -> dict[str, str]:
+    return {"journal": JOURNAL_COMMAND, "pool_id": pool_id}
 
 
 class PrelinkError(Exception):
@@ -75,35 +89,37 @@ def read_rows(path: Path) -> list[Row]:
         handle = path.open(newline="", encoding="utf-8-sig")
     except OSError as problem:
         raise PrelinkError(f"{path}: {problem.strerror}") from problem
-    with handle:
-        reader = csv.DictReader(handle)
-        missing = {"email", "provider", "subject"} - set(reader.fieldnames or [])
-        if missing:
-            raise PrelinkError(
-                f"{path}: no column {', '.join(sorted(missing))} "
-                "(expected email,provider,subject[,create][,email_verified])"
+    try:
+        with handle:
+            return _rows(path, csv.DictReader(handle))
+    except (csv.Error, UnicodeError) as problem:
+        raise PrelinkError(f"{path}: not a CSV file of rows ({problem})") from problem
+
+
+def _rows(path: Path, reader: csv.DictReader[str]) -> list[Row]:
+    missing = {"email", "provider", "subject"} - set(reader.fieldnames or [])
+    if missing:
+        raise PrelinkError(
+            f"{path}: no column {', '.join(sorted(missing))} "
+            "(expected email,provider,subject[,create][,email_verified])"
+        )
+    rows = []
+    for line, record in enumerate(reader, start=2):
+        # Values are taken exactly as given (Cognito matches subjects and stores emails as
+        # sent); only an empty cell is an error.
+        email, provider, subject = (record.get(k) or "" for k in ("email", "provider", "subject"))
+        if not (email and provider and subject):
+            raise PrelinkError(f"{path}:{line}: email, provider and subject are all required")
+        rows.append(
+            Row(
+                line,
+                email,
+                provider,
+                subject,
+                (record.get("create") or "").strip().lower() in YES,
+                "true" if (record.get("email_verified") or "").strip().lower() in YES else "false",
             )
-        rows = []
-        for line, record in enumerate(reader, start=2):
-            # Values are taken exactly as given (Cognito matches subjects and stores emails as
-            # sent); only an empty cell is an error.
-            email, provider, subject = (
-                record.get(k) or "" for k in ("email", "provider", "subject")
-            )
-            if not (email and provider and subject):
-                raise PrelinkError(f"{path}:{line}: email, provider and subject are all required")
-            rows.append(
-                Row(
-                    line,
-                    email,
-                    provider,
-                    subject,
-                    (record.get("create") or "").strip().lower() in YES,
-                    "true"
-                    if (record.get("email_verified") or "").strip().lower() in YES
-                    else "false",
-                )
-            )
+        )
     return rows
 
 
@@ -115,9 +131,13 @@ class Prelinker:
         journal: Journal | None,
         *,
         csv_vouches_verified: bool = False,
+        secret: LinkingSecret | None = None,
     ) -> None:
         if config.trigger is None:
             raise PrelinkError(f"the triggers' configuration is {config.trigger_source}")
+        if journal is not None and journal.header.get("pool_id") != cognito.pool_id:
+            raise PrelinkError(f"{journal.path} is the journal of another pool")
+        self.secret = secret or LinkingSecret(None, "not given")
         # The CSV's email_verified column stands in for the identity provider's own claim only
         # when the operator says the directory may vouch for it.
         self.csv_vouches_verified = csv_vouches_verified
@@ -142,12 +162,26 @@ class Prelinker:
         federated_identity.linkable_email(
             settings, {"email": row.email, "email_verified": verified}
         )
+        refusal = self.secret.refusal() if row.create else None
+        if refusal is not None:
+            raise errors.SignInRefused(
+                f"create is set, but a user created now could get another username than the "
+                f"trigger gives the same person: {refusal}",
+                reason="linking_secret_unknown",
+            )
         return federated_identity.FederatedIdentity(settings, row.subject)
 
     def run(self, rows: list[Row], progress: Progress, *, execute: bool) -> PrelinkResult:
+        with self.cognito.trigger_environment(), trigger_secret(self.secret):
+            cognito_api.reset_clients()  # clients of this run's session and endpoint
+            try:
+                return self._run(rows, progress, execute=execute)
+            finally:
+                cognito_api.reset_clients()
+
+    def _run(self, rows: list[Row], progress: Progress, *, execute: bool) -> PrelinkResult:
         result = PrelinkResult()
         progress.total = len(rows)
-        cognito_api.reset_clients()  # clients of this run's session and endpoint
         for row in rows:
             progress.advance()
             if row.key in self._seen:

@@ -157,7 +157,7 @@ def load_plan(path: Path) -> dict[str, Any]:
         raise PlanError(
             f"{path}: not a repair plan ({problem}); make one with `cogfed-pool repair`"
         ) from problem
-    if document.get("version") != PLAN_VERSION or "people" not in document:
+    if not isinstance(document, dict) or document.get("version") != PLAN_VERSION:
         raise PlanError(f"{path}: not a repair plan of version {PLAN_VERSION}")
     return dict(document)
 
@@ -172,22 +172,25 @@ def read_subjects(path: Path | None) -> dict[tuple[str, str], str]:
         handle = path.open(newline="", encoding="utf-8-sig")
     except OSError as problem:
         raise PlanError(f"--subjects {path}: {problem.strerror}") from problem
-    with handle:
-        reader = csv.DictReader(handle)
-        if not {"provider", "subject"} <= set(reader.fieldnames or []):
-            raise PlanError(f"--subjects {path}: expected the columns provider,subject")
-        for line, row in enumerate(reader, start=2):
-            # Taken exactly as exported: a subject is matched with its exact characters.
-            provider, subject = row.get("provider") or "", row.get("subject") or ""
-            if not (provider and subject):
-                continue
-            key = (provider, ascii_case.ascii_lower(subject))
-            if found.get(key, subject) != subject:
-                # Two subjects that differ only in case: which one a user has can't be told.
-                raise PlanError(
-                    f"--subjects {path}:{line}: two {provider} subjects differ only in case"
-                )
-            found[key] = subject
+    try:
+        with handle:
+            reader = csv.DictReader(handle)
+            if not {"provider", "subject"} <= set(reader.fieldnames or []):
+                raise PlanError(f"--subjects {path}: expected the columns provider,subject")
+            for line, row in enumerate(reader, start=2):
+                # Taken exactly as exported: a subject is matched with its exact characters.
+                provider, subject = row.get("provider") or "", row.get("subject") or ""
+                if not (provider and subject):
+                    continue
+                key = (provider, ascii_case.ascii_lower(subject))
+                if found.get(key, subject) != subject:
+                    # Two subjects that differ only in case: which one a user has can't be told.
+                    raise PlanError(
+                        f"--subjects {path}:{line}: two {provider} subjects differ only in case"
+                    )
+                found[key] = subject
+    except (csv.Error, UnicodeError) as problem:
+        raise PlanError(f"--subjects {path}: not a CSV file of subjects ({problem})") from problem
     return found
 
 

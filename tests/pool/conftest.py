@@ -1,7 +1,10 @@
-"""A synthetic pool in the double (cogfed_tools.synthetic_pool), and the tool pointed at it."""
+"""A synthetic pool in the double (cogfed_tools.synthetic_pool), and the tool pointed at it:
+in this process (`world`), or served over HTTP for the command run as its own process
+(`served`)."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -11,9 +14,12 @@ import pytest
 from cogfed_pool.aws import Cognito
 from cogfed_pool.live_config import LiveConfig, read_config
 from cogfed_tools import synthetic_pool
-from cogfed_tools.cognito_double import in_memory_cognito
+from cogfed_tools.cognito_double import CognitoDouble, in_memory_cognito, moto_server
 
 USERS = 600
+REGION = "eu-west-1"
+# The test deployment's LINKING_SECRET (the module generates one per deployment).
+SECRET = "pool-tests-linking-secret-0123456789"
 
 
 @dataclass
@@ -35,3 +41,21 @@ def world() -> Iterator[World]:
         pool_id = synthetic_pool.create_pool(double)
         planted = synthetic_pool.populate(double, pool_id, USERS, seed=11)
         yield World(double, pool_id, planted)
+
+
+@pytest.fixture
+def served(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[CognitoDouble, dict[str, str]]]:
+    """The double served over HTTP, and an environment for a command pointed at it with
+    AWS_ENDPOINT_URL (without that variable, it must be given --endpoint-url)."""
+    env = {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_REGION": REGION,
+        "AWS_DEFAULT_REGION": REGION,
+    }
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    with CognitoDouble(region=REGION) as double, moto_server() as endpoint:
+        monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
+        # The deployment's LINKING_SECRET, which signs the journal.
+        yield double, {**os.environ, **env, "AWS_ENDPOINT_URL": endpoint, "LINKING_SECRET": SECRET}

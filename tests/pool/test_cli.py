@@ -7,6 +7,7 @@ import json
 import pytest
 
 from cogfed_pool.cli import main
+from tests.pool.conftest import SECRET
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
@@ -36,7 +37,10 @@ def test_audit_writes_its_reports_and_says_something_is_wrong(world, tmp_path, c
     assert (tmp_path / "a.csv").read_text().startswith("kind,email,usernames")
 
 
-def test_repair_plans_from_an_audit_then_applies_only_when_told(world, tmp_path, capsys) -> None:
+def test_repair_plans_from_an_audit_then_applies_only_when_told(
+    world, tmp_path, capsys, monkeypatch
+) -> None:
+    monkeypatch.setenv("LINKING_SECRET", SECRET)  # the deployment's: it signs the journal
     providers = (
         "--identity-providers",
         world.planted.identity_providers_json,
@@ -101,11 +105,23 @@ def test_an_unknown_pool_is_an_access_error(world, capsys) -> None:
 
 
 def test_a_plan_for_a_pool_that_is_gone_is_an_access_error(world, tmp_path, capsys) -> None:
+    merge = {
+        "username": "linkedin_x",
+        "sub": "t",
+        "provider": "LinkedIn",
+        "subject": "X",
+        "subject_source": "",
+        "attributes": {},
+        "groups": [],
+        "unchanged": {},
+        "had_groups": [],
+        "stale_subject": None,
+    }
     person = {
         "email": "a@example.com",
         "keep_username": "a",
         "keep_sub": "s",
-        "merges": [],
+        "merges": [merge],
         "actions": [],
     }
     plan = tmp_path / "plan.json"

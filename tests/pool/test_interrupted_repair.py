@@ -1,5 +1,6 @@
 """`cogfed-pool repair --apply --execute` killed midway resumes to the same end state as a
-run that was never interrupted, and a further run changes nothing.
+run that was never interrupted, and a further run changes nothing; a second run started while
+one is under way refuses without acting.
 
 The pools are served over HTTP by the double in server mode; the command runs as a separate
 process, as an operator runs it, and is killed with SIGKILL once its journal shows progress.
@@ -15,39 +16,20 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
-
 from cogfed_pool.audit import read_users
 from cogfed_pool.aws import Cognito
 from cogfed_pool.live_config import read_config
 from cogfed_pool.progress import Silent
 from cogfed_pool.repair import plan_repair
 from cogfed_tools import synthetic_pool
-from cogfed_tools.cognito_double import CognitoDouble, moto_server
 from cogfed_tools.offline_checks import REPO_ROOT
 
-REGION = "eu-west-1"
 USERS = 400
 
 
-@pytest.fixture
-def served(monkeypatch):
-    env = {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_REGION": REGION,
-        "AWS_DEFAULT_REGION": REGION,
-    }
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
-    with CognitoDouble(region=REGION) as double, moto_server() as endpoint:
-        monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
-        yield double, {**os.environ, **env, "AWS_ENDPOINT_URL": endpoint}
-
-
-def _pool_and_plan(double, tmp: Path, name: str) -> tuple[str, Path]:
+def _pool_and_plan(double, tmp: Path, name: str, users: int = USERS) -> tuple[str, Path]:
     pool_id = synthetic_pool.create_pool(double)
-    planted = synthetic_pool.populate(double, pool_id, USERS, seed=5)
+    planted = synthetic_pool.populate(double, pool_id, users, seed=5)
     cognito = Cognito(pool_id, unlimited=True)
     config = read_config(cognito, planted.identity_providers_json)
     plan = plan_repair(cognito, config, read_users(cognito, Silent("u")), {}, Silent("p"))
@@ -129,3 +111,25 @@ def test_a_killed_repair_resumes_to_the_same_end_state(served, tmp_path: Path) -
     again = _apply(killed_plan, env, "1")
     output = again.communicate(timeout=120)[0]
     assert again.returncode == 0 and f"0 people merged, {planned} already done" in output
+
+
+def test_two_runs_of_one_plan_at_once_cannot_both_act(served, tmp_path: Path) -> None:
+    double, env = served
+    _, plan = _pool_and_plan(double, tmp_path, "plan", users=150)
+    planned = len(json.loads(plan.read_text())["people"])
+    journal = plan.with_suffix(".journal")
+    first = _apply(plan, env, "0.3")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and '"step"' not in (
+        journal.read_text() if journal.exists() else ""
+    ):
+        time.sleep(0.05)
+    assert first.poll() is None, "the first run ended before the second could start"
+
+    second = _apply(plan, env, "1")
+    output = second.communicate(timeout=120)[0]
+    assert second.returncode == 2 and "another run is using" in output, output
+    assert "Traceback" not in output
+
+    output = first.communicate(timeout=300)[0]
+    assert first.returncode == 0 and f"{planned} people merged" in output, output

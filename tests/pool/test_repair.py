@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from cogfed_pool.apply import Applier, describe_steps
+from cogfed_pool.apply import describe_steps
 from cogfed_pool.audit import audit, read_users
-from cogfed_pool.journal import Journal
 from cogfed_pool.progress import Silent
 from cogfed_pool.repair import plan_repair
+from tests.pool.applying import apply
 
 CONFIGURATION_READS = {
     "DescribeUserPool",
@@ -31,18 +31,6 @@ def make_plan(world, tmp_path: Path, subjects=None) -> dict:
     path = tmp_path / "plan.json"
     path.write_text(plan.to_json(), encoding="utf-8")
     return json.loads(path.read_text(encoding="utf-8"))
-
-
-def apply(world, plan: dict, tmp_path: Path, **kwargs):
-    cognito = world.cognito()
-    journal = Journal(tmp_path / "journal")
-    try:
-        result = Applier(
-            cognito, world.config(cognito), plan, journal, tmp_path / "backup", **kwargs
-        ).run(Silent("a"))
-    finally:
-        journal.close()
-    return result, cognito
 
 
 def by_email(world, email: str) -> list:
@@ -188,7 +176,7 @@ def test_an_edited_plan_cannot_delete_or_link_what_the_pool_does_not_allow(world
     skipped = dict(result.skipped)
     assert "is not a federated user of" in skipped[first["email"]]
     assert "is not a federated user of" in skipped[second["email"]]
-    assert "attributes" in skipped[third["email"]]
+    assert "copies email: a user's own, never copied" in skipped[third["email"]]
     after = world.double.snapshot(world.pool_id)
     for person in (first, second, third):
         for name in [person["keep_username"]] + [m["username"] for m in person["merges"]]:
@@ -199,5 +187,5 @@ def test_a_journal_of_another_plan_is_refused(world, tmp_path) -> None:
     plan = make_plan(world, tmp_path)
     apply(world, plan, tmp_path)
     plan["people"] = plan["people"][1:]
-    with pytest.raises(ValueError, match="journal of another plan"):
+    with pytest.raises(ValueError, match="journal of another run: its plan_sha256"):
         apply(world, plan, tmp_path)
