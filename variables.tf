@@ -93,9 +93,13 @@ variable "identity_providers" {
       each value is the IdP's claim name. In a case-insensitive pool a SAML provider
       must map "custom:idp_sub" from the assertion attribute that carries the
       NameID's exact value; other types get it by default (Google and Facebook need
-      none). Google also maps "hd" into "custom:google_hd" (the pool declares it); an
-      OIDC issuer on login.microsoftonline.com or sts.windows.net (Entra) maps
-      email_verified from "xms_edov".
+      none). Google, and an OIDC provider on Google's issuer
+      (https://accounts.google.com), also map "hd" into "custom:google_hd", which
+      every pool declares; an OIDC issuer on Entra's sign-in hosts
+      (login.microsoftonline.com, sts.windows.net, and the national clouds'
+      login.microsoftonline.us and login.chinacloudapi.cn) maps email_verified from
+      "xms_edov". Each value must name a claim: not empty, not padded, no control,
+      private-use or invisible format characters.
     link_by_email: link this IdP's users to the native user with the same email.
       Facebook and LoginWithAmazon prove nothing about an address: false for them.
     email_trust: "verified_claim" trusts the email only when the IdP maps
@@ -254,12 +258,15 @@ variable "identity_providers" {
   validation {
     # An attribute_mapping value names the IdP's claim, which Cognito copies (FACTS.md §4): a
     # value naming none leaves the attribute unset, and an unset email_verified is never
-    # "true", so such a provider's users are never linked.
+    # "true", so such a provider's users are never linked. Unicode's "other" characters (C:
+    # control, format such as a zero-width space or a byte order mark, private use) are
+    # invisible in a plan and in the console, yet make the value name another claim; the
+    # gate's CKV_COGFED_2 refuses the same.
     condition = alltrue(flatten([for idp in values(var.identity_providers) : [
       for claim in values(idp.attribute_mapping) :
-      can(regex("^[^\\s\\p{Z}\\p{Cc}]([^\\p{Cc}]*[^\\s\\p{Z}\\p{Cc}])?$", claim))
+      can(regex("^[^\\s\\p{Z}\\p{C}]([^\\p{C}]*[^\\s\\p{Z}\\p{C}])?$", claim))
     ]]))
-    error_message = "identity_providers: every attribute_mapping value must be the name of the IdP's claim: not null, not empty, without surrounding spaces or control characters. Write the claim's name exactly, or remove the entry. Not valid: ${join(", ", flatten([for name, idp in var.identity_providers : [for attribute, claim in idp.attribute_mapping : "${name}: ${attribute}" if !can(regex("^[^\\s\\p{Z}\\p{Cc}]([^\\p{Cc}]*[^\\s\\p{Z}\\p{Cc}])?$", claim))]]))}."
+    error_message = "identity_providers: every attribute_mapping value must be the name of the IdP's claim: not null, not empty, without surrounding spaces, and without control, private-use or invisible format characters (such as a zero-width space or a byte order mark). Write the claim's name exactly, or remove the entry. Not valid: ${join(", ", flatten([for name, idp in var.identity_providers : [for attribute, claim in idp.attribute_mapping : "${name}: ${attribute}" if !can(regex("^[^\\s\\p{Z}\\p{C}]([^\\p{C}]*[^\\s\\p{Z}\\p{C}])?$", claim))]]))}."
   }
 
   validation {
@@ -274,12 +281,15 @@ variable "identity_providers" {
     # The pre sign-up trigger reads a Google account's hosted domain (hd, sent only for a
     # Workspace account) from the attribute the module maps it into (FACTS.md §20): anything
     # else written there would pass a Workspace account off as a consumer one, or the reverse.
+    # Google set up as an OIDC provider sends the same ID token: an OIDC provider whose issuer
+    # (provider_details' oidc_issuer, if given, as Cognito gets it) begins with a social
+    # type's (oidc_issuer_social_type) counts as that type here. The issuer, which may be
+    # unknown at plan, is read only for OIDC providers that map such an attribute.
     condition = alltrue(flatten([for idp in values(var.identity_providers) : [
-      for attribute, claim in idp.attribute_mapping :
-      try(jsondecode(file("${path.module}/lambda_src/cognito_facts.json")).provider_types[idp.type].hosted_domain.attribute == attribute && jsondecode(file("${path.module}/lambda_src/cognito_facts.json")).provider_types[idp.type].hosted_domain.claim == claim, false)
+      for attribute, claim in idp.attribute_mapping : try(jsondecode(file("${path.module}/lambda_src/cognito_facts.json")).provider_types[(idp.type != "OIDC" ? idp.type : concat([for prefix, type in jsondecode(file("${path.module}/lambda_src/cognito_facts.json")).oidc_issuer_social_type : type if startswith(lower(lookup(idp.provider_details, "oidc_issuer", coalesce(idp.oidc_issuer, "-"))), prefix)], [idp.type])[0])].hosted_domain == { attribute = attribute, claim = claim }, false)
       if contains([for fact in values(jsondecode(file("${path.module}/lambda_src/cognito_facts.json")).provider_types) : fact.hosted_domain.attribute if fact.hosted_domain != null], attribute)
     ]]))
-    error_message = "identity_providers: ${join(", ", [for type, fact in jsondecode(file("${path.module}/lambda_src/cognito_facts.json")).provider_types : "${fact.hosted_domain.attribute} carries ${type}'s \"${fact.hosted_domain.claim}\" claim" if fact.hosted_domain != null])}, which the module maps by default and the triggers read to tell a Workspace account from a consumer one: remove it from attribute_mapping (no other claim, and no other provider type, may be mapped into it). Not valid: ${join(", ", flatten([for name, idp in var.identity_providers : [for attribute, claim in idp.attribute_mapping : "${name}: ${attribute}" if contains([for fact in values(jsondecode(file("${path.module}/lambda_src/cognito_facts.json")).provider_types) : fact.hosted_domain.attribute if fact.hosted_domain != null], attribute) && !try(jsondecode(file("${path.module}/lambda_src/cognito_facts.json")).provider_types[idp.type].hosted_domain.attribute == attribute && jsondecode(file("${path.module}/lambda_src/cognito_facts.json")).provider_types[idp.type].hosted_domain.claim == claim, false)]]))}."
+    error_message = "identity_providers: ${join(", ", [for type, fact in jsondecode(file("${path.module}/lambda_src/cognito_facts.json")).provider_types : "${fact.hosted_domain.attribute} carries ${type}'s \"${fact.hosted_domain.claim}\" claim (a ${type} provider's${join("", [for prefix, social in jsondecode(file("${path.module}/lambda_src/cognito_facts.json")).oidc_issuer_social_type : ", or an OIDC provider's whose issuer begins ${prefix}" if social == type])})" if fact.hosted_domain != null])}, which the module maps by default and the triggers read to tell a Workspace account from a consumer one: remove it from attribute_mapping (no other claim, and no other provider, may be mapped into it). Not valid: ${join(", ", flatten([for name, idp in var.identity_providers : [for attribute, claim in idp.attribute_mapping : "${name}: ${attribute}" if contains([for fact in values(jsondecode(file("${path.module}/lambda_src/cognito_facts.json")).provider_types) : fact.hosted_domain.attribute if fact.hosted_domain != null], attribute) ? !try(jsondecode(file("${path.module}/lambda_src/cognito_facts.json")).provider_types[(idp.type != "OIDC" ? idp.type : concat([for prefix, type in jsondecode(file("${path.module}/lambda_src/cognito_facts.json")).oidc_issuer_social_type : type if startswith(lower(lookup(idp.provider_details, "oidc_issuer", coalesce(idp.oidc_issuer, "-"))), prefix)], [idp.type])[0])].hosted_domain == { attribute = attribute, claim = claim }, false) : false]]))}."
   }
 
   validation {
@@ -350,12 +360,13 @@ variable "custom_attributes" {
 
   validation {
     # The module declares these itself: idp_sub in a case-insensitive pool (FACTS.md §3) and
-    # each configured type's hosted-domain attribute (Google's, FACTS.md §20).
+    # every hosted-domain attribute (Google's, FACTS.md §20) in every pool, providers or not
+    # (main.tf, hosted_domain_attributes).
     condition = length(setintersection(var.custom_attributes, concat(
       ["idp_sub"],
       [for fact in values(jsondecode(file("${path.module}/lambda_src/cognito_facts.json")).provider_types) : trimprefix(fact.hosted_domain.attribute, "custom:") if fact.hosted_domain != null],
     ))) == 0
-    error_message = "custom_attributes: ${join(" and ", concat(["idp_sub"], [for fact in values(jsondecode(file("${path.module}/lambda_src/cognito_facts.json")).provider_types) : trimprefix(fact.hosted_domain.attribute, "custom:") if fact.hosted_domain != null]))} are the module's own: it declares idp_sub in a case-insensitive pool and ${join(" and ", [for type, fact in jsondecode(file("${path.module}/lambda_src/cognito_facts.json")).provider_types : "${trimprefix(fact.hosted_domain.attribute, "custom:")} whenever a ${type} provider is configured" if fact.hosted_domain != null])}. Remove them from custom_attributes. Not valid: ${join(", ", setintersection(var.custom_attributes, concat(["idp_sub"], [for fact in values(jsondecode(file("${path.module}/lambda_src/cognito_facts.json")).provider_types) : trimprefix(fact.hosted_domain.attribute, "custom:") if fact.hosted_domain != null])))}."
+    error_message = "custom_attributes: ${join(" and ", concat(["idp_sub"], [for fact in values(jsondecode(file("${path.module}/lambda_src/cognito_facts.json")).provider_types) : trimprefix(fact.hosted_domain.attribute, "custom:") if fact.hosted_domain != null]))} are the module's own: it declares idp_sub in a case-insensitive pool and ${join(" and ", [for type, fact in jsondecode(file("${path.module}/lambda_src/cognito_facts.json")).provider_types : "${trimprefix(fact.hosted_domain.attribute, "custom:")} (for ${type}'s hosted domain) in every pool" if fact.hosted_domain != null])}. Remove them from custom_attributes. Not valid: ${join(", ", setintersection(var.custom_attributes, concat(["idp_sub"], [for fact in values(jsondecode(file("${path.module}/lambda_src/cognito_facts.json")).provider_types) : trimprefix(fact.hosted_domain.attribute, "custom:") if fact.hosted_domain != null])))}."
   }
 }
 

@@ -168,12 +168,16 @@ def flows(federation: PlannedFederation) -> list[Flow]:
 
 
 def _claims(federation: PlannedFederation, provider: str, email: str, subject: str) -> dict:
-    """The IdP's claims for this sign-in, named as the example's attribute mapping names them."""
+    """The IdP's claims for this sign-in, named as the example's attribute mapping names them.
+
+    The subject copy gets the subject; other custom attributes (Google's hosted domain) get
+    nothing: every flow signs in as a consumer account."""
     claims: dict[str, str] = {}
+    settings = json.loads(federation.trigger_environment["IDENTITY_PROVIDERS"])[provider]
     for attribute, claim in federation.identity_providers[provider]["attribute_mapping"].items():
         if attribute == "email":
             claims[claim] = email
-        elif attribute.startswith("custom:"):
+        elif attribute == settings.get("subject_attribute"):
             claims[claim] = subject  # the example maps the exact-case subject (FACTS §3)
         elif attribute in CLAIM_VALUES:
             claims[claim] = CLAIM_VALUES[attribute]

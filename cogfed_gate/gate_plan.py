@@ -20,6 +20,7 @@ from types import ModuleType
 from typing import Any
 
 from cogfed_gate.plan_model import (
+    ALIAS,
     CLIENT,
     FUNCTION,
     IDP,
@@ -282,20 +283,72 @@ class PlanAdapter:
             return self.m.Unknown(f"`{argument}` of {pool.address} is not a list")
         return tuple(held)
 
-    def trigger_functions(self, pool: Instance, *argument: str) -> list[Instance]:
-        """The plan's Lambda functions a lambda_config argument of the pool refers to."""
+    def trigger_functions(self, pool: Instance, *argument: str) -> tuple[list[Instance], Any]:
+        """The plan's Lambda functions a lambda_config argument of the pool names (directly,
+        through an alias's function_name, or by a known ARN a function or alias of the plan
+        has), and why that is unknown: Unknown when the argument is known only after apply
+        and the plan does not follow it to a function, else None.
+
+        A literal ARN or a data source's names a function outside the plan (unless the plan
+        holds a function with that ARN): not seen, as in static mode (docs/policy-gate.md,
+        "Known limits")."""
+        path: list[str | int] = ["lambda_config", 0]
+        for step in argument[:-1]:
+            path += [step, 0]
+        path.append(argument[-1])
         refs = pool.references("lambda_config", *argument)
-        return [i for i in self.plan.resolve(refs, pool.path)[0] if i.type == FUNCTION]
+        found, lost = self.plan.resolve(refs, pool.path)
+        value = self.value(pool, *path)
+        if isinstance(value, str) and value:
+            found += [i for i in self._by_arn(value) if i not in found]
+        functions = [i for i in found if i.type == FUNCTION]
+        for alias in (i for i in found if i.type == ALIAS):
+            behind, _ = self.plan.resolve(alias.references("function_name"), alias.path)
+            name = self.value(alias, "function_name")
+            if isinstance(name, str) and name:
+                behind += self._by_arn(name)
+            functions += [i for i in behind if i.type == FUNCTION and i not in functions]
+        if functions or not self.m.is_unknown(value):
+            return functions, None
+        if found or (lost and all(r.startswith("data.") for r in lost)):
+            return [], None  # a resource of another kind, or a function outside the plan
+        shown = ", ".join(lost or refs) or "an expression"
+        return [], self.m.Unknown(
+            f"`lambda_config.{'.'.join(argument)}` of {pool.address} is known only after apply "
+            f"and comes from {shown}, which the plan's configuration does not follow to a "
+            "function (locals are not recorded there); refer to the function, its alias or a "
+            "module output directly"
+        )
+
+    def _by_arn(self, value: str) -> list[Instance]:
+        """Functions and aliases of the plan whose known ARN (or a version or alias of it) or
+        function name this is."""
+        found = []
+        for instance in self.plan.instances:
+            if instance.type not in (FUNCTION, ALIAS):
+                continue
+            names = [instance.planned("arn")]
+            if instance.type == FUNCTION:
+                names.append(instance.planned("function_name"))
+            if any(
+                isinstance(n, str) and n and (value == n or value.startswith(n + ":"))
+                for n in names
+            ):
+                found.append(instance)
+        return found
 
     def linking_trigger(self, pool: Instance) -> Any:
         """The address of a pre sign-up or pre token generation function of the plan whose
         environment carries IDENTITY_PROVIDERS (this project's linking triggers); None when
-        there is none; Unknown when a function's environment is not known. A function outside
-        the plan (a literal ARN, a data source) is not seen."""
+        there is none; Unknown when a function's environment, or which function an argument
+        names, is not known. A function outside the plan (a literal ARN, a data source) is
+        not seen."""
         unknown = None
         setting = self.m.LINKING_SETTING
         for argument in self.m.LINKING_TRIGGERS:
-            for function in self.trigger_functions(pool, *argument):
+            functions, why = self.trigger_functions(pool, *argument)
+            unknown = unknown or why
+            for function in functions:
                 variables = self.value(function, "environment", 0, "variables", whole=False)
                 if self.m.is_unknown(variables):
                     unknown = unknown or variables
@@ -308,8 +361,11 @@ class PlanAdapter:
 
     def trigger_subjects(self, pool: Instance) -> Any:
         """ProviderName -> subject attribute, from the pre sign-up function's environment;
-        None when the function is not in the plan; Unknown when its settings are not known."""
-        functions = self.trigger_functions(pool, "pre_sign_up")
+        None when the function is not in the plan; Unknown when its settings, or which
+        function it is, are not known."""
+        functions, why = self.trigger_functions(pool, "pre_sign_up")
+        if why is not None:
+            return why
         if len(functions) != 1:
             return None
         function = functions[0]
@@ -344,6 +400,7 @@ class PlanAdapter:
             mapping=mapping,
             pool=self.pool_of(instance),
             location=self.location(instance),
+            issuer=self.value(instance, "provider_details", "oidc_issuer"),
         )
 
     def client(self, instance: Instance) -> Any:

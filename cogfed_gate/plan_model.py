@@ -27,6 +27,7 @@ IDP = "aws_cognito_identity_provider"
 CLIENT = "aws_cognito_user_pool_client"
 PERMISSION = "aws_lambda_permission"
 FUNCTION = "aws_lambda_function"
+ALIAS = "aws_lambda_alias"
 COGNITO_TYPES = (POOL, IDP, CLIENT)
 
 Key = int | str | None

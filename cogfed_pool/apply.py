@@ -47,7 +47,7 @@ from typing import IO, Any
 
 from cogfed_pool.aws import RETRYABLE, SYSTEMIC, Cognito, PoolCallError
 from cogfed_pool.journal import Journal
-from cogfed_pool.live_config import LiveConfig
+from cogfed_pool.live_config import LiveConfig, hosted_domain_doubt, type_mismatch
 from cogfed_pool.plan_file import checked_plan, plan_digest
 from cogfed_pool.private_files import append_durably, open_private
 from cogfed_pool.progress import Progress
@@ -163,6 +163,7 @@ class Applier:
         after_step: Callable[[], None] = lambda: None,
         *,
         trust_stored_emails: bool = False,
+        trust_stored_hosted_domains: bool = False,
         subjects: dict[tuple[str, str], str] | None = None,
     ) -> None:
         plan = checked_plan(plan, "the plan")
@@ -186,6 +187,7 @@ class Applier:
                 "differ from this plan's); give a new --journal"
             )
         self.config = config
+        self.trust_stored_hosted_domains = trust_stored_hosted_domains
         self.subjects = subjects or {}
         self.probe_user = f"cogfed-pool-probe-{uuid.uuid4().hex}"  # a user nobody has
         self.cognito = cognito
@@ -367,6 +369,9 @@ class Applier:
         settings = self.config.trigger.providers.get(provider)
         if settings is None or not settings.link_by_email:
             raise Skip(f"{provider} does not link by email in the trigger")
+        mismatch = type_mismatch(self.config, provider, settings)
+        if mismatch is not None:
+            raise Skip(mismatch)
         if not user.enabled:
             raise Skip(f"{name} is disabled: merging would unblock it")
         try:
@@ -375,6 +380,9 @@ class Applier:
             account_linking._check_destination(keep, user.email, linked, self.config.trigger)
         except errors.SignInRefused as refusal:
             raise Skip(f"the trigger would refuse {name} now: {refusal}") from None
+        doubt = hosted_domain_doubt(self.config, provider, settings, user.email)
+        if doubt is not None and not self.trust_stored_hosted_domains:
+            raise Skip(f"{doubt}; pass --trust-stored-hosted-domains once checked")
         copied = merge["attributes"]
         own = sorted(set(copied) & NOT_MOVED)
         if own:

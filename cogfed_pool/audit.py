@@ -21,6 +21,12 @@ findings:
   `email_trust` its type gives no evidence for (cognito_facts.json `email_trust_modes`,
   FACTS §8), so the trigger refuses every automatic link through it; about the pool, not a
   user (no email, no usernames).
+- `provider_type_mismatch`: the triggers' configuration gives a provider a type other than
+  the pool's provider of that name has (ListIdentityProviders' ProviderType), or keys
+  another type by a social provider's fixed name, in any case (cognito_facts.json `social`,
+  FACTS §1): trust configured for one kind of provider would be lent to another, so the pre
+  sign-up trigger refuses such sign-ins (`provider_type_mismatch`); about the pool, not a
+  user.
 
 The pool's configuration is judged with the gate's rules (`live_config.judge`): among them
 that a pool running the linking triggers holds email changes back until verified, that its
@@ -38,7 +44,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from cogfed_pool.aws import Cognito
-from cogfed_pool.live_config import LiveConfig
+from cogfed_pool.live_config import LiveConfig, hosted_domain_doubt, pool_type, type_mismatch
 from cogfed_pool.progress import Progress
 from cogfed_pool.trigger_rules import (
     FACTS,
@@ -61,6 +67,7 @@ KINDS = (
     "email_refused",
     "stale_lower_cased_link",
     "provider_cannot_vouch",
+    "provider_type_mismatch",
 )
 
 
@@ -115,6 +122,7 @@ REASON_GROUPS = {
     "email_domain_not_allowed": "untrusted email",
     "provider_cannot_vouch": "untrusted email",
     "hosted_domain_not_listed": "untrusted email",
+    "hosted_domain_unknown": "untrusted email",
 }
 
 
@@ -135,6 +143,9 @@ def why_not_linked(federated: Any, natives: list[Any], config: LiveConfig) -> st
         return f"provider not linking: {provider_name} is not configured in the trigger"
     if not settings.link_by_email:
         return f"provider not linking: {provider_name} has link_by_email off"
+    mismatch = type_mismatch(config, provider_name, settings)
+    if mismatch is not None:
+        return f"the trigger refuses: provider_type_mismatch ({mismatch})"
     if any(
         i.get("providerName") == provider_name and i.get("userId") == subject.lower() != subject
         for n in natives
@@ -155,6 +166,10 @@ def why_not_linked(federated: Any, natives: list[Any], config: LiveConfig) -> st
     except errors.SignInRefused as refusal:
         group = REASON_GROUPS.get(refusal.reason, "the trigger refuses")
         return f"{group}: {refusal.reason} ({_first_sentence(str(refusal))})"
+    # The checks above read the stored hosted domain, which cannot show a Workspace account.
+    doubt = hosted_domain_doubt(config, provider_name, settings, federated.email)
+    if doubt is not None:
+        return f"{REASON_GROUPS['hosted_domain_unknown']}: hosted_domain_unknown ({doubt})"
     return "not linked by the trigger (it ran before the trigger was installed, or failed)"
 
 
@@ -186,6 +201,53 @@ def trigger_problems(config: LiveConfig) -> list[Finding]:
                 f"{name}: link_by_email is true with email_trust {settings.email_trust!r}, but "
                 f"{allowed} (FACTS §8), so the pre sign-up trigger refuses every automatic link "
                 "through it; set link_by_email = false, or an email_trust the type supports",
+            )
+        )
+    return found
+
+
+def provider_type_problems(config: LiveConfig) -> list[Finding]:
+    """IDENTITY_PROVIDERS entries whose type is not the provider's: under a social
+    provider's fixed name (FACTS §1), or other than the pool's provider of that name has.
+    Read from the configuration's text, as the triggers themselves may refuse to load it."""
+    try:
+        entries = json.loads(config.trigger_raw or "{}")
+    except ValueError:
+        return []
+    if not isinstance(entries, dict):
+        return []
+    # Compared ignoring case, as the triggers match a ProviderName in a userName (FACTS §2).
+    social = {
+        name.lower(): name for name, fact in FACTS["provider_types"].items() if fact.get("social")
+    }
+    found: list[Finding] = []
+    for name, entry in sorted(entries.items()):
+        configured = entry.get("type") if isinstance(entry, dict) else None
+        if not isinstance(configured, str):
+            continue
+        in_pool = pool_type(config, name)
+        fixed = social.get(name.lower())
+        if fixed is not None and (configured, name) != (fixed, fixed):
+            problem = (
+                f"only Cognito's {fixed} provider has that ProviderName (FACTS §1), so trust "
+                f"configured for {configured} would be lent to {fixed} sign-ins; the triggers "
+                f'refuse this configuration; key it "{fixed}" with type "{fixed}", or name the '
+                f"{configured} provider otherwise"
+            )
+        elif in_pool is not None and in_pool != configured:
+            problem = (
+                f"the pool's provider {name} is of type {in_pool}: the pre sign-up trigger "
+                "refuses every sign-in through it (provider_type_mismatch); set its type to "
+                f'"{in_pool}", or configure the {configured} provider under its own name'
+            )
+        else:
+            continue
+        found.append(
+            Finding(
+                "provider_type_mismatch",
+                "",
+                (),
+                f"{name}: IDENTITY_PROVIDERS gives it type {configured}, but {problem}",
             )
         )
     return found
@@ -361,7 +423,9 @@ def audit(cognito: Cognito, config: LiveConfig, progress: Progress) -> AuditRepo
         case_sensitive=config.case_sensitive,
         users=len(users),
         rules=rules,
-        findings=trigger_problems(config) + find_problems(users, config),
+        findings=(
+            trigger_problems(config) + provider_type_problems(config) + find_problems(users, config)
+        ),
         calls=dict(cognito.calls),
         notes=list(config.notes),
     )

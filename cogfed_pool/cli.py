@@ -143,6 +143,13 @@ def parser() -> argparse.ArgumentParser:
         help="merge by stored email even where users can change their email without verifying "
         "it (check the people in the plan first)",
     )
+    repair.add_argument(
+        "--trust-stored-hosted-domains",
+        action="store_true",
+        help="merge Google identities at a domain that is neither Google's own nor in the "
+        "provider's email_domains, taking the stored hosted domain's word that they are "
+        "consumer accounts (check the people in the plan first)",
+    )
 
     prelink = commands.add_parser(
         "prelink", help="link a directory's identities ahead of a rollout"
@@ -255,6 +262,7 @@ def run_repair(args: argparse.Namespace) -> int:
         subjects,
         Progress("planning"),
         trust_stored_emails=args.trust_stored_emails,
+        trust_stored_hosted_domains=args.trust_stored_hosted_domains,
     )
     write_private(args.out, plan.to_json(), "--out")
     print(plan.describe())
@@ -318,6 +326,7 @@ def run_apply(args: argparse.Namespace) -> int:
                 journal,
                 backup,
                 trust_stored_emails=args.trust_stored_emails,
+                trust_stored_hosted_domains=args.trust_stored_hosted_domains,
                 subjects=subjects,
             )
             result = applier.run(Progress("merging"))

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cogfed_pool.aws import Cognito, PoolCallError
-from cogfed_pool.trigger_rules import FACTS, errors, idp_config
+from cogfed_pool.trigger_rules import FACTS, ascii_case, errors, idp_config
 
 COGNITO_PRINCIPAL = "cognito-idp.amazonaws.com"
 
@@ -34,6 +34,8 @@ class LiveConfig:
     # function whose environment carries IDENTITY_PROVIDERS, named; or why that is unknown.
     linking_function: str | None = None
     linking_unknown: str | None = None
+    # The IDENTITY_PROVIDERS text the triggers' configuration was read from, valid or not.
+    trigger_raw: str | None = None
 
     @property
     def case_sensitive(self) -> bool:
@@ -112,6 +114,7 @@ def _read_trigger(cognito: Cognito, config: LiveConfig, given: str | None) -> No
         _pre_token_environment(cognito, config)
     if raw is None:
         return
+    config.trigger_raw = raw
     try:
         providers = idp_config.parse_identity_providers(raw)
     except errors.ConfigurationError as problem:
@@ -223,6 +226,7 @@ def judge(config: LiveConfig) -> list[dict[str, Any]]:
                 provider_type=provider["ProviderType"],
                 mapping=dict(provider.get("AttributeMapping") or {}),
                 pool=pool,
+                issuer=(provider.get("ProviderDetails") or {}).get("oidc_issuer"),
             )
         )
     for client in config.clients:
@@ -269,6 +273,86 @@ def _linking_trigger(config: LiveConfig, model: Any) -> Any:
             "project's triggers"
         )
     return None
+
+
+# Google's own address domains, which are never a Google Workspace's: an account at one is a
+# consumer account whatever its stored hosted domain says (facts table
+# `consumer_email_domains`, FACTS §20).
+CONSUMER_EMAIL_DOMAINS: dict[str, frozenset[str]] = {
+    name: frozenset(domains) for name, domains in FACTS["consumer_email_domains"].items()
+}
+# The types that send a hosted-domain claim (Google's `hd`), and the attribute it is mapped
+# into (FACTS §8, §20).
+HOSTED_DOMAIN_ATTRIBUTE: dict[str, str] = {
+    name: fact["hosted_domain"]["attribute"]
+    for name, fact in FACTS["provider_types"].items()
+    if fact.get("hosted_domain")
+}
+
+
+def pool_type(config: LiveConfig, provider: str) -> str | None:
+    """The ProviderType of the pool's provider of that name; None when the pool has none."""
+    return (config.providers.get(provider) or {}).get("ProviderType")
+
+
+def type_mismatch(config: LiveConfig, provider: str, settings: Any) -> str | None:
+    """Why the pre sign-up trigger refuses every sign-in through this provider because the
+    triggers' configuration gives it another type than the pool's provider has
+    (`provider_type_mismatch`: trust given to one kind of provider is not lent to another,
+    FACTS §8); None when the types agree or the pool has no such provider."""
+    actual = pool_type(config, provider)
+    if actual is None or actual == settings.type:
+        return None
+    return (
+        f"IDENTITY_PROVIDERS gives {provider} type {settings.type}, but the pool's provider "
+        f"{provider} is of type {actual}, so the trigger refuses its sign-ins "
+        "(provider_type_mismatch)"
+    )
+
+
+def hosted_domain_type(config: LiveConfig, provider: str, provider_type: str) -> str | None:
+    """The type whose hosted-domain claim a provider's sign-ins carry: its own type when it
+    has one (Google), or for an OIDC provider whose issuer is a social type's (facts table
+    `oidc_issuer_social_type`: Google set up as OIDC sends the same `hd`, FACTS §20) that
+    type; None for any other provider."""
+    if provider_type in HOSTED_DOMAIN_ATTRIBUTE:
+        return provider_type
+    if provider_type != "OIDC":
+        return None
+    details = (config.providers.get(provider) or {}).get("ProviderDetails") or {}
+    issuer = str(details.get("oidc_issuer") or "").lower()
+    for prefix, social in (FACTS.get("oidc_issuer_social_type") or {}).items():
+        if issuer.startswith(prefix.lower()) and social in HOSTED_DOMAIN_ATTRIBUTE:
+            return str(social)
+    return None
+
+
+def hosted_domain_doubt(config: LiveConfig, provider: str, settings: Any, email: str) -> str | None:
+    """Why a stored user of this provider may be a Workspace account of an unlisted domain
+    although its stored attributes do not say so; None when it cannot be one.
+
+    The trigger reads the hosted domain from the sign-in's own claims; a stored user only
+    has the attribute they were mapped into, which its own user may rewrite (every mapped
+    attribute is writable by the app clients, FACTS §4) and which users created before the
+    claim was mapped lack. So only the email's domain decides here: Google's own consumer
+    domains are never a Workspace's, and a domain in the provider's email_domains is linked
+    even as a Workspace's (FACTS §8)."""
+    kind = hosted_domain_type(config, provider, pool_type(config, provider) or settings.type)
+    if kind is None:
+        return None
+    domain = ascii_case.ascii_lower(email.rpartition("@")[2])
+    if domain in CONSUMER_EMAIL_DOMAINS.get(kind, frozenset()):
+        return None
+    if settings.email_domains is not None and settings.vouches_for_domain(domain):
+        return None
+    via = "" if kind == settings.type else f" (an OIDC provider at {kind}'s issuer)"
+    return (
+        f"{domain} is neither a {kind} consumer domain nor in the email_domains of "
+        f"{provider}{via}, so {email} may be the {kind} Workspace account of whoever holds "
+        f"{domain} now, which the trigger refuses; the stored {HOSTED_DOMAIN_ATTRIBUTE[kind]} "
+        "cannot tell (a user may rewrite it, and users created before it was mapped lack it; "
+        "FACTS §4, §20)"
+    )
 
 
 __all__ = ["LiveConfig", "PoolCallError", "judge", "read_config"]

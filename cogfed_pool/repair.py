@@ -16,7 +16,11 @@ checks, run from the trigger's own code: trusted email and domain, one linkable 
 native user, no untrusted provider already linked, the identity limit), when the exact-case
 subject cannot be known, or when a federated user holds data the plan would not move (an
 attribute whose value differs from the native user's and that its provider does not rewrite
-at every sign-in, FACTS §4).
+at every sign-in, FACTS §4). The trigger's checks run on stored attributes here, not on a
+sign-in's claims: a Google identity (or one of an OIDC provider at Google's issuer) at a
+domain that is neither Google's own nor in the provider's email_domains may be a Workspace
+account the trigger would refuse, whatever its stored hosted domain says
+(`live_config.hosted_domain_doubt`), so it is merged only with --trust-stored-hosted-domains.
 
 Where the subject comes from, in order: the pool is case-sensitive (the `identities` value is
 exact); the provider's subject copy (e.g. `custom:idp_sub`) on the federated user, when it
@@ -37,7 +41,7 @@ from typing import Any
 
 from cogfed_pool.audit import identity_of, people
 from cogfed_pool.aws import Cognito
-from cogfed_pool.live_config import LiveConfig
+from cogfed_pool.live_config import LiveConfig, hosted_domain_doubt, type_mismatch
 from cogfed_pool.progress import Progress
 from cogfed_pool.trigger_rules import (
     FEDERATED_STATUS,
@@ -246,6 +250,7 @@ def plan_repair(
     progress: Progress,
     *,
     trust_stored_emails: bool = False,
+    trust_stored_hosted_domains: bool = False,
 ) -> RepairPlan:
     planned: list[Person] = []
     refused: list[dict[str, str]] = []
@@ -277,7 +282,9 @@ def plan_repair(
             _refuse(refused, email, "the email can't be searched for (FACTS §6): merge by hand")
             continue
         fresh = users_with_email(cognito, members[0].email)
-        person = _plan_person(cognito, config, email, fresh, subjects, refused)
+        person = _plan_person(
+            cognito, config, email, fresh, subjects, refused, trust_stored_hosted_domains
+        )
         if person is not None:
             planned.append(person)
     progress.done()
@@ -291,6 +298,7 @@ def _plan_person(
     members: list[Any],
     subjects: dict[tuple[str, str], str],
     refused: list[dict[str, str]],
+    trust_stored_hosted_domains: bool = False,
 ) -> Person | None:
     natives = [u for u in members if u.status != FEDERATED_STATUS]
     federated = [u for u in members if u.status == FEDERATED_STATUS]
@@ -335,6 +343,10 @@ def _plan_person(
         if not settings.link_by_email:
             _refuse(refused, email, f"{provider} does not link by email (link_by_email off)")
             return None
+        mismatch = type_mismatch(config, provider, settings)
+        if mismatch is not None:
+            _refuse(refused, email, f"{mismatch}: fix the configuration first")
+            return None
         if not user.enabled:
             _refuse(refused, email, f"{user.username} is disabled: merging would unblock it")
             return None
@@ -345,6 +357,16 @@ def _plan_person(
             account_linking._check_destination(native, user.email, linked, config.trigger)
         except errors.SignInRefused as refusal:
             _refuse(refused, email, f"the trigger would refuse {user.username}: {refusal}")
+            return None
+        doubt = hosted_domain_doubt(config, provider, settings, user.email)
+        if doubt is not None and not trust_stored_hosted_domains:
+            _refuse(
+                refused,
+                email,
+                f"{user.username} is not merged: {doubt}. Check that it is a consumer account "
+                f"(or add {user.email.rpartition('@')[2]} to email_domains), then pass "
+                "--trust-stored-hosted-domains",
+            )
             return None
         identities += 1
         if identities > MAX_IDENTITIES:

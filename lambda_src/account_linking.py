@@ -268,7 +268,7 @@ def _untrusted_writer(user: PoolUser, config: TriggerConfig) -> bool:
         settings = config.providers.get(linked["providerName"])
         if settings is None or not settings.link_by_email or not settings.can_vouch:
             return True
-        if not settings.vouches_as_hosted_domain(user.attributes):
+        if not settings.vouches_as_hosted_domain(user.attributes, any_type=False):
             # The user's last sign-in through it came from a Google Workspace whose domain
             # is not listed (the mapping rewrote the stored hosted domain, FACTS §4, §20).
             return True

@@ -121,11 +121,18 @@ def _tier_for(remaining: float) -> int | None:
     return None
 
 
-def call(service: str, operation: str, deadline: Deadline, **params: Any) -> dict[str, Any]:
+def call(
+    service: str,
+    operation: str,
+    deadline: Deadline,
+    *,
+    attempts: int = MAX_ATTEMPTS,
+    **params: Any,
+) -> dict[str, Any]:
     """Call `operation` (snake_case) on `service`, retrying only while time allows.
 
     Raises AwsCallError for an error answer that retrying cannot fix, ServiceBusy when the
-    deadline runs out first.
+    deadline (or `attempts`) runs out first.
     """
     from botocore.exceptions import (
         ClientError,
@@ -136,7 +143,7 @@ def call(service: str, operation: str, deadline: Deadline, **params: Any) -> dic
     )
 
     last_problem = "no attempt fitted in the time left"
-    for attempt in range(MAX_ATTEMPTS):
+    for attempt in range(attempts):
         tier = _tier_for(deadline.remaining())
         if tier is None:
             break

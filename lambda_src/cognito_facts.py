@@ -26,8 +26,11 @@ EMAIL_TRUST_MODES_BY_TYPE = {
 }
 # The pool attribute each type's hosted-domain claim is mapped into (Google's `hd`, present
 # only for a Google Workspace account, FACTS §8), where the type has one.
-HOSTED_DOMAIN_ATTRIBUTE = {
-    t: fact["hosted_domain"]["attribute"]
+HOSTED_DOMAIN_ATTRIBUTES_BY_TYPE = {
+    t: (fact["hosted_domain"]["attribute"],)
     for t, fact in FACTS["provider_types"].items()
     if fact["hosted_domain"]
 }
+HOSTED_DOMAIN_ATTRIBUTES = tuple(
+    sorted({a for names in HOSTED_DOMAIN_ATTRIBUTES_BY_TYPE.values() for a in names})
+)

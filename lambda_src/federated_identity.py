@@ -68,7 +68,7 @@ def _exact_subject(
         # The mapped value is only a hint: an IdP (or a tenant of it) could map any value
         # into the attribute, so it must be the userName suffix apart from case (FACTS §3,
         # §8).
-        if not same_subject_apart_from_case(mapped, suffix):
+        if not same_subject_apart_from_case(mapped, suffix, config.case_sensitive):
             raise SignInRefused(
                 f"Sign-in refused: the identity {provider.name} presented is inconsistent "
                 f"(its mapped user identifier does not match). Please {SUPPORT}.",
@@ -91,20 +91,24 @@ def _exact_subject(
     )
 
 
-def same_subject_apart_from_case(mapped: str, suffix: str) -> bool:
-    """Whether `suffix` (the userName's subject) can be `mapped` lower-cased by the pool.
+def same_subject_apart_from_case(mapped: str, suffix: str, case_sensitive: bool) -> bool:
+    """Whether `suffix` (the userName's subject) is the subject copy `mapped`, as the pool
+    passes it.
 
-    Which lower-casing a case-insensitive pool applies to letters beyond ASCII is not
-    documented (FACTS §3), so both are accepted: ASCII letters only (`JÖRG` as `jÖrg`) and
-    Unicode's (`jörg`). Never a letter beyond ASCII that lower-cases into ASCII, such as the
-    Kelvin sign into `k`: that would let a look-alike copy stand for another subject
+    ASCII letters compare ignoring case, as everywhere: lower-casing them is the same under
+    any reading. Beyond ASCII, a case-sensitive pool passes the subject unchanged, and a
+    case-insensitive one lower-cases it by Unicode's rules as far as is known (FACTS §20): the
+    suffix must be the copy itself or the copy lower-cased. A subject that another reading
+    would lower-case differently (`JÖRG` as `jÖrg`, ASCII letters only) is refused rather than
+    matched to a second user's. A letter beyond ASCII that lower-cases into ASCII (the Kelvin
+    sign into `k`) never matches: a look-alike copy must not stand for another subject
     (ascii_case.py).
     """
-    if same_ignoring_ascii_case(mapped, suffix):
-        return True
+    if mapped.isascii() and suffix.isascii():
+        return same_ignoring_ascii_case(mapped, suffix)
     if any(not ch.isascii() and ch.lower().isascii() for ch in mapped + suffix):
         return False
-    return mapped.lower() == suffix.lower()
+    return suffix == mapped or (not case_sensitive and suffix == mapped.lower())
 
 
 def linkable_email(provider: ProviderConfig, attributes: dict[str, str]) -> str:
@@ -149,7 +153,7 @@ def linkable_email(provider: ProviderConfig, attributes: dict[str, str]) -> str:
             f"verified. Verify it with {provider.name} and try again, or {SUPPORT}.",
             reason="email_not_verified",
         )
-    if not provider.vouches_as_hosted_domain(attributes):
+    if not provider.vouches_as_hosted_domain(attributes, any_type=True):
         raise SignInRefused(
             f"Sign-in refused: your {provider.name} account is managed by an organisation this "
             "application does not trust to vouch for email addresses, so it can't be linked "

@@ -15,7 +15,8 @@ from typing import Any, NamedTuple
 from ascii_case import ascii_lower
 from cognito_facts import (
     EMAIL_TRUST_MODES_BY_TYPE,
-    HOSTED_DOMAIN_ATTRIBUTE,
+    HOSTED_DOMAIN_ATTRIBUTES,
+    HOSTED_DOMAIN_ATTRIBUTES_BY_TYPE,
     PROVIDER_TYPES,
     SOCIAL_TYPES,
 )
@@ -57,16 +58,26 @@ class ProviderConfig(NamedTuple):
     def trusted_always(self) -> bool:
         return self.email_trust == "always" and self.can_vouch
 
-    def vouches_as_hosted_domain(self, attributes: dict[str, str]) -> bool:
-        """Whether these attributes carry no hosted domain of this type (Google's `hd`, present
-        only for a Google Workspace account: a consumer account), or one in email_domains.
+    def vouches_as_hosted_domain(self, attributes: dict[str, str], *, any_type: bool) -> bool:
+        """Whether these attributes carry no hosted domain (Google's `hd`, present only for a
+        Google Workspace account: a consumer account), or one in email_domains.
 
         A Workspace vouches for the addresses of whoever holds its domain now, which may not
         be who held it when an account was made (FACTS §8): only a listed domain counts.
+        `any_type` reads every hosted-domain attribute whatever this provider's type: true for
+        a sign-in's own event, where only a mapping of this provider can have filled one (an
+        OIDC provider may be Google under another name, FACTS §20); false for a stored user,
+        whose attributes any of its providers may have written.
         """
-        attribute = HOSTED_DOMAIN_ATTRIBUTE.get(self.type)
-        hosted = attributes.get(attribute, "") if attribute else ""
-        return not hosted or (self.email_domains is not None and self.vouches_for_domain(hosted))
+        attributes_read = (
+            HOSTED_DOMAIN_ATTRIBUTES
+            if any_type
+            else HOSTED_DOMAIN_ATTRIBUTES_BY_TYPE.get(self.type, ())
+        )
+        hosted = [attributes[a] for a in attributes_read if attributes.get(a)]
+        return all(
+            self.email_domains is not None and self.vouches_for_domain(domain) for domain in hosted
+        )
 
 
 def names_user_name(provider_name: str, user_name: str) -> bool:
@@ -177,6 +188,13 @@ def _parse_provider(name: Any, entry: Any) -> ProviderConfig:
         raise ConfigurationError(
             f"{where} has type {ptype} but Cognito names that provider {ptype!r}",
             f"key it as {ptype!r}",
+        )
+    if name in SOCIAL_TYPES and ptype != name:
+        # Cognito gives that name only to that social provider: trust configured for another
+        # type would be lent to it.
+        raise ConfigurationError(
+            f"{where} has type {ptype}, but only the {name} provider has that ProviderName",
+            f'set its type to "{name}", or name the {ptype} provider otherwise',
         )
     link_by_email = entry.get("link_by_email", True)
     if not isinstance(link_by_email, bool):

@@ -1,4 +1,5 @@
-"""Which identity providers exist in the pool: a userName must fit exactly one of them.
+"""Which identity providers exist in the pool: a userName must fit exactly one of them, of the
+configured type.
 
 A federated userName is `<ProviderName>_<subject>`, lower-cased in a case-insensitive pool, and
 provider names and subjects may contain `_` (FACTS §2). Matching the configured names alone
@@ -29,43 +30,64 @@ PAGE_SIZE = 60  # the API's maximum (ListProvidersLimitType)
 # the answer cannot be trusted to be complete.
 MAX_PAGES = 6
 
-_listed: dict[str, tuple[float, frozenset[str]]] = {}
+_listed: dict[str, tuple[float, dict[str, str]]] = {}
 
 
 def ensure_sole_match(
     pool_id: str, provider: ProviderConfig, user_name: str, deadline: Deadline
 ) -> None:
-    """Refuse the sign-in when a provider other than `provider` also fits `user_name`."""
-    names = provider_names(pool_id, deadline)
-    if provider.name not in names:
-        names = provider_names(pool_id, deadline, fresh=True)
-    if any(name != provider.name and names_user_name(name, user_name) for name in names):
+    """Refuse the sign-in when a provider other than `provider` also fits `user_name`, or when
+    the pool's provider of that name is not of the configured type."""
+    types = provider_types(pool_id, deadline)
+    if types.get(provider.name) != provider.type:
+        types = provider_types(pool_id, deadline, fresh=True)
+    if any(name != provider.name and names_user_name(name, user_name) for name in types):
         raise SignInRefused(
             "Sign-in refused: the identity provider could not be determined because two "
             "provider names in this user pool overlap. Please contact support.",
             reason="ambiguous_provider",
         )
+    if provider.name not in types:
+        # Even a fresh list lacks it (created seconds ago, eventually consistent): its type
+        # cannot be confirmed yet.
+        raise SignInRefused(
+            "Sign-in could not be completed because this identity provider was set up only "
+            "moments ago. Please try again in a minute.",
+            reason="provider_not_listed",
+        )
+    if types[provider.name] != provider.type:
+        # The trust the configuration gives a name belongs to the type it was given for: a
+        # SAML directory trusted `always` must not lend that trust to a provider of the same
+        # name that is really another kind (FACTS §8).
+        raise SignInRefused(
+            "Sign-in refused: this identity provider is set up differently in the user pool "
+            "than in the application's configuration. Please contact support.",
+            reason="provider_type_mismatch",
+        )
 
 
-def provider_names(pool_id: str, deadline: Deadline, *, fresh: bool = False) -> frozenset[str]:
-    """The names of the pool's identity providers, from a cache younger than LIST_TTL_S."""
+def provider_types(pool_id: str, deadline: Deadline, *, fresh: bool = False) -> dict[str, str]:
+    """ProviderName -> ProviderType of the pool's identity providers, from a cache younger than
+    LIST_TTL_S."""
     now = time.monotonic()
     cached = _listed.get(pool_id)
     if cached is not None and not fresh and now - cached[0] < LIST_TTL_S:
         return cached[1]
-    names: set[str] = set()
+    types: dict[str, str] = {}
     token: str | None = None
     for _ in range(MAX_PAGES):
         params: dict[str, Any] = {"UserPoolId": pool_id, "MaxResults": PAGE_SIZE}
         if token:
             params["NextToken"] = token
         page = call("cognito-idp", "list_identity_providers", deadline, **params)
-        names.update(str(p.get("ProviderName", "")) for p in page.get("Providers", []))
+        types.update(
+            (str(p.get("ProviderName", "")), str(p.get("ProviderType", "")))
+            for p in page.get("Providers", [])
+        )
         token = page.get("NextToken")
         if not token:
-            listed = frozenset(names)
-            _listed[pool_id] = (now, listed)
-            return listed
+            _listed[pool_id] = (now, types)
+            return types
     raise SignInRefused(
         "Sign-in refused: this user pool's identity providers could not all be read. Please "
         "contact support.",

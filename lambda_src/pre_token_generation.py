@@ -83,7 +83,15 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
             deadline,
             UserPoolId=pool_id,
             Username=user_name,
-            UserAttributes=[{"Name": "email_verified", "Value": "true"}],
+            # The address is written with the flag: set alone, the flag would verify an
+            # address change the user has pending instead (API reference
+            # UserAttributeUpdateSettingsType: AdminUpdateUserAttributes with
+            # email_verified true verifies an update), while this request can only verify
+            # the address this event was judged on (FACTS §20).
+            UserAttributes=[
+                {"Name": "email", "Value": attributes["email"]},
+                {"Name": "email_verified", "Value": "true"},
+            ],
         )
     except Exception as exc:
         # A failed repair (or a pool setting that could not be read, which leaves the flag

@@ -115,6 +115,10 @@ _BARE_INDEX = re.compile(r"\[([A-Za-z_][\w-]*)\]")
 _EACH_VALUE_ATTRIBUTE = re.compile(r"\beach\.value\.([A-Za-z_]\w*)\b(?![.\[])")
 _VARIABLE = re.compile(r"(?<![\w.])var\.([A-Za-z_][\w-]*)\b(?![.\[])")
 _OPTIONAL_ATTRIBUTE = re.compile(r"'([A-Za-z_]\w*)': '\$\{optional\((.*?)\)\}'")
+# A managed resource named in an expression's text: type, name, instance key as written.
+_RESOURCE_REF = re.compile(
+    r"(?<![\w.])([a-z][a-z0-9]*_[a-z0-9_]+)\.([A-Za-z_][\w-]*)(?:\[([^\]]+)\])?"
+)
 
 
 def optional_defaults(type_text: Any) -> dict[str, str]:
@@ -123,16 +127,25 @@ def optional_defaults(type_text: Any) -> dict[str, str]:
     if not isinstance(type_text, str):
         return defaults
     for name, arguments in _OPTIONAL_ATTRIBUTE.findall(type_text):
-        depth, split = 0, -1
-        for index, char in enumerate(arguments):
-            if char in "([{":
-                depth += 1
-            elif char in ")]}":
-                depth -= 1
-            elif char == "," and depth == 0:
-                split = index
-        defaults[name] = arguments[split + 1 :].strip() if split >= 0 else "null"
+        parts = _top_level_parts(arguments)
+        defaults[name] = parts[-1].strip() if len(parts) > 1 else "null"
     return defaults
+
+
+def _top_level_parts(text: str) -> list[str]:
+    """`text` split at the commas outside any bracket."""
+    parts: list[str] = []
+    depth, start = 0, 0
+    for index, char in enumerate(text):
+        if char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+        elif char == "," and depth == 0:
+            parts.append(text[start:index])
+            start = index + 1
+    parts.append(text[start:])
+    return parts
 
 
 def settle(
@@ -308,6 +321,8 @@ class GraphView:
         self._calls: dict[tuple[str, str, Instance], list[Any]] = {}
         # Variables by module instance: the module's directory and the instance.
         self._variables: dict[tuple[str, Instance], dict[str, dict[str, Any]]] = {}
+        # Resources by module instance and block name (`type.name`, `type.name["key"]`).
+        self._resources: dict[tuple[str, Instance, str], Any] = {}
         for key, data in self.nodes.items():
             config = data.get("config_")
             if isinstance(config, dict):
@@ -324,6 +339,8 @@ class GraphView:
             self._copy_in[(*place, instance)] = key
             if kind == "resource":
                 self._by_type.setdefault(str(data.get("resource_type")), []).append(key)
+                name = str(data.get("block_name_"))
+                self._resources[(os.path.dirname(path), instance, name)] = key
             elif kind == "variable":
                 place = (os.path.dirname(path), instance)
                 self._variables.setdefault(place, {})[str(data.get("block_name_"))] = data
@@ -558,6 +575,29 @@ class GraphView:
         data = self.nodes[key]
         return str(data.get("__address__") or data.get("block_name_") or key)
 
+    def named_resources(self, at: Any, text: Any, types: tuple[str, ...]) -> list[Any]:
+        """Resources of these types an expression's text names (`type.name`,
+        `type.name["key"]`, `type.name[0]`), in the module instance of vertex `at`.
+
+        checkov draws no edge to a resource whose `for_each` it could not expand (a map of
+        locals whose values refer to variables): it keeps one unexpanded vertex under the
+        plain name, whose configuration every instance shares (``instance_state``).
+        """
+        data = self.nodes[at]
+        directory = os.path.dirname(str(data.get("file_path_", "")))
+        found: list[Any] = []
+        for resource_type, name, index in _RESOURCE_REF.findall(str(unwrap(text) or "")):
+            if resource_type not in types:
+                continue
+            names = [f"{resource_type}.{name}[{index}]"] if index else []
+            for block in [*names, f"{resource_type}.{name}"]:
+                key = self._resources.get((directory, self.instance[at], block))
+                if key is not None:
+                    if key not in found:
+                        found.append(key)
+                    break
+        return found
+
     # -- which pool a resource belongs to ---------------------------------------------------
 
     def pools_of(self, key: Any) -> list[Any]:
@@ -574,16 +614,6 @@ class GraphView:
                     found.append(dest)
             self._pool_cache[key] = found
         return self._pool_cache[key]
-
-    def resources_behind(self, key: Any, attribute: str, resource_type: str) -> list[Any]:
-        """Resources of a type an attribute refers to, through variables, modules and outputs
-        (a pool's trigger functions behind lambda_config)."""
-        return [
-            dest
-            for dest in self._walk(key, attribute)
-            if self.nodes[dest].get("block_type_") == "resource"
-            and self.nodes[dest].get("resource_type") == resource_type
-        ]
 
     def on_pool(self, pool_key: Any, resource_type: str) -> list[Any]:
         """Resources of a type whose ``user_pool_id`` leads to this pool."""
@@ -767,6 +797,7 @@ class Idp:
     provider_type: str | None
     provider_name: str | None
     mapping: dict[str, Any] | None  # None when not visible; Unknown values not visible either
+    issuer: Any = None  # provider_details.oidc_issuer: a string, None, or model.Unknown
 
 
 def read_idp(view: GraphView | None, key: Any, conf: dict[str, Any], out: Outcome) -> Idp:
@@ -801,7 +832,27 @@ def read_idp(view: GraphView | None, key: Any, conf: dict[str, Any], out: Outcom
             else v
             for k, v in mapping.items()
         }
-    return Idp(address, provider_type, provider_name, mapping)
+    # Only an OIDC provider's issuer decides anything (which provider it is under another name).
+    issuer = _read_issuer(view, key, conf) if provider_type == "OIDC" else None
+    return Idp(address, provider_type, provider_name, mapping, issuer)
+
+
+def _read_issuer(view: GraphView | None, key: Any, conf: dict[str, Any]) -> Any:
+    """provider_details.oidc_issuer: the issuer, None when not set, Unknown when checkov
+    cannot show it."""
+    details = attr(conf, "provider_details")
+    if view is not None and key is not None:
+        details = view.settle(key, details)
+    missing = view.unresolved_inputs(key, ["provider_details"]) if view and key is not None else []
+    if details is None:
+        return None
+    if missing or not isinstance(details, dict) or any(is_unresolved(k) for k in details):
+        why = "; ".join(missing) if missing else f"provider_details = {short(details)}"
+        return model.Unknown(f"its oidc_issuer is not visible to checkov ({why})")
+    issuer = unwrap(details.get("oidc_issuer"))
+    if issuer is None or (isinstance(issuer, str) and not is_unresolved(issuer)):
+        return issuer
+    return model.Unknown(f"its oidc_issuer ({short(issuer)}) is not visible to checkov")
 
 
 @dataclass
@@ -1027,25 +1078,35 @@ def _dynamic_block(data: dict[str, Any], block: str) -> bool:
 def read_update_settings(view: GraphView, key: Any, conf: dict[str, Any]) -> Any:
     """user_attribute_update_settings' attributes held back until verified, as the model
     takes them: a tuple, None when not set, or Unknown."""
-    if _dynamic_block(view.nodes[key], "user_attribute_update_settings"):
-        return model.Unknown("a dynamic user_attribute_update_settings block is not visible")
-    block = attr(conf, "user_attribute_update_settings")
+    block_name = "user_attribute_update_settings"
+    dynamic = list(_dynamic_entries(view.nodes[key].get("dynamic"), block_name))
+    if dynamic:
+        return _dynamic_update_settings(view, key, dynamic)
+    block = attr(conf, block_name)
     if block is None or block == []:
         return None
-    missing = view.unresolved_inputs(key, ["user_attribute_update_settings"])
+    missing = view.unresolved_inputs(key, [block_name])
     if missing:
         return model.Unknown("; ".join(missing))
     value = block.get(model.VERIFY_BEFORE_UPDATE) if isinstance(block, dict) else UNSEEN
     # checkov wraps an attribute's value in a list, a list value too.
-    while isinstance(value, list) and len(value) == 1 and isinstance(value[0], list):
+    while isinstance(value, list) and len(value) == 1 and isinstance(value[0], (list, set)):
         value = value[0]
-    value = view.settle(key, value)
+    return _held(view.settle(key, value))
+
+
+def _held(value: Any) -> Any:
+    """The attributes held back, from a rendered list (a set is how checkov renders
+    `toset(...)`): a tuple, None when null, Unknown when not a list of names."""
+    if isinstance(value, set):
+        value = sorted(value, key=str)
     if isinstance(value, str) and not is_unresolved(value) and value != UNSEEN:
         return (value,)
     if (
         isinstance(value, list)
         and all(isinstance(v, str) for v in value)
         and not is_unresolved(value)
+        and UNSEEN not in value
     ):
         return tuple(value)
     if value is None:
@@ -1053,11 +1114,127 @@ def read_update_settings(view: GraphView, key: Any, conf: dict[str, Any]) -> Any
     return model.Unknown(f"{model.VERIFY_BEFORE_UPDATE} ({short(value)}) is not visible to checkov")
 
 
-# The graph labels of the lambda_config arguments that name a linking trigger (the edge of a
-# nested argument is labelled with its whole path, which these begin).
-LINKING_TRIGGERS = tuple(f"lambda_config.{argument[0]}" for argument in model.LINKING_TRIGGERS)
-PRE_SIGN_UP = LINKING_TRIGGERS[0]
+def _dynamic_update_settings(view: GraphView, key: Any, bodies: list[dict[str, Any]]) -> Any:
+    """A `dynamic "user_attribute_update_settings"` block, expanded as Terraform does: no
+    element, no block; each element's `content` with the iterator substituted. The provider
+    takes one block at most, so the elements must agree."""
+    if len(bodies) != 1:
+        return model.Unknown("several dynamic user_attribute_update_settings blocks")
+    body = bodies[0]
+    iterator = unwrap(body.get("iterator")) or "user_attribute_update_settings"
+    for_each = view.settle(key, body.get("for_each"))
+    content = unwrap(body.get("content"))
+    missing = view.unresolved_inputs(key, ["dynamic.user_attribute_update_settings"])
+    if missing or not isinstance(for_each, (dict, list)) or not isinstance(content, dict):
+        reason = "; ".join(missing) if missing else f"for_each = {short(for_each)}"
+        return model.Unknown(f"a dynamic user_attribute_update_settings block ({reason})")
+    pairs = for_each.items() if isinstance(for_each, dict) else enumerate(for_each)
+    found: list[Any] = []
+    for item_key, item_value in pairs:
+        raw = content.get(model.VERIFY_BEFORE_UPDATE)
+        if isinstance(raw, list) and len(raw) == 1 and isinstance(raw[0], (list, set)):
+            raw = raw[0]
+        value = (
+            raw
+            if isinstance(raw, (list, set))
+            else _substitute(raw, iterator, item_key, item_value)
+        )
+        found.append(_held(value))
+    if not found:
+        return None  # for_each is empty: Terraform writes no block
+    if any(model.is_unknown(held) for held in found) or len(set(map(str, found))) > 1:
+        unknown = next((h for h in found if model.is_unknown(h)), None)
+        return unknown or model.Unknown(
+            "the elements of a dynamic user_attribute_update_settings block differ"
+        )
+    return found[0]
+
+
+# The lambda_config arguments that name a linking trigger, as paths into the rendered
+# configuration (the graph labels an edge of a nested argument with the whole path).
+LINKING_ARGUMENTS = tuple(("lambda_config", *argument) for argument in model.LINKING_TRIGGERS)
+PRE_SIGN_UP = LINKING_ARGUMENTS[0]
 FUNCTION = "aws_lambda_function"
+ALIAS = "aws_lambda_alias"
+
+# A rendered value that names something (`aws_x.y.arn`, `module.m.out`, `data.x.y.arn`)
+# rather than being a literal (an ARN or a function name, which hold no `.` before a `:`).
+_NAMES_SOMETHING = re.compile(r"^\s*(?:\$\{)?\s*[A-Za-z_][\w-]*(?:\[[^\]]*\])?\.[A-Za-z_]")
+
+
+def _rendered_at(conf: dict[str, Any], path: tuple[str, ...]) -> Any:
+    """The rendered value at a path of nested blocks and arguments; None when absent."""
+    value: Any = conf
+    for step in path:
+        value = unwrap(value)
+        if not isinstance(value, dict):
+            return None
+        value = value.get(step)
+    return unwrap(value)
+
+
+def _is_literal(value: Any) -> bool:
+    return isinstance(value, str) and not is_unresolved(value) and not _NAMES_SOMETHING.match(value)
+
+
+def functions_behind(
+    view: GraphView, key: Any, path: tuple[str, ...], depth: int = 0
+) -> tuple[list[Any], str | None]:
+    """The aws_lambda_function vertices an argument of a resource names (a pool's
+    lambda_config argument, an alias's function_name), followed through variables, module
+    calls, outputs, locals and aliases; with why checkov cannot tell, when it cannot.
+
+    Nothing, and no reason, when the argument is absent, a literal (an ARN or a function
+    name), or names a data source or a resource of another type: a function outside the scan
+    (docs/policy-gate.md, "Known limits"). Any other reference that leads to no function
+    is not "no function": checkov drew no edge to it (a resource whose `for_each` it could
+    not expand), so the function is looked up by the name the expression gives, and the
+    reason names the expression when even that finds nothing.
+    """
+    label = ".".join(path)
+    value = _rendered_at(_rendered(view.nodes[key]), path)
+    reached = list(view._walk(key, label))
+    if not view._labelled(key, label):
+        reached += view.named_resources(key, value, (FUNCTION, ALIAS))
+    functions: list[Any] = []
+    unseen: list[str] = []
+    outside = False
+    index = 0
+    while index < len(reached):
+        dest = reached[index]
+        index += 1
+        data = view.nodes[dest]
+        kind, resource_type = data.get("block_type_"), data.get("resource_type")
+        if kind == "output" and not view.out.get(dest):
+            # An output whose reference checkov did not link: the name it gives.
+            for named in view.named_resources(dest, data.get("value"), (FUNCTION, ALIAS)):
+                if named not in reached:
+                    reached.append(named)
+        elif kind == "data":
+            outside = True
+        elif kind == "resource" and resource_type == FUNCTION:
+            if dest not in functions:
+                functions.append(dest)
+        elif kind == "resource" and resource_type == ALIAS and depth == 0:
+            behind, why = functions_behind(view, dest, ("function_name",), depth + 1)
+            functions += [f for f in behind if f not in functions]
+            if why:
+                unseen.append(why)
+        elif kind == "resource":
+            outside = True
+    if functions:
+        return functions, None
+    missing = view.unresolved_inputs(key, [label])
+    if missing:
+        return [], f"{label} of {view.describe(key)}: " + "; ".join(missing)
+    if unseen:
+        return [], "; ".join(unseen)
+    if outside or value is None or _is_literal(value):
+        return [], None
+    return [], (
+        f"{label} of {view.describe(key)} is {short(value)}, which checkov does not resolve "
+        "to a function of the scan"
+    )
 
 
 def read_linking(view: GraphView, key: Any) -> tuple[Any, Any]:
@@ -1072,21 +1249,23 @@ def read_linking(view: GraphView, key: Any) -> tuple[Any, Any]:
     found: list[str] = []
     unseen: list[str] = []
     subjects: Any = None
-    for attribute in LINKING_TRIGGERS:
-        functions = view.resources_behind(key, attribute, FUNCTION)
-        if not functions:
-            missing = view.unresolved_inputs(key, [attribute])
-            if missing:
-                unseen.append(f"{attribute}: " + "; ".join(missing))
+    for path in LINKING_ARGUMENTS:
+        functions, why = functions_behind(view, key, path)
+        if why:
+            unseen.append(why)
+            if path == PRE_SIGN_UP:
+                subjects = model.Unknown(why)
         for function in functions:
             name = view.describe(function)
             settings = _linking_settings(view, function)
             if model.is_unknown(settings):
-                unseen.append(f"the environment of {name} ({settings})")
+                text = f"the environment of {name} ({settings})"
+                if text not in unseen:  # one function behind several arguments
+                    unseen.append(text)
             elif settings is not None:
                 if name not in found:
                     found.append(name)
-                if attribute == PRE_SIGN_UP and len(functions) == 1:
+                if path == PRE_SIGN_UP and len(functions) == 1:
                     subjects = _subjects(settings, name)
     if found:
         return found[0], subjects
@@ -1110,9 +1289,11 @@ def _linking_settings(view: GraphView, function: Any) -> Any:
         else UNSEEN
     )
     variables = unwrap(variables) if isinstance(variables, list) else variables
+    if isinstance(variables, dict) and model.LINKING_SETTING in variables:
+        return variables[model.LINKING_SETTING]
+    if isinstance(variables, str) and model.LINKING_SETTING in _merged_keys(variables):
+        return variables  # the setting is there; its value is not visible
     if isinstance(variables, dict) and not any(is_unresolved(k) for k in variables):
-        if model.LINKING_SETTING in variables:
-            return variables[model.LINKING_SETTING]
         missing = view.unresolved_inputs(function, ["environment"])
         if missing:
             return model.Unknown("; ".join(missing))
@@ -1120,6 +1301,31 @@ def _linking_settings(view: GraphView, function: Any) -> Any:
     if variables is None:
         return None
     return model.Unknown(f"variables = {short(variables)}")
+
+
+def _merged_keys(text: str) -> set[str]:
+    """The keys a `merge(...)` of map literals, as checkov leaves it unevaluated, certainly
+    holds: each literal key of each literal map argument (merge keeps every key it is given).
+
+    Which order checkov renders module calls in varies between runs, so the same
+    environment block comes out as a map in one and as this text in another; read by
+    bracket depth, as the rendered values inside may hold unescaped quotes."""
+    text = text.strip()
+    if text.startswith("${") and text.endswith("}"):
+        text = text[2:-1].strip()
+    if text.startswith("merge(") and text.endswith(")"):
+        keys: set[str] = set()
+        for argument in _top_level_parts(text[len("merge(") : -1]):
+            keys |= _merged_keys(argument)
+        return keys
+    if not (text.startswith("{") and text.endswith("}")):
+        return set()
+    keys = set()
+    for entry in _top_level_parts(text[1:-1]):
+        match = re.match(r"""\s*['"]?([A-Za-z_][\w-]*)['"]?\s*[:=]""", entry)
+        if match:
+            keys.add(match.group(1))
+    return keys
 
 
 def _subjects(settings: Any, name: str) -> Any:
@@ -1214,6 +1420,7 @@ def model_idp(
         provider_type=idp.provider_type or model.Unknown(why("provider_type")),
         mapping=model.Unknown(why("attribute_mapping")) if idp.mapping is None else idp.mapping,
         pool=pool,
+        issuer=idp.issuer,
     )
 
 

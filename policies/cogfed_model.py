@@ -106,6 +106,8 @@ class IdentityProvider:
     # told apart from others.
     pool: Pool | Unknown
     location: Location | None = None
+    # provider_details.oidc_issuer (an OIDC provider's issuer URL); None when not set.
+    issuer: Maybe[str] = None
 
 
 @dataclass

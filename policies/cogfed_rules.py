@@ -90,6 +90,26 @@ HOSTED_DOMAIN: dict[str, tuple[str, str]] = {
 }
 
 
+# An OIDC provider whose issuer begins with one of these is that social type under another
+# name (Google set up as OIDC sends the same ID token, `hd` included; FACTS.md §20): issuer
+# prefix -> type.
+OIDC_ISSUER_SOCIAL_TYPE: dict[str, str] = dict(FACTS.get("oidc_issuer_social_type") or {})
+
+
+def social_type_of_issuer(issuer: str) -> str | None:
+    """The social type an OIDC issuer belongs to, compared as the module compares it (the
+    issuer lower-cased begins with the prefix); None for any other issuer."""
+    lowered = issuer.lower()
+    return next(
+        (
+            kind
+            for prefix, kind in OIDC_ISSUER_SOCIAL_TYPE.items()
+            if lowered.startswith(prefix.lower())
+        ),
+        None,
+    )
+
+
 RULES: dict[str, Rule] = {
     rule.id: rule
     for rule in (
@@ -251,8 +271,8 @@ RULES: dict[str, Rule] = {
         Rule(
             id="CKV2_COGFED_6",
             name=(
-                "In a user pool wired to the linking triggers, a Google identity provider maps "
-                "its hosted-domain claim"
+                "In a user pool wired to the linking triggers, a Google identity provider (or an "
+                "OIDC provider at Google's issuer) maps its hosted-domain claim"
             ),
             severity="HIGH",
             entity=IDP,
@@ -263,11 +283,17 @@ RULES: dict[str, Rule] = {
                 "Unmapped, every Workspace account looks like a consumer one and is linked on "
                 "Google's verified claim alone, although whoever holds a Workspace domain (an "
                 "expired company domain registered again) can create accounts for any of its "
-                "addresses (FACTS.md §8, §20)."
+                "addresses (FACTS.md §8, §20). Google set up as an OIDC provider sends the same "
+                "claim (FACTS.md §20)."
             ),
             fix=" ".join(
-                f'Add `"{attribute}" = "{claim}"` to the {name} provider\'s attribute_mapping '
-                f'and `schema {{ name = "{attribute.removeprefix("custom:")}" '
+                f'Add `"{attribute}" = "{claim}"` to the attribute_mapping of the {name} provider'
+                + "".join(
+                    f" and of any OIDC provider whose oidc_issuer begins {prefix}"
+                    for prefix, kind in sorted(OIDC_ISSUER_SOCIAL_TYPE.items())
+                    if kind == name
+                )
+                + f', and `schema {{ name = "{attribute.removeprefix("custom:")}" '
                 'attribute_data_type = "String" mutable = true }` to the pool.'
                 for name, (claim, attribute) in sorted(HOSTED_DOMAIN.items())
             ),

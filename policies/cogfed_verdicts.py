@@ -34,8 +34,10 @@ from cogfed_rules import (
     EMAIL_VERIFIED_PROVIDER_TYPES,
     HOSTED_DOMAIN,
     NEVER_WRITABLE,
+    OIDC_ISSUER_SOCIAL_TYPE,
     STANDARD_ATTRIBUTES,
     SUBJECT_CLAIMS,
+    social_type_of_issuer,
 )
 
 PASSED, FAILED, UNKNOWN = "PASSED", "FAILED", "UNKNOWN"
@@ -268,8 +270,15 @@ def not_a_claim(value: Any) -> str | None:
         return "empty" if not value else "whitespace only"
     if value != value.strip():
         return "surrounding whitespace"
-    if any(unicodedata.category(char) == "Cc" for char in value):
-        return "a control character"
+    for char in value:
+        # Invisible characters make a name no provider sends (a zero-width space, a BOM).
+        category = unicodedata.category(char)
+        if category == "Cc":
+            return "a control character"
+        if category == "Cf":
+            return f"a format character, U+{ord(char):04X}"
+        if category.startswith("C"):
+            return f"an unassigned or private-use character, U+{ord(char):04X}"
     if value.lower() in ("true", "false"):
         return f"the word {value}: a mapping names a claim, it never sets a value"
     return None
@@ -288,50 +297,85 @@ def _shown(value: Any) -> str:
 
 def maps_hosted_domain(idp: IdentityProvider, verdict: Verdict) -> None:
     """CKV2_COGFED_6: in a pool running the linking triggers, a provider whose type sends a
-    hosted-domain claim (Google's) maps it into the attribute the trigger reads (FACTS.md §8,
-    §20). Pools without those triggers are left alone: nothing there reads the attribute."""
+    hosted-domain claim (Google's), or an OIDC provider at that type's issuer (Google set up
+    as OIDC sends the same claim), maps it into the attribute the trigger reads (FACTS.md
+    §8, §20). Pools without those triggers are left alone: nothing there reads the
+    attribute."""
     pool = idp.pool
     if not is_unknown(pool) and pool.linking_trigger is None:
         return
     provider_type = _provider_type(idp, verdict)
-    if provider_type is None or provider_type not in HOSTED_DOMAIN:
+    if provider_type is None:
         return
-    claim, attribute = HOSTED_DOMAIN[provider_type]
+    kinds = _hosted_domain_types(idp, provider_type)
+    if not kinds:
+        return
     mapping = _mapping(idp, verdict)
     if mapping is None:
         return
-    source = mapping.get(attribute)
-    if source == claim:
-        return
-    if is_unknown(source):
-        verdict.cannot_decide(f"the claim `{attribute}` is mapped from", source)
-        return
-    if is_unknown(pool):
-        verdict.cannot_decide(
-            f"which user pool it belongs to (one running the linking triggers needs "
-            f'`"{attribute}" = "{claim}"`)',
-            pool,
+    for kind, described, issuer_unknown in kinds:
+        claim, attribute = HOSTED_DOMAIN[kind]
+        source = mapping.get(attribute)
+        if source == claim:
+            continue
+        if is_unknown(source):
+            verdict.cannot_decide(f"the claim `{attribute}` is mapped from", source)
+        elif issuer_unknown is not None:
+            verdict.cannot_decide(
+                f"whether this OIDC provider is {kind} under another name (an oidc_issuer "
+                f'beginning with {kind}\'s needs `"{attribute}" = "{claim}"`)',
+                issuer_unknown,
+            )
+        elif is_unknown(pool):
+            verdict.cannot_decide(
+                f"which user pool it belongs to (one running the linking triggers needs "
+                f'`"{attribute}" = "{claim}"`)',
+                pool,
+            )
+        elif is_unknown(pool.linking_trigger):
+            verdict.cannot_decide(
+                f"whether {pool.address} runs the linking triggers (then this provider must "
+                f'map `"{attribute}" = "{claim}"`)',
+                pool.linking_trigger,
+            )
+        else:
+            mapped = (
+                f"maps `{attribute}` from {_shown(source)}, not from {kind}'s `{claim}` claim"
+                if attribute in mapping
+                else f"does not map `{attribute}` from {kind}'s `{claim}` claim"
+            )
+            verdict.violate(
+                f"{pool.address} runs the linking triggers ({pool.linking_trigger}) and this "
+                f"{described} {mapped}: the pre sign-up trigger then takes every Workspace "
+                "account for a consumer one and links it on the verified claim alone, whatever "
+                f'its domain (FACTS.md §8, §20); add `"{attribute}" = "{claim}"` to '
+                f"attribute_mapping and declare `{attribute.removeprefix('custom:')}` "
+                "(mutable) in the pool schema"
+            )
+
+
+def _hosted_domain_types(
+    idp: IdentityProvider, provider_type: str
+) -> list[tuple[str, str, Unknown | None]]:
+    """(type, how to name the provider, why the issuer is unknown) for each type with a
+    hosted-domain claim the provider may be: its own type, or for an OIDC provider the
+    social type its issuer belongs to (facts table `oidc_issuer_social_type`, FACTS.md §20);
+    while that issuer is unknown, every such type it could belong to."""
+    if provider_type != "OIDC":
+        found = [(provider_type, f"{provider_type} provider", None)]
+    elif isinstance(idp.issuer, str):
+        social = social_type_of_issuer(idp.issuer)
+        found = (
+            [(social, f"OIDC provider at {social}'s issuer ({idp.issuer})", None)] if social else []
         )
-        return
-    if is_unknown(pool.linking_trigger):
-        verdict.cannot_decide(
-            f"whether {pool.address} runs the linking triggers (then this provider must map "
-            f'`"{attribute}" = "{claim}"`)',
-            pool.linking_trigger,
-        )
-        return
-    mapped = (
-        f"maps `{attribute}` from {_shown(source)}, not from {provider_type}'s `{claim}` claim"
-        if attribute in mapping
-        else f"does not map `{attribute}` from {provider_type}'s `{claim}` claim"
-    )
-    verdict.violate(
-        f"{pool.address} runs the linking triggers ({pool.linking_trigger}) and this "
-        f"{provider_type} provider {mapped}: the pre sign-up trigger then takes every Workspace "
-        "account for a consumer one and links it on the verified claim alone, whatever its "
-        f'domain (FACTS.md §8, §20); add `"{attribute}" = "{claim}"` to attribute_mapping '
-        f"and declare `{attribute.removeprefix('custom:')}` (mutable) in the pool schema"
-    )
+    elif is_unknown(idp.issuer):
+        found = [
+            (kind, f"OIDC provider (at {kind}'s issuer?)", idp.issuer)
+            for kind in sorted(set(OIDC_ISSUER_SOCIAL_TYPE.values()))
+        ]
+    else:
+        found = []
+    return [entry for entry in found if entry[0] in HOSTED_DOMAIN]
 
 
 def mapped_attributes_in_schema(idp: IdentityProvider, verdict: Verdict) -> None:

@@ -445,29 +445,64 @@ def _admin_create_user(
 def _admin_update_user_attributes(
     self: Backend, user_pool_id: str, username: str, attributes: list[dict[str, str]]
 ) -> None:
-    """Verifying an email that is already another user's alias fails (as AdminCreateUser).
+    """AdminUpdateUserAttributes as Cognito answers it.
 
-    Applies to a request that sets `email` or `email_verified` in a pool where email is an
-    alias, leaving the email verified (the alias compares as in FACTS §6). That
-    AdminUpdateUserAttributes answers AliasExistsException here is unconfirmed.
+    - Verifying an email that is already another user's alias fails (as AdminCreateUser):
+      a request that sets `email` or `email_verified` in a pool where email is an alias,
+      leaving the email verified (the alias compares as in FACTS §6). That
+      AdminUpdateUserAttributes answers AliasExistsException here is unconfirmed.
+    - Where email is a username attribute, another user's address is refused
+      (AliasExistsException); the user's own is not (moto refuses it too).
+    - In a pool that holds email changes back, a new address without `email_verified`
+      "true" in the same request waits for verification, with a code sent to it; with it, it
+      is stored at once (API reference AdminUpdateUserAttributes, UserAttributes; FACTS §20).
+    - (unconfirmed) `email_verified` "true" alone, while a change waits, verifies that change:
+      the pending address is stored, verified (API reference UserAttributeUpdateSettingsType:
+      an update can be verified by AdminUpdateUserAttributes setting email_verified true).
+    - (unconfirmed) The stored address again is no change; a waiting change is dropped.
     """
     pool = self.describe_user_pool(user_pool_id)
     user = self.admin_get_user(user_pool_id, username)
     requested = {a["Name"]: a["Value"] for a in attributes or []}
+    email = requested.get("email")
     if (
         email_alias_pool(pool)
         and user.status != FEDERATED_STATUS
         and ("email" in requested or "email_verified" in requested)
     ):
         after = {**user.attribute_lookup, **requested}
-        email = after.get("email")
+        address = after.get("email")
         if (
-            email
+            address
             and after.get("email_verified") == "true"
-            and alias_holder(pool, email, other_than=user) is not None
+            and alias_holder(pool, address, other_than=user) is not None
         ):
             raise AliasExistsException()
-    original(Backend, "admin_update_user_attributes")(self, user_pool_id, username, attributes)
+    if email and _sign_in_name_taken(pool, user, email):
+        raise AliasExistsException()
+    key = (pool.id, user.id, "email")
+    verifies = requested.get("email_verified") == "true"
+    if email is None:
+        if verifies:
+            with STATE.lock:
+                waiting = STATE.pending.pop(key, None)
+            if waiting is not None:
+                requested["email"] = waiting
+    elif email == user.attribute_lookup.get("email"):
+        with STATE.lock:
+            STATE.pending.pop(key, None)
+    elif holds_back(pool, user, "email") and not verifies:
+        with STATE.lock:
+            STATE.pending[key] = email
+        del requested["email"]
+        requested.pop("email_verified", None)
+        if "email" in (pool.extended_config.get("AutoVerifiedAttributes") or []):
+            deliver_code(pool, user, "email", email)
+    else:
+        with STATE.lock:
+            STATE.pending.pop(key, None)
+    if requested:
+        user.update_attributes([{"Name": k, "Value": v} for k, v in requested.items()])
 
 
 def _sign_up(

@@ -1,12 +1,13 @@
 locals {
   # The one table of Cognito facts: which types send email_verified, each type's subject
-  # claim, hosted-domain claim and the issuers that name email_verified otherwise.
+  # claim, hosted-domain claim, the issuers that name email_verified otherwise and the OIDC
+  # issuers that are a social provider's.
   facts = jsondecode(file("${path.module}/../../lambda_src/cognito_facts.json"))
 
   # Default attribute mappings per type: the type's claim names. To these, `email_verified`
   # where the IdP sends it (mapping `email` without it resets the stored flag on every
   # sign-in, FACTS.md §4), `username`, the subject claim Cognito derives the federated
-  # username from, and the type's hosted-domain claim.
+  # username from, and the type's hosted-domain claim (also for Google set up as OIDC).
   default_mappings = {
     Google = {
       email       = "email"
@@ -61,6 +62,17 @@ locals {
     fact.hosted_domain == null ? {} : { (fact.hosted_domain.attribute) = fact.hosted_domain.claim }
   }
 
+  # The type whose hosted-domain mapping a provider gets: its own, or for an OIDC provider
+  # whose issuer is a social provider's (Google set up as OIDC sends the same ID token, hd
+  # included, FACTS.md §20), that social type. The issuer is the one Cognito is given,
+  # compared as for email_verified above.
+  hosted_domain_types = {
+    for name, idp in var.identity_providers : name => concat([
+      for prefix, type in local.facts.oidc_issuer_social_type : type
+      if idp.type == "OIDC" && startswith(lower(lookup(var.provider_details[name], "oidc_issuer", "")), prefix)
+    ], [idp.type])[0]
+  }
+
   attribute_mappings = {
     for name, idp in var.identity_providers :
     name => merge(
@@ -71,7 +83,7 @@ locals {
           username       = local.facts.provider_types[idp.type].subject_claim
         } : key => claim if claim != null
       },
-      local.hosted_domain_mappings[idp.type],
+      local.hosted_domain_mappings[local.hosted_domain_types[name]],
       var.subject_mappings[idp.type],
       idp.attribute_mapping,
     )

@@ -18,7 +18,7 @@ variable "identity_providers" {
 }
 
 variable "provider_details" {
-  description = "Non-secret provider_details keyed by ProviderName; an oidc_issuer among them also chooses the claim email_verified is mapped from."
+  description = "Non-secret provider_details keyed by ProviderName; an oidc_issuer among them also chooses the claim email_verified is mapped from and, for an OIDC provider on a social provider's issuer (Google), that type's hosted-domain mapping."
   type        = map(map(string))
 }
 

@@ -25,7 +25,7 @@ variable "case_sensitive" {
 }
 
 variable "identity_providers" {
-  description = "Linking settings per identity provider, keyed by ProviderName exactly as created in the pool: type, link_by_email (false for Facebook and LoginWithAmazon, which prove nothing about an address), email_trust (verified_claim for Google, SignInWithApple, OIDC; always, with email_domains, for OIDC or SAML directories your organisation runs), email_domains, subject_attribute (e.g. custom:idp_sub in a case-insensitive pool). Passed to the functions as IDENTITY_PROVIDERS. A Google provider's pool should map hd into custom:google_hd (see the root README)."
+  description = "Linking settings per identity provider, keyed by ProviderName exactly as created in the pool (a social provider by its type: Google, Facebook, LoginWithAmazon, SignInWithApple, names no other type may use): type, link_by_email (false for Facebook and LoginWithAmazon, which prove nothing about an address), email_trust (verified_claim for Google, SignInWithApple, OIDC; always, with email_domains, for OIDC or SAML directories your organisation runs), email_domains, subject_attribute (e.g. custom:idp_sub in a case-insensitive pool). Passed to the functions as IDENTITY_PROVIDERS. The pool should map hd into custom:google_hd for a Google provider and for an OIDC provider on Google's issuer, https://accounts.google.com (see the root README)."
   type = map(object({
     type              = string
     link_by_email     = optional(bool, true)
@@ -68,6 +68,24 @@ variable "identity_providers" {
       contains(try(jsondecode(file("${path.module}/../../lambda_src/cognito_facts.json")).provider_types[idp.type].email_trust_modes, []), idp.email_trust)
     ])
     error_message = "identity_providers: with link_by_email = true, email_trust must be a mode the provider's type is evidence under (\"always\" only with email_domains, for a directory your organisation runs): ${join("; ", [for type, fact in jsondecode(file("${path.module}/../../lambda_src/cognito_facts.json")).provider_types : "${type}: ${join(" or ", [for mode in fact.email_trust_modes : "\"${mode}\""])}" if length(fact.email_trust_modes) > 0])}. Change email_trust, or set link_by_email = false. Not valid: ${join(", ", [for name, idp in var.identity_providers : "${name} (${idp.type}, email_trust = \"${idp.email_trust}\")" if idp.link_by_email && length(try(jsondecode(file("${path.module}/../../lambda_src/cognito_facts.json")).provider_types[idp.type].email_trust_modes, [])) > 0 && !contains(try(jsondecode(file("${path.module}/../../lambda_src/cognito_facts.json")).provider_types[idp.type].email_trust_modes, []), idp.email_trust)])}."
+  }
+
+  validation {
+    # Social ProviderNames are fixed by Cognito (FACTS.md §1): a social type keyed by another
+    # name is configuration for a provider the pool cannot have.
+    condition = alltrue([for name, idp in var.identity_providers :
+    !contains([for type, fact in jsondecode(file("${path.module}/../../lambda_src/cognito_facts.json")).provider_types : type if fact.social], idp.type) || name == idp.type])
+    error_message = "identity_providers: a ${join(", ", [for type, fact in jsondecode(file("${path.module}/../../lambda_src/cognito_facts.json")).provider_types : type if fact.social])} provider must be keyed by exactly that name (e.g. Google = { type = \"Google\" }): Cognito fixes social ProviderNames. Not valid: ${join(", ", [for name, idp in var.identity_providers : "${name} (${idp.type})" if contains([for type, fact in jsondecode(file("${path.module}/../../lambda_src/cognito_facts.json")).provider_types : type if fact.social], idp.type) && name != idp.type])}."
+  }
+
+  validation {
+    # The pool's provider of a social name is that social provider (FACTS.md §1), and the
+    # triggers match ProviderNames in a userName ignoring case (FACTS.md §2): settings of
+    # another type under such a name would lend that type's trust (a directory's "always")
+    # to the social provider's sign-ins.
+    condition = alltrue([for name, idp in var.identity_providers :
+    contains([for type, fact in jsondecode(file("${path.module}/../../lambda_src/cognito_facts.json")).provider_types : type if fact.social], idp.type) || !contains([for type in [for type, fact in jsondecode(file("${path.module}/../../lambda_src/cognito_facts.json")).provider_types : type if fact.social] : lower(type)], lower(name))])
+    error_message = "identity_providers: ${join(", ", [for type, fact in jsondecode(file("${path.module}/../../lambda_src/cognito_facts.json")).provider_types : type if fact.social])} are the names of Cognito's social providers (ignoring case): only the provider of that type may be keyed by one. Use the ProviderName the pool gives this provider, or its social type. Not valid: ${join(", ", [for name, idp in var.identity_providers : "${name} (${idp.type})" if !contains([for type, fact in jsondecode(file("${path.module}/../../lambda_src/cognito_facts.json")).provider_types : type if fact.social], idp.type) && contains([for type in [for type, fact in jsondecode(file("${path.module}/../../lambda_src/cognito_facts.json")).provider_types : type if fact.social] : lower(type)], lower(name))])}."
   }
 
   validation {

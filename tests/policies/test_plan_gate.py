@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from cogfed_gate.gate import run_plan_gate
+from cogfed_gate.gate import run_gate, run_plan_gate
 from cogfed_tools.offline_plan import plan_json_text
 from tests.policies.conftest import CASES, FIXTURES, POLICIES, REPO
 from tests.policies.test_rules import EXPECT, NOT_VISIBLE
@@ -42,6 +42,8 @@ PLAN_CASES: dict[str, list[str]] = {
     "linking_triggers": [],
     "linking_module": [],
     "email_verified_claim": [],
+    "own_pool_open": [],
+    "own_pool_held": [],
 }
 EXAMPLES = ["examples/complete", "examples/minimal"]
 # Attacks from a review of plan mode (fixtures/plan_attacks): each passed before it was fixed.
@@ -59,6 +61,7 @@ UNDECIDED_ATTACKS = {
     "c8_client_foreign_idp": "Okta",  # a supported provider outside the plan
     "c10_srcarn": "source_arn",  # unknown, and not a pool's ARN
     "c11_linking_unknown": "runs the linking triggers",  # the trigger's environment unknown
+    "c12_trigger_local": "local.trigger_arns",  # which function the pool runs: unknown
 }
 
 
@@ -309,3 +312,25 @@ def test_suppressions_apply_in_plan_mode_through_module_calls(tmp_path: Path) ->
     plan.write_text(plan_json_text(root))
     result = run_plan_gate([plan], policies=POLICIES, root=root)
     assert not result.ok and "without a reason" in " ".join(result.proof_failures)
+
+
+def test_own_pool_with_this_repositorys_triggers_is_judged_in_both_modes(
+    plans: dict[str, Path],
+) -> None:
+    # README "Using the triggers with your own pool", each root scanned on its own as a user
+    # would: the pool without the hold-back and its Google providers without the hosted-domain
+    # mapping fail in both modes (static mode even without --fail-on-undecided); the twin
+    # that has them passes in both.
+    wanted = {
+        ("CKV2_COGFED_5", "aws_cognito_user_pool.own"),
+        ("CKV2_COGFED_6", "aws_cognito_identity_provider.google"),
+        ("CKV2_COGFED_6", "aws_cognito_identity_provider.google_oidc"),
+    }
+    for case, fails in (("own_pool_open", True), ("own_pool_held", False)):
+        static = run_gate([CASES / case], policies=POLICIES)
+        planned = run_plan_gate([plans[case]], policies=POLICIES, root=CASES / case)
+        for result in (static, planned):
+            failed = {(r["check_id"], r["resource"]) for r in result.failed}
+            assert failed == (wanted if fails else set()), (case, result.mode, result.failed)
+            assert not result.undecided, (case, result.mode, result.undecided)
+            assert not result.proof_failures, result.proof_failures

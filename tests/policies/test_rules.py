@@ -21,6 +21,9 @@ HOLD_FIX = (
 NO_CLAIM = "names no claim"
 # The hosted-domain mapping the message asks for, named by the facts table.
 HD_FIX = '`"{attribute}" = "{claim}"`'.format(**FACTS["provider_types"]["Google"]["hosted_domain"])
+# An OIDC provider at Google's issuer, as the message names it (facts table).
+GOOGLE_ISSUER = next(p for p, kind in FACTS["oidc_issuer_social_type"].items() if kind == "Google")
+AT_GOOGLE = f"OIDC provider at Google's issuer ({GOOGLE_ISSUER})"
 
 # (case directory, check ID, resource as checkov names it, result, text a detail must contain)
 EXPECT: list[tuple[str, str, str, str, str]] = [
@@ -172,6 +175,38 @@ EXPECT: list[tuple[str, str, str, str, str]] = [
     ("linking_triggers", "CKV2_COGFED_6", f"{IDP}.google_plain", "PASSED", ""),
     ("linking_triggers", "CKV2_COGFED_6", f"{IDP}.google_other_trigger", "PASSED", ""),
     ("linking_triggers", "CKV2_COGFED_6", f"{IDP}.oidc", "PASSED", ""),
+    # ... Google set up as an OIDC provider (its issuer is Google's) too
+    ("linking_triggers", "CKV2_COGFED_6", f"{IDP}.google_oidc_unmapped", "FAILED", HD_FIX),
+    (
+        "linking_triggers",
+        "CKV2_COGFED_6",
+        f"{IDP}.google_oidc_unmapped",
+        "FAILED",
+        "OIDC provider at Google's issuer",
+    ),
+    ("linking_triggers", "CKV2_COGFED_6", f"{IDP}.google_oidc_mapped", "PASSED", ""),
+    ("linking_triggers", "CKV2_COGFED_6", f"{IDP}.okta_issuer", "PASSED", ""),
+    # a trigger given as an alias is the function it names
+    (
+        "linking_triggers",
+        "CKV2_COGFED_5",
+        f"{POOL}.via_alias",
+        "FAILED",
+        "(aws_lambda_function.linking)",
+    ),
+    ("linking_triggers", "CKV2_COGFED_6", f"{IDP}.google_via_alias", "FAILED", HD_FIX),
+    # the hold-back as a set and as a dynamic block; a dynamic block without elements
+    ("linking_triggers", "CKV2_COGFED_5", f"{POOL}.held_set", "PASSED", ""),
+    ("linking_triggers", "CKV2_COGFED_5", f"{POOL}.held_dynamic", "PASSED", ""),
+    ("linking_triggers", "CKV2_COGFED_5", f"{POOL}.open_dynamic", "FAILED", "merely typed"),
+    # the documented setup: a team's own pool with this repository's modules/triggers
+    ("own_pool_open", "CKV2_COGFED_5", f"{POOL}.own", "FAILED", "merely typed"),
+    ("own_pool_open", "CKV2_COGFED_5", f"{POOL}.own", "FAILED", "module.cognito_triggers."),
+    ("own_pool_open", "CKV2_COGFED_6", f"{IDP}.google", "FAILED", HD_FIX),
+    ("own_pool_open", "CKV2_COGFED_6", f"{IDP}.google_oidc", "FAILED", AT_GOOGLE),
+    ("own_pool_held", "CKV2_COGFED_5", f"{POOL}.own", "PASSED", ""),
+    ("own_pool_held", "CKV2_COGFED_6", f"{IDP}.google", "PASSED", ""),
+    ("own_pool_held", "CKV2_COGFED_6", f"{IDP}.google_oidc", "PASSED", ""),
     # the same through local modules joined by an output and module arguments
     ("linking_module", "CKV2_COGFED_5", f"module.open.{POOL}.this", "FAILED", "merely typed"),
     ("linking_module", "CKV2_COGFED_5", f"module.held.{POOL}.this", "PASSED", ""),
@@ -186,6 +221,17 @@ EXPECT: list[tuple[str, str, str, str, str]] = [
         "FAILED",
         "var.trigger_environment",
     ),
+    # a trigger named by a reference checkov does not resolve: undecided, never "not wired"
+    ("unresolved", "CKV2_COGFED_5", f"{POOL}.unseen_reference", "FAILED", "local.trigger_arns"),
+    (
+        "unresolved",
+        "CKV2_COGFED_6",
+        f"{IDP}.google_unseen_reference",
+        "FAILED",
+        "local.trigger_arns",
+    ),
+    # an OIDC provider whose issuer is not visible may be Google under another name
+    ("unresolved", "CKV2_COGFED_6", f"{IDP}.oidc_unseen_issuer", "FAILED", "var.oidc_details"),
     # an email_verified mapping names the provider's claim
     ("email_verified_claim", "CKV_COGFED_2", f"{IDP}.google_empty", "FAILED", NO_CLAIM),
     ("email_verified_claim", "CKV_COGFED_2", f"{IDP}.oidc_blank", "FAILED", "whitespace only"),
@@ -194,6 +240,9 @@ EXPECT: list[tuple[str, str, str, str, str]] = [
     ("email_verified_claim", "CKV_COGFED_2", f"{IDP}.oidc_null", "FAILED", "(null)"),
     ("email_verified_claim", "CKV_COGFED_2", f"{IDP}.oidc_padded", "FAILED", "surrounding"),
     ("email_verified_claim", "CKV_COGFED_2", f"{IDP}.saml_empty", "FAILED", NO_CLAIM),
+    ("email_verified_claim", "CKV_COGFED_2", f"{IDP}.oidc_zero_width", "FAILED", "U+200B"),
+    ("email_verified_claim", "CKV_COGFED_2", f"{IDP}.oidc_zero_width_only", "FAILED", "U+200B"),
+    ("email_verified_claim", "CKV_COGFED_2", f"{IDP}.oidc_bom", "FAILED", "U+FEFF"),
     ("email_verified_claim", "CKV_COGFED_2", f"{IDP}.oidc_named", "PASSED", ""),
     ("email_verified_claim", "CKV_COGFED_2", f"{IDP}.oidc_entra", "PASSED", ""),
     ("email_verified_claim", "CKV_COGFED_2", f"{IDP}.saml_attribute", "PASSED", ""),
@@ -205,6 +254,9 @@ EXPECT: list[tuple[str, str, str, str, str]] = [
     ("limits", "CKV2_COGFED_1", f"{IDP}.saml_any_custom", "PASSED", ""),
     ("limits", "CKV_COGFED_2", f"{IDP}.conditional", "PASSED", "could not be evaluated"),
     ("limits", "CKV2_COGFED_4", f"{CLIENT}.native_only", "PASSED", ""),
+    # a trigger outside the configuration (a data source, a literal ARN) is not seen
+    ("linking_triggers", "CKV2_COGFED_5", f"{POOL}.via_data", "PASSED", ""),
+    ("linking_triggers", "CKV2_COGFED_5", f"{POOL}.via_literal", "PASSED", ""),
 ]
 
 
@@ -236,7 +288,7 @@ def test_every_rule_has_failing_and_passing_fixtures() -> None:
 
 
 def test_passing_cases_fail_nothing(case_results: CaseResults) -> None:
-    for case in ("literal_pass", "foreach_empty"):
+    for case in ("literal_pass", "foreach_empty", "own_pool_held"):
         failed = [r for r in case_results.by_case[case] if r["result"] == "FAILED"]
         assert not failed, failed
 

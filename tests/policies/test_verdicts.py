@@ -165,6 +165,11 @@ def test_a_pool_running_the_linking_triggers_holds_email_changes(trigger, held, 
         ("email_verified\n", "surrounding whitespace"),
         ("email\x00verified", "a control character"),
         ("email\u0085verified", "a control character"),
+        ("\u200bemail_verified", "a format character, U+200B"),
+        ("\u200b", "a format character, U+200B"),
+        ("\ufeffemail_verified", "a format character, U+FEFF"),
+        ("email_\u2060verified", "a format character, U+2060"),
+        ("email_verified\ue000", "private-use character, U+E000"),
         ("true", "the word true"),
         ("FALSE", "the word FALSE"),
         (True, "the word true"),
@@ -226,6 +231,48 @@ def test_a_google_provider_maps_the_hosted_domain_where_the_triggers_run(
     if result == v.FAILED:
         assert f'`"{HD_ATTRIBUTE}" = "{HD_CLAIM}"`' in verdict.messages[0]
         assert "Workspace account for a consumer one" in verdict.messages[0]
+
+
+# Google set up as an OIDC provider, by the issuer prefix the facts table gives it.
+GOOGLE_ISSUER = next(
+    prefix for prefix, kind in v.OIDC_ISSUER_SOCIAL_TYPE.items() if kind == "Google"
+)
+
+
+@pytest.mark.parametrize(
+    ("issuer", "mapping", "result"),
+    [
+        (GOOGLE_ISSUER, GOOGLE, v.FAILED),
+        (GOOGLE_ISSUER.upper() + "/", GOOGLE, v.FAILED),  # compared lower-cased, as a prefix
+        (GOOGLE_ISSUER, {**GOOGLE, HD_ATTRIBUTE: HD_CLAIM}, v.PASSED),
+        (GOOGLE_ISSUER, {**GOOGLE, HD_ATTRIBUTE: "email"}, v.FAILED),
+        ("https://example.okta.com", GOOGLE, v.PASSED),
+        (None, GOOGLE, v.PASSED),  # no issuer: not Google
+        (m.Unknown("var.details has no value"), GOOGLE, v.UNKNOWN),
+        (m.Unknown("var.details has no value"), {**GOOGLE, HD_ATTRIBUTE: HD_CLAIM}, v.PASSED),
+    ],
+)
+def test_an_oidc_provider_at_googles_issuer_maps_the_hosted_domain(issuer, mapping, result):
+    provider = m.IdentityProvider(
+        "aws_cognito_identity_provider.o", "GoogleOIDC", "OIDC", mapping, wired(), issuer=issuer
+    )
+    verdict = run(v.maps_hosted_domain, provider)
+    assert verdict.result == result, verdict.messages
+    if result == v.FAILED:
+        assert "OIDC provider at Google's issuer" in verdict.messages[0]
+        assert f'`"{HD_ATTRIBUTE}" = "{HD_CLAIM}"`' in verdict.messages[0]
+    if result == v.UNKNOWN:
+        assert "var.details has no value" in verdict.messages[0]
+    # A pool without the linking triggers: nothing reads the attribute.
+    elsewhere = m.IdentityProvider(
+        "aws_cognito_identity_provider.o",
+        "GoogleOIDC",
+        "OIDC",
+        mapping,
+        wired(trigger=None),
+        issuer=issuer,
+    )
+    assert run(v.maps_hosted_domain, elsewhere).result == v.PASSED
 
 
 def test_a_subject_copy_not_visible_is_undecided_not_failed() -> None:

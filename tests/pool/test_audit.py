@@ -264,9 +264,94 @@ def test_a_google_provider_must_map_the_hosted_domain_where_the_triggers_run() -
         assert set(_results(_audit(not_wired), "CKV2_COGFED_6").values()) == {"PASSED"}
 
 
+def test_google_set_up_as_oidc_must_map_the_hosted_domain_where_the_triggers_run() -> None:
+    # Its issuer is Google's (facts table oidc_issuer_social_type): the same `hd` claim.
+    issuer = next(p for p, kind in FACTS["oidc_issuer_social_type"].items() if kind == "Google")
+    consumer_only = {"email": "email", "email_verified": "email_verified"}
+    with in_memory_cognito() as double:
+        pre_sign_up = _function("pre-signup", {"IDENTITY_PROVIDERS": LINKING})
+        pool_id = _pool(double, pre_sign_up=pre_sign_up)
+        double.add_identity_provider(
+            pool_id, "GoogleOIDC", "OIDC", consumer_only, {"oidc_issuer": issuer}
+        )
+        double.add_identity_provider(
+            pool_id, "Workspace", "OIDC", GOOGLE_MAPPING, {"oidc_issuer": issuer + "/"}
+        )
+        double.add_identity_provider(
+            pool_id, "Okta", "OIDC", consumer_only, {"oidc_issuer": "https://example.okta.com"}
+        )
+        report = _audit(pool_id)
+        assert _results(report, "CKV2_COGFED_6") == {
+            "identity provider Google": "PASSED",
+            "identity provider GoogleOIDC": "FAILED",
+            "identity provider Workspace": "PASSED",
+            "identity provider Okta": "PASSED",
+        }
+        assert f"OIDC provider at Google's issuer ({issuer})" in _messages(report, "CKV2_COGFED_6")
+
+
+def test_a_provider_configured_under_another_type_is_a_finding(capsys) -> None:
+    # The pre sign-up trigger refuses such sign-ins (provider_type_mismatch): the audit says so
+    # before users meet it.
+    with in_memory_cognito() as double:
+        pool_id = _pool(double, pre_sign_up=_function("pre-signup", {"IDENTITY_PROVIDERS": "{}"}))
+        corp_mapping = {"email": "email", "email_verified": "email_verified"}
+        double.add_identity_provider(
+            pool_id, "Corp", "OIDC", {**corp_mapping, "custom:idp_sub": "sub"}
+        )
+        settings = {
+            "Google": {"type": "Google"},
+            # Another type than the pool's provider of that name.
+            "Corp": {"type": "SAML", "email_trust": "always", "email_domains": ["example.com"]},
+            # A social provider's fixed name under another type (the pool has none yet), also
+            # in another case: the triggers match names ignoring case.
+            "Facebook": {"type": "SAML", "email_trust": "always", "email_domains": ["x.example"]},
+            "signinwithapple": {"type": "OIDC"},
+        }
+        report = _audit(pool_id, json.dumps(settings))
+        found = {
+            f.detail.split(":")[0]: f.detail
+            for f in report.findings
+            if f.kind == "provider_type_mismatch"
+        }
+        assert set(found) == {"Corp", "Facebook", "signinwithapple"}, found
+        assert "the pool's provider Corp is of type OIDC" in found["Corp"]
+        assert "provider_type_mismatch" in found["Corp"]
+        assert 'with type "Facebook"' in found["Facebook"]
+        assert "only Cognito's SignInWithApple provider" in found["signinwithapple"]
+        assert report.counts()["provider_type_mismatch"] == 3
+        assert "provider_type_mismatch: Corp" in report.summary()
+        audit_args = ["audit", "--user-pool-id", pool_id, "--rate-share", "1"]
+        assert main([*audit_args, "--identity-providers", json.dumps(settings)]) == 1
+        # Read from the function too, where the triggers themselves may refuse to load it.
+        wired = _pool(
+            double,
+            pre_sign_up=_function(
+                "google-as-oidc", {"IDENTITY_PROVIDERS": json.dumps({"Google": {"type": "OIDC"}})}
+            ),
+        )
+        from_function = _audit(wired)
+        assert [f.detail.split(":")[0] for f in from_function.findings] == ["Google"]
+        matching = {
+            "Google": {"type": "Google"},
+            "Corp": {"type": "OIDC", "subject_attribute": "custom:idp_sub"},
+        }
+        assert main([*audit_args, "--identity-providers", json.dumps(matching)]) == 0
+        capsys.readouterr()
+
+
 def test_an_email_verified_mapping_that_names_no_claim_is_a_finding() -> None:
     with in_memory_cognito() as double:
-        for value in ("", " ", "true", "False", " email_verified", "email_verified\x00"):
+        for value in (
+            "",
+            " ",
+            "true",
+            "False",
+            " email_verified",
+            "email_verified\x00",
+            "\u200bemail_verified",
+            "\ufeffemail_verified",
+        ):
             pool_id = _pool(double, google={**GOOGLE_MAPPING, "email_verified": value})
             report = _audit(pool_id)
             assert _results(report, "CKV_COGFED_2") == {"identity provider Google": "FAILED"}, value

@@ -50,6 +50,25 @@ def test_a_provider_that_does_not_link_by_email_is_not_merged(world, tmp_path) -
     assert all("link_by_email off" in refused[e] for e in world.planted.repairable - merged)
 
 
+def test_an_identity_of_a_provider_configured_under_another_type_is_not_merged(
+    world, tmp_path
+) -> None:
+    # The pool's LinkedIn is an OIDC provider; trust configured for a SAML directory must not
+    # be lent to it: the trigger refuses its sign-ins (provider_type_mismatch), so no merge.
+    providers = json.loads(json.dumps(synthetic_pool.IDENTITY_PROVIDERS))
+    providers["LinkedIn"] = {
+        "type": "SAML",
+        "email_trust": "always",
+        "email_domains": ["example.com"],
+        "subject_attribute": "custom:idp_sub",
+    }
+    document = plan(world, tmp_path, providers)
+    merged = {p["email"] for p in document["people"]}
+    assert merged == {e for e in world.planted.repairable if e.startswith("repairable-saml-")}
+    refused = {r["email"]: r["reason"] for r in document["refused"]}
+    assert all("provider_type_mismatch" in refused[e] for e in world.planted.repairable - merged)
+
+
 def test_a_disabled_federated_user_is_not_merged(world, tmp_path) -> None:
     email = sorted(world.planted.repairable)[0]
     (federated,) = [

@@ -95,8 +95,23 @@ CASES = {
     "hosted_domain_mapped_by_another_type": (
         'Okta = { type = "OIDC", client_id = "c", oidc_issuer = "https://okta.example.com",'
         ' attribute_mapping = { "custom:google_hd" = "hd" } }',
-        'custom:google_hd carries Google\'s "hd" claim, which the module maps by default',
+        "custom:google_hd carries Google's \"hd\" claim (a Google provider's, or an OIDC"
+        " provider's whose issuer begins https://accounts.google.com), which the module maps by"
+        " default",
         "Not valid: Okta: custom:google_hd.",
+    ),
+    # Google set up as OIDC may map its hd, from hd only; its issuer is read for the message.
+    "hosted_domain_mapped_from_another_claim_by_google_as_oidc": (
+        'Okta = { type = "OIDC", client_id = "c", oidc_issuer = "https://accounts.google.com",'
+        ' attribute_mapping = { "custom:google_hd" = "email" } }',
+        "no other claim, and no other provider, may be mapped into it",
+        "Not valid: Okta: custom:google_hd.",
+    ),
+    "mapping_to_a_claim_with_a_zero_width_space": (
+        'Okta = { type = "OIDC", client_id = "c", oidc_issuer = "https://okta.example.com",'
+        ' attribute_mapping = { email_verified = "email\\u200b_verified" } }',
+        "without control, private-use or invisible format characters",
+        "Not valid: Okta: email_verified.",
     ),
 }
 
@@ -129,5 +144,6 @@ def test_the_message_names_the_custom_attribute_to_remove(tmp_path: Path) -> Non
         plan_json_text(tree / "caller")
     message = " ".join(str(refused.value).split())
     assert "idp_sub and google_hd are the module's own" in message, message
-    assert "google_hd whenever a Google provider is configured" in message, message
+    assert "google_hd (for Google's hosted domain) in every pool" in message, message
+    assert "whenever" not in message, message
     assert "Remove them from custom_attributes. Not valid: google_hd." in message, message

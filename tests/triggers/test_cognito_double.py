@@ -302,7 +302,8 @@ def test_injected_faults_answer_once_and_can_apply_the_operation_first(
 
 def stale_scenario(double: CognitoDouble, client: Any) -> None:
     """ListUsers answers from the snapshot taken by `stale_list_users` (FACTS §6)."""
-    pool_id = double.create_pool(username_attributes=None)
+    # A pool that stores an administrator's email change at once, so the move is visible.
+    pool_id = double.create_pool(username_attributes=None, hold_email_changes=False)
     double.put_user(pool_id, "old", attributes={"email": "old@example.com"})
     double.stale_list_users(pool_id, times=2)
     double.put_user(pool_id, "new", attributes={"email": "new@example.com"})

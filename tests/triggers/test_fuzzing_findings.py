@@ -482,18 +482,42 @@ def test_a_pool_id_with_a_trailing_newline_is_malformed(sim: FederatedSignInSimu
     assert call.calls.total() == 0
 
 
-def test_a_configured_provider_missing_from_the_list_is_read_again_then_taken(
-    sim: FederatedSignInSimulator,
+def test_a_configured_provider_missing_from_the_list_is_read_again_then_refused(
+    sim: FederatedSignInSimulator, double: Any
 ) -> None:
     # A provider created after the cached read is not in it: the list is read afresh. When
-    # even the fresh list lacks it (an eventually consistent answer), no other provider
-    # fits the userName, so the configured one is taken.
+    # even the fresh list lacks it (an eventually consistent answer), its type cannot be
+    # confirmed, so nothing is linked yet: the person is asked to try again in a minute.
     sim.native_sign_up("fresh@example.com")
     sim.providers["Fresh"] = {"type": "OIDC"}  # configured, but not created in the pool
     event = sim.pre_signup_event("Google", "8000001", claims("fresh@example.com"))
     event["userName"] = "fresh_8000001"
+    before = double.snapshot(sim.pool_id)
 
     call = sim.call_trigger(pre_signup.handler, event)
 
     assert call.cognito_calls["ListIdentityProviders"] == 2
-    assert call.cognito_calls["ListUsers"] == 1  # went on to find the user
+    assert "ListUsers" not in call.cognito_calls
+    assert call.error is not None and "try again in a minute" in str(call.error)
+    assert double.snapshot(sim.pool_id) == before
+
+
+def test_a_configured_type_the_pool_does_not_have_is_refused(
+    make_sim: SimFactory, double: Any
+) -> None:
+    # The configuration trusts "Corp" as the organisation's SAML directory; the pool's "Corp"
+    # is an OIDC provider anyone's tenant can sign in through. The trust stays with the type.
+    sim = make_sim(standard_idps=False, case_sensitive=True)
+    sim.add_identity_provider("Corp", "OIDC", configure=False)
+    sim.providers["Corp"] = {
+        "type": "SAML",
+        "email_trust": "always",
+        "email_domains": ["corp.example"],
+    }
+    native = sim.native_sign_up("ceo@corp.example")
+
+    result = sim.federated_sign_in("Corp", "Tenant-7", {"email": "ceo@corp.example"})
+
+    assert result.outcome == "refused"
+    assert decision(result)["reason"] == "provider_type_mismatch"
+    assert double.user(sim.pool_id, native.username).linked == set()

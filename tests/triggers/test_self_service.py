@@ -111,3 +111,24 @@ def test_a_workspace_account_on_a_re_registered_domain_is_not_linked(
     assert_plain_refusal(result, "cfo@lapsed.example")
     assert decision(result)["reason"] == "hosted_domain_not_listed"
     assert double.snapshot(sim.pool_id) == before
+
+
+def test_a_pending_change_is_not_what_the_restore_verifies(
+    make_sim: SimFactory, double: Any
+) -> None:
+    # In a pool that holds changes back, email_verified set alone verifies the waiting change
+    # (API reference UserAttributeUpdateSettingsType; the double plays that reading). The
+    # restore writes the address it judged together with the flag, so Carla's pending switch
+    # to Dana's address is never verified by her next directory sign-in.
+    sim = make_sim()
+    carla = sim.native_sign_up(CARLA)
+    assert sim.federated_sign_in("CorpSAML", "Carla", {"email": CARLA}).signed_in
+    sim.update_own_attributes(carla.username, {"email": DANA})
+
+    again = sim.federated_sign_in("CorpSAML", "Carla", {"email": CARLA})
+
+    assert again.signed_in and again.sub == carla.sub
+    stored = double.user(sim.pool_id, carla.username)
+    assert stored.email == CARLA and stored.email_verified
+    dana = sim.federated_sign_in("Google", "4242", claims(DANA))
+    assert dana.sub != carla.sub

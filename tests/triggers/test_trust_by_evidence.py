@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pre_signup
 import pytest
 
 from tests.triggers.assertions import assert_plain_refusal, claims, decision
@@ -208,3 +209,59 @@ def test_no_restore_in_a_pool_that_applies_email_changes_unverified(
     assert "AdminUpdateUserAttributes" not in result.cognito_calls
     [line] = [d for d in result.decisions if d["trigger"] == "pre_token_generation"]
     assert line["reason"] == "pool_applies_email_changes_unverified"
+
+
+def test_a_subject_copy_is_compared_under_one_reading_of_the_lower_casing(
+    make_sim: SimFactory, double: Any
+) -> None:
+    # A userName whose subject still has capitals beyond ASCII was lower-cased by ASCII rules
+    # only. Accepting both readings would let a copy `JÖRG` stand for the subject `Jörg`
+    # under one and for `JÖRG` under the other: two users, one link. The Unicode reading is
+    # the evidence (FACTS §20); under the other, such subjects are refused.
+    sim = make_sim()
+    sim.native_sign_up(f"user@{CORP_DOMAIN}")
+    event = sim.pre_signup_event("CorpSAML", "JÖRG", {"email": f"user@{CORP_DOMAIN}"})
+    event["userName"] = "corpsaml_jÖrg"
+    before = double.snapshot(sim.pool_id)
+
+    call = sim.call_trigger(pre_signup.handler, event)
+
+    assert call.error is not None and "inconsistent" in str(call.error)
+    assert double.snapshot(sim.pool_id) == before
+
+
+def test_a_hosted_domain_is_judged_whichever_provider_sends_it(
+    make_sim: SimFactory, double: Any
+) -> None:
+    # Google set up as an OIDC provider (issuer accounts.google.com) sends the same hd.
+    sim = make_sim(standard_idps=False, case_sensitive=True)
+    sim.add_identity_provider(
+        "GoogleOIDC",
+        "OIDC",
+        attribute_mapping={"email": "email", "email_verified": "email_verified", HD: "hd"},
+    )
+    sim.native_sign_up("cfo@lapsed.example")
+
+    result = sim.federated_sign_in(
+        "GoogleOIDC", "3009", claims("cfo@lapsed.example", hd="lapsed.example")
+    )
+
+    assert_plain_refusal(result, "lapsed.example")
+    assert decision(result)["reason"] == "hosted_domain_not_listed"
+
+
+@pytest.mark.parametrize("name", ["Facebook", "Google"])
+def test_a_social_providers_name_cannot_carry_another_type(
+    make_sim: SimFactory, double: Any, name: str
+) -> None:
+    # Only that social provider has the name: a type given to it by hand would lend its trust.
+    sim = make_sim(standard_idps=False, case_sensitive=True)
+    sim.add_identity_provider(name, name, configure=False)
+    sim.providers[name] = {"type": "SAML", "email_trust": "always", "email_domains": ["x.example"]}
+    native = sim.native_sign_up("ceo@x.example")
+
+    result = sim.federated_sign_in(name, "5001", claims("ceo@x.example"))
+
+    assert result.outcome == "refused"
+    assert "only the" in (result.message or "") and f'"{name}"' in (result.message or "")
+    assert double.user(sim.pool_id, native.username).linked == set()

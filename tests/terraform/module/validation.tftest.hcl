@@ -551,6 +551,70 @@ run "mapping_to_a_claim_with_a_control_character" {
   expect_failures = [var.identity_providers]
 }
 
+run "mapping_to_a_claim_with_a_zero_width_space" {
+  # Unicode format characters (Cf) are invisible in a plan but make the value another claim.
+  command = plan
+  variables {
+    identity_providers = {
+      Google = {
+        type              = "Google"
+        client_id         = "google-client"
+        attribute_mapping = { email_verified = "email\u200b_verified" }
+      }
+    }
+  }
+  expect_failures = [var.identity_providers]
+}
+
+run "mapping_to_a_claim_after_a_byte_order_mark" {
+  command = plan
+  variables {
+    identity_providers = {
+      Google = {
+        type              = "Google"
+        client_id         = "google-client"
+        attribute_mapping = { email = "\ufeffemail" }
+      }
+    }
+  }
+  expect_failures = [var.identity_providers]
+}
+
+run "mapping_to_a_claim_with_a_private_use_character" {
+  command = plan
+  variables {
+    identity_providers = {
+      Google = {
+        type              = "Google"
+        client_id         = "google-client"
+        attribute_mapping = { locale = "locale\ue000" }
+      }
+    }
+  }
+  expect_failures = [var.identity_providers]
+}
+
+run "mapping_to_a_claim_beyond_ascii" {
+  # Letters beyond ASCII are claim names like any other; only format characters are refused.
+  command = plan
+  variables {
+    identity_providers = {
+      Corporate = {
+        type              = "SAML"
+        saml_metadata_url = "https://idp.example.com/metadata"
+        email_trust       = "always"
+        email_domains     = ["example.com"]
+        attribute_mapping = { email = "Adresse électronique" }
+      }
+    }
+    identity_provider_secrets = {}
+  }
+  assert {
+    condition     = output.attribute_mappings["Corporate"]["email"] == "Adresse électronique"
+    error_message = "A claim name beyond ASCII must be mapped as given."
+  }
+}
+
 run "mapping_to_a_claim_with_an_inner_space" {
   # SAML attribute names may hold spaces; only surrounding ones are refused.
   command = plan
@@ -645,6 +709,92 @@ run "hosted_domain_mapped_by_another_type" {
     identity_provider_secrets = {
       Okta = { client_secret = "o-secret" }
     }
+  }
+  expect_failures = [var.identity_providers]
+}
+
+run "hosted_domain_mapped_by_google_as_oidc" {
+  # Google set up as an OIDC provider (FACTS.md §20, oidc_issuer_social_type) may restate
+  # the mapping the module gives it.
+  command = plan
+  variables {
+    identity_providers = {
+      GoogleOidc = {
+        type              = "OIDC"
+        client_id         = "google-oidc-client"
+        oidc_issuer       = "https://accounts.google.com"
+        attribute_mapping = { "custom:google_hd" = "hd" }
+      }
+      GoogleByDetails = {
+        type              = "OIDC"
+        client_id         = "google-details-client"
+        oidc_issuer       = "https://www.example.com/placeholder"
+        provider_details  = { oidc_issuer = "https://accounts.google.com" }
+        attribute_mapping = { "custom:google_hd" = "hd" }
+      }
+    }
+    identity_provider_secrets = {
+      GoogleOidc      = { client_secret = "go-secret" }
+      GoogleByDetails = { client_secret = "gd-secret" }
+    }
+  }
+  assert {
+    condition     = output.attribute_mappings["GoogleOidc"]["custom:google_hd"] == "hd" && output.attribute_mappings["GoogleByDetails"]["custom:google_hd"] == "hd"
+    error_message = "An OIDC provider on Google's issuer may map hd into custom:google_hd."
+  }
+}
+
+run "hosted_domain_mapped_from_another_claim_by_google_as_oidc" {
+  command = plan
+  variables {
+    identity_providers = {
+      GoogleOidc = {
+        type              = "OIDC"
+        client_id         = "google-oidc-client"
+        oidc_issuer       = "https://accounts.google.com"
+        attribute_mapping = { "custom:google_hd" = "email" }
+      }
+    }
+    identity_provider_secrets = {
+      GoogleOidc = { client_secret = "go-secret" }
+    }
+  }
+  expect_failures = [var.identity_providers]
+}
+
+run "hosted_domain_mapped_by_oidc_given_another_issuer" {
+  # provider_details' oidc_issuer is the issuer Cognito gets: it is not Google's.
+  command = plan
+  variables {
+    identity_providers = {
+      Okta = {
+        type              = "OIDC"
+        client_id         = "okta-client"
+        oidc_issuer       = "https://accounts.google.com"
+        provider_details  = { oidc_issuer = "https://corp.okta.com" }
+        attribute_mapping = { "custom:google_hd" = "hd" }
+      }
+    }
+    identity_provider_secrets = {
+      Okta = { client_secret = "o-secret" }
+    }
+  }
+  expect_failures = [var.identity_providers]
+}
+
+run "social_name_given_to_another_type" {
+  # Cognito's Google provider is the one named Google (FACTS.md §1).
+  command = plan
+  variables {
+    identity_providers = {
+      Google = {
+        type              = "SAML"
+        saml_metadata_url = "https://idp.example.com/metadata"
+        email_trust       = "always"
+        email_domains     = ["example.com"]
+      }
+    }
+    identity_provider_secrets = {}
   }
   expect_failures = [var.identity_providers]
 }

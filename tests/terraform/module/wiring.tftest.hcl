@@ -181,6 +181,16 @@ run "entra_maps_email_verified_from_xms_edov" {
         oidc_issuer      = "https://www.example.com/placeholder"
         provider_details = { oidc_issuer = "https://sts.windows.net/00000000-0000-0000-0000-000000000000/" }
       }
+      EntraGov = {
+        type        = "OIDC"
+        client_id   = "entra-gov-client"
+        oidc_issuer = "https://login.microsoftonline.us/22222222-2222-2222-2222-222222222222/v2.0"
+      }
+      EntraChina = {
+        type        = "OIDC"
+        client_id   = "entra-china-client"
+        oidc_issuer = "https://login.chinacloudapi.cn/33333333-3333-3333-3333-333333333333/v2.0"
+      }
       EntraOwnClaim = {
         type              = "OIDC"
         client_id         = "entra-own-client"
@@ -196,6 +206,8 @@ run "entra_maps_email_verified_from_xms_edov" {
     identity_provider_secrets = {
       Entra         = { client_secret = "e-secret" }
       EntraV1       = { client_secret = "e1-secret" }
+      EntraGov      = { client_secret = "eg-secret" }
+      EntraChina    = { client_secret = "ec-secret" }
       EntraOwnClaim = { client_secret = "e2-secret" }
       LinkedIn      = { client_secret = "l-secret" }
     }
@@ -212,6 +224,12 @@ run "entra_maps_email_verified_from_xms_edov" {
   }
 
   assert {
+    condition = (output.attribute_mappings["EntraGov"]["email_verified"] == "xms_edov"
+    && output.attribute_mappings["EntraChina"]["email_verified"] == "xms_edov")
+    error_message = "Entra's national clouds (login.microsoftonline.us, login.chinacloudapi.cn) send no email_verified either: map xms_edov."
+  }
+
+  assert {
     condition     = output.attribute_mappings["EntraOwnClaim"]["email_verified"] == "email_verified"
     error_message = "The caller's attribute_mapping overrides the default."
   }
@@ -219,6 +237,67 @@ run "entra_maps_email_verified_from_xms_edov" {
   assert {
     condition     = output.attribute_mappings["LinkedIn"]["email_verified"] == "email_verified"
     error_message = "Other issuers keep email_verified."
+  }
+}
+
+run "google_as_oidc_maps_the_hosted_domain" {
+  # Google set up as an OIDC provider sends the same ID token, hd included (FACTS.md §20):
+  # the issuer Cognito is given decides (cognito_facts.json oidc_issuer_social_type).
+  command = plan
+
+  variables {
+    case_sensitive = true
+    identity_providers = {
+      GoogleOidc = {
+        type        = "OIDC"
+        client_id   = "google-oidc-client"
+        oidc_issuer = "https://accounts.google.com"
+      }
+      GoogleByDetails = {
+        type             = "OIDC"
+        client_id        = "google-details-client"
+        oidc_issuer      = "https://www.example.com/placeholder"
+        provider_details = { oidc_issuer = "HTTPS://Accounts.Google.com" }
+      }
+      NotGoogleByDetails = {
+        type             = "OIDC"
+        client_id        = "not-google-client"
+        oidc_issuer      = "https://accounts.google.com"
+        provider_details = { oidc_issuer = "https://corp.okta.com" }
+      }
+      LinkedIn = {
+        type        = "OIDC"
+        client_id   = "linkedin-client"
+        oidc_issuer = "https://www.linkedin.com/oauth"
+      }
+    }
+    identity_provider_secrets = {
+      GoogleOidc         = { client_secret = "go-secret" }
+      GoogleByDetails    = { client_secret = "gd-secret" }
+      NotGoogleByDetails = { client_secret = "ng-secret" }
+      LinkedIn           = { client_secret = "l-secret" }
+    }
+  }
+
+  assert {
+    condition     = output.attribute_mappings["GoogleOidc"]["custom:google_hd"] == "hd"
+    error_message = "An OIDC provider on Google's issuer must map hd into custom:google_hd, as a Google provider does."
+  }
+
+  assert {
+    condition     = output.attribute_mappings["GoogleByDetails"]["custom:google_hd"] == "hd"
+    error_message = "The issuer Cognito is given (provider_details included, compared ignoring case) decides."
+  }
+
+  assert {
+    condition = alltrue([for name in ["NotGoogleByDetails", "LinkedIn"] :
+    !contains(keys(output.attribute_mappings[name]), "custom:google_hd")])
+    error_message = "An OIDC provider whose issuer (as Cognito gets it) is not Google's maps no hosted domain."
+  }
+
+  assert {
+    condition     = output.attribute_mappings["GoogleOidc"]["email_verified"] == "email_verified"
+    error_message = "Google as OIDC keeps email_verified from email_verified."
   }
 }
 

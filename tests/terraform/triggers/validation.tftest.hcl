@@ -148,3 +148,60 @@ run "oidc_directory_trusted_always" {
     }
   }
 }
+
+# Cognito fixes social ProviderNames (FACTS.md §1): each social type under its own name, and
+# no other type under one.
+
+run "every_social_type_under_its_name" {
+  command = plan
+  variables {
+    identity_providers = {
+      Google          = { type = "Google" }
+      Facebook        = { type = "Facebook", link_by_email = false }
+      LoginWithAmazon = { type = "LoginWithAmazon", link_by_email = false }
+      SignInWithApple = { type = "SignInWithApple" }
+    }
+  }
+}
+
+run "social_type_under_another_name" {
+  command = plan
+  variables {
+    identity_providers = {
+      Gmail = { type = "Google" }
+    }
+  }
+  expect_failures = [var.identity_providers]
+}
+
+run "social_type_under_another_social_name" {
+  command = plan
+  variables {
+    identity_providers = {
+      SignInWithApple = { type = "Google" }
+    }
+  }
+  expect_failures = [var.identity_providers]
+}
+
+run "social_name_given_to_a_directory_trusted_always" {
+  # The always-trust meant for a directory would be lent to the pool's Google provider.
+  command = plan
+  variables {
+    identity_providers = {
+      Google = { type = "SAML", email_trust = "always", email_domains = ["example.com"] }
+    }
+  }
+  expect_failures = [var.identity_providers]
+}
+
+run "social_name_in_another_case_given_to_oidc" {
+  # The triggers match ProviderNames in a userName ignoring case (FACTS.md §2).
+  command = plan
+  variables {
+    identity_providers = {
+      google = { type = "OIDC" }
+    }
+  }
+  expect_failures = [var.identity_providers]
+}
