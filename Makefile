@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 
-.PHONY: install test fuzz demo conformance lint fmt docs bench tf-check gate offline-plan provider-schema clean
+.PHONY: install test check fuzz demo conformance lint fmt docs bench tf-check gate offline-plan provider-schema clean
 
 install: $(STAMP)
 
@@ -27,8 +27,25 @@ $(STAMP): pyproject.toml
 	echo "$(CURDIR)" > "$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/cogfed-dev-checkout.pth"
 	rm -f $(VENV)/.installed-* && touch $@
 
+# The whole suite, one worker per core (pytest-xdist; TEST_WORKERS=0: all in one process). A
+# module's tests stay on one worker (--dist loadscope in pyproject.toml), so a module's
+# fixtures are made once; what several modules need (an offline plan, a checkov scan) is
+# made once per run and shared on disk (run_cache in tests/conftest.py).
+TEST_WORKERS ?= auto
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS)
+
+# The inner loop, in well under a minute: `make lint`, then the tests that need no Terraform
+# plan, checkov, ministack or packaging: the triggers against moto and the Cognito double
+# (tests/triggers, less the module's own refusals, which plan), the conformance comparison,
+# the gate's verdict and settling logic, the facts table, the documents' references and
+# tables. `make test` runs all of them again with the rest.
+CHECK_TESTS := tests/triggers tests/conformance/test_compare.py tests/policies/test_settle.py \
+  tests/policies/test_verdicts.py tests/test_facts_table.py tests/test_references.py \
+  tests/terraform/test_module_docs.py tests/terraform/test_provider_minimums.py \
+  --deselect tests/triggers/test_confirmed_linking.py::test_the_module_refuses_settings_that_expose_either_side
+check: lint
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) -q $(CHECK_TESTS)
 
 # The fuzzer's large profile (tests/fuzz): 20,000 trigger events by default; prints what it
 # covered, and the minimal failing sequence (exit 1) on an invariant violation.

@@ -24,7 +24,19 @@ module "triggers" {
       email_trust       = idp.email_trust
       email_domains     = idp.email_domains == null ? null : [for d in idp.email_domains : lower(d)]
       subject_attribute = contains(keys(merge(local.subject_mappings[idp.type], idp.attribute_mapping)), "custom:idp_sub") ? "custom:idp_sub" : null
+      untrusted_sign_in = idp.untrusted_sign_in
     }
+  }
+  confirmed_linking = {
+    enabled = var.confirmed_linking.enabled
+    app_client_ids = [
+      for name, id in module.app_clients.client_ids : id
+      if contains(coalesce(var.confirmed_linking.app_clients, keys(var.app_clients)), name)
+    ]
+    allowed_origins                = var.confirmed_linking.allowed_origins
+    federated_user_max_age_seconds = var.confirmed_linking.federated_user_max_age_seconds
+    throttling_burst_limit         = var.confirmed_linking.throttling_burst_limit
+    throttling_rate_limit          = var.confirmed_linking.throttling_rate_limit
   }
   runtime            = var.triggers.runtime
   architecture       = var.triggers.architecture

@@ -68,3 +68,8 @@ output "trigger_environment" {
   description = "Configuration the triggers receive; IDENTITY_PROVIDERS holds the linking settings per provider (LINKING_SECRET, also set, is left out)."
   value       = module.triggers.environment
 }
+
+output "confirmed_linking_url" {
+  description = "Base URL of the confirmed-linking endpoint (POST /link, POST /unlink, GET /identities), or null when confirmed_linking is not enabled."
+  value       = module.triggers.confirmed_linking_url
+}

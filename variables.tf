@@ -108,6 +108,10 @@ variable "identity_providers" {
     email_domains: the only email domains this IdP may vouch for (null: any, only
       with "verified_claim"); a Google Workspace account is linked only when its
       hosted domain is listed here.
+    untrusted_sign_in: what a first sign-in that may not be linked by email does:
+      "refuse" (default), or "separate_user": it becomes a separate user that its
+      owner may link to their account through the confirmed-linking endpoint
+      (confirmed_linking), proving control of both.
   EOT
   type = map(object({
     type                      = string
@@ -125,9 +129,16 @@ variable "identity_providers" {
     link_by_email             = optional(bool, true)
     email_trust               = optional(string, "verified_claim")
     email_domains             = optional(list(string))
+    untrusted_sign_in         = optional(string, "refuse")
   }))
   default  = {}
   nullable = false
+
+  validation {
+    # lambda_src/idp_config.py UNTRUSTED_SIGN_IN_MODES.
+    condition     = alltrue([for idp in values(var.identity_providers) : contains(["refuse", "separate_user"], idp.untrusted_sign_in)])
+    error_message = "identity_providers: untrusted_sign_in must be \"refuse\" or \"separate_user\". Not valid: ${join(", ", [for name, idp in var.identity_providers : name if !contains(["refuse", "separate_user"], idp.untrusted_sign_in)])}."
+  }
 
   validation {
     # Types and the facts below: lambda_src/cognito_facts.json, the one table of Cognito facts
@@ -502,6 +513,59 @@ variable "triggers" {
   nullable = false
 
   # The settings are validated by modules/triggers, which also runs on its own.
+}
+
+variable "confirmed_linking" {
+  description = <<-EOT
+    An HTTPS endpoint through which a signed-in person links another identity by
+    proving control of both, or unlinks one (README, "Linking accounts the user
+    confirms"). enabled: create it (default false). app_clients: the app_clients
+    keys whose access tokens it accepts (null: all); each must list
+    "aws.cognito.signin.user.admin" in allowed_oauth_scopes (GetUser needs it).
+    Those clients must not allow the "implicit" OAuth flow. allowed_origins: browser
+    origins allowed by CORS (https; http://localhost or http://127.0.0.1 for
+    development). federated_user_max_age_seconds: how long ago the separate user may
+    have been created, and the person signed in to the account, when it is linked
+    (30-900). throttling_*: the API's default route throttling. The URL is the
+    confirmed_linking_url output.
+  EOT
+  type = object({
+    enabled                        = optional(bool, false)
+    app_clients                    = optional(list(string))
+    allowed_origins                = optional(list(string), [])
+    federated_user_max_age_seconds = optional(number, 600)
+    throttling_burst_limit         = optional(number, 10)
+    throttling_rate_limit          = optional(number, 5)
+  })
+  default  = {}
+  nullable = false
+
+  validation {
+    condition     = !var.confirmed_linking.enabled || length(coalesce(var.confirmed_linking.app_clients, keys(var.app_clients))) > 0
+    error_message = "confirmed_linking: the endpoint accepts tokens of app clients only; define app_clients (or list them in confirmed_linking.app_clients)."
+  }
+
+  validation {
+    condition     = alltrue([for name in coalesce(var.confirmed_linking.app_clients, []) : contains(keys(var.app_clients), name)])
+    error_message = "confirmed_linking.app_clients may list only keys of app_clients. Not defined: ${join(", ", [for name in coalesce(var.confirmed_linking.app_clients, []) : name if !contains(keys(var.app_clients), name)])}."
+  }
+
+  validation {
+    # GetUser accepts only access tokens with this scope (API reference, GetUser).
+    condition     = !var.confirmed_linking.enabled || alltrue([for name in coalesce(var.confirmed_linking.app_clients, keys(var.app_clients)) : contains(try(var.app_clients[name].allowed_oauth_scopes, []), "aws.cognito.signin.user.admin")])
+    error_message = "confirmed_linking: add \"aws.cognito.signin.user.admin\" to allowed_oauth_scopes of ${join(", ", [for name in coalesce(var.confirmed_linking.app_clients, keys(var.app_clients)) : name if !contains(try(var.app_clients[name].allowed_oauth_scopes, []), "aws.cognito.signin.user.admin")])}: the endpoint has Cognito check each access token with GetUser, which needs that scope."
+  }
+
+  validation {
+    # The implicit flow returns tokens in the redirect URL's fragment, where browser history,
+    # extensions and the page's scripts can read them; either token proves one side of a
+    # link. Only this module sees the clients' flows: modules/triggers gets their ids.
+    condition     = !var.confirmed_linking.enabled || alltrue([for name in coalesce(var.confirmed_linking.app_clients, keys(var.app_clients)) : !contains(try(var.app_clients[name].allowed_oauth_flows, []), "implicit")])
+    error_message = "confirmed_linking: remove \"implicit\" from allowed_oauth_flows of ${join(", ", [for name in coalesce(var.confirmed_linking.app_clients, keys(var.app_clients)) : name if contains(try(var.app_clients[name].allowed_oauth_flows, []), "implicit")])} (use \"code\", with PKCE), or leave them out of confirmed_linking.app_clients: the implicit flow puts tokens in URLs, and a token is all the endpoint asks of each side of a link."
+  }
+
+  # The origins and the age window are validated by modules/triggers, whichever module
+  # calls it (one rule).
 }
 
 variable "tags" {

@@ -1,9 +1,11 @@
 """The live-pool commands on a synthetic pool (default 100,000 users) in the test double.
 
-1. `audit`: every user paged once; the findings must equal what was planted.
-2. `repair`: a plan from the same users, carried out; a second audit must find no split
-   person but the refused ones, and every merged person must hold the attributes and groups
-   of the users merged into it.
+1. `audit`: every user paged once, by a process of its own (as `cogfed-pool audit --json
+   --csv` runs it, unpaced) against the double served over HTTP, so that its peak resident
+   memory is the audit's alone; the findings must equal what was planted.
+2. `repair`: a plan from the audit's user index, without listing the pool again, carried
+   out; a second audit must find no split person but the refused ones, and every merged
+   person must hold the attributes and groups of the users merged into it.
 3. `prelink`: the directory identities (SAML, trusted "always" for its domain, sending an
    always-true email_verified) of clean native users linked from a CSV; then first sign-ins
    through them, and through identities not prelinked, with the real triggers: Cognito calls
@@ -13,12 +15,21 @@ Calls are counted per operation (the tool's own and, for prelink, the trigger co
 time each step would take is computed from those counts at the default quotas, whole and at
 the share the tool takes by default (`cogfed_pool.aws.DEFAULT_SHARE`): the slowest category
 binds. The run itself is unpaced (the double has no quotas).
+
+The audit's memory is measured again on larger pools named in BENCH_POOL_STREAMED_USERS
+(comma-separated, e.g. 1000000; none by default): the double makes those users page by page
+as ListUsers asks (`synthetic_pool.stream`), since it cannot hold them, and only the audit
+runs on them.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import logging
+import os
+import subprocess
+import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
@@ -29,6 +40,8 @@ from typing import Any
 from bench import quotas
 
 PRELINK_ROWS = 200  # prelinked; as many clean users again sign in without it
+STREAMED_USERS = "BENCH_POOL_STREAMED_USERS"
+REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 def _at_quotas(calls: dict[str, int], share: float) -> dict[str, Any]:
@@ -56,13 +69,14 @@ def _figures(calls: Counter[str], units: int, wall: float) -> dict[str, Any]:
 
 def measure(users: int, seed: int = 7, progress: Callable[[str], None] = print) -> dict[str, Any]:
     from cogfed_pool.apply import Applier, journal_header
-    from cogfed_pool.audit import find_problems, read_users
-    from cogfed_pool.aws import Cognito
-    from cogfed_pool.deployment import LinkingSecret
+    from cogfed_pool.audit import audit
+    from cogfed_pool.aws import Cognito, environment
     from cogfed_pool.journal import Journal
     from cogfed_pool.live_config import read_config
+    from cogfed_pool.operator_key import load_key
     from cogfed_pool.progress import Silent
     from cogfed_pool.repair import plan_repair
+    from cogfed_pool.user_index import UserIndex
     from cogfed_tools import synthetic_pool
     from cogfed_tools.cognito_double import in_memory_cognito
 
@@ -74,35 +88,35 @@ def measure(users: int, seed: int = 7, progress: Callable[[str], None] = print) 
         result["users"] = planted.users
         progress(f"  synthetic pool: {planted.users} users, {len(planted.repairable)} repairable")
 
+        audited = audit_in_a_process(pool_id, planted, workdir)
+        result["audit"] = audited
+        progress(
+            f"  audit: {audited['calls_total']} calls, {audited['calls_per_unit']} per user, "
+            f"peak RSS {audited['peak_rss_mib']} MiB (its own process)"
+        )
+
         cognito = Cognito(pool_id, unlimited=True)
         config = read_config(cognito, planted.identity_providers_json)
-        started = time.perf_counter()
-        pool_users = read_users(cognito, Silent("users"))
-        findings = find_problems(pool_users, config)
-        audit_calls = Counter(cognito.calls)
-        result["audit"] = _figures(audit_calls, planted.users, time.perf_counter() - started)
-        found: dict[str, set[str]] = defaultdict(set)
-        for finding in findings:
-            found[finding.kind].add(finding.email)
-        wanted = {k: v for k, v in planted.findings.items() if v}
-        result["audit"]["found_every_planted_problem_and_nothing_else"] = {
-            k: v for k, v in found.items() if v
-        } == wanted
-        result["audit"]["findings"] = {k: len(v) for k, v in found.items()}
-        progress(f"  audit: {sum(audit_calls.values())} calls")
-
         cognito.calls.clear()
         started = time.perf_counter()
-        plan = plan_repair(cognito, config, pool_users, {}, Silent("plan"))
+        # As `repair --index` does: the audit's listing, not the pool again.
+        with UserIndex.open(workdir / "audit.index.sqlite", pool_id) as index:
+            plan = plan_repair(cognito, config, index, {}, Silent("plan"))
         path = workdir / "plan.json"
         path.write_text(plan.to_json(), encoding="utf-8")
         document = json.loads(path.read_text(encoding="utf-8"))
         plan_calls, plan_wall = Counter(cognito.calls), time.perf_counter() - started
         cognito.calls.clear()
         started = time.perf_counter()
-        # The journal is signed under the deployment's LINKING_SECRET (a made-up one here).
-        key = LinkingSecret("benchmark-deployment-secret", "the benchmark").journal_key()
-        journal = Journal(workdir / "journal", header=journal_header(document), key=key)
+        # The journal is signed with the operator's key: one made for the run, in its folder.
+        with environment({"XDG_CONFIG_HOME": str(workdir)}):
+            key = load_key(None, create=True)
+        journal = Journal(
+            workdir / "journal",
+            header=journal_header(document),
+            key=key.journal_key,
+            state_for=key.journal_state_path,
+        )
         applied = Applier(cognito, config, document, journal, workdir / "backup").run(
             Silent("apply")
         )
@@ -118,8 +132,8 @@ def measure(users: int, seed: int = 7, progress: Callable[[str], None] = print) 
         progress(f"  repair: {merged} people merged, {len(plan.refused)} refused")
 
         cognito.calls.clear()
-        after = find_problems(read_users(cognito, Silent("users")), config)
-        split = {f.email for f in after if f.kind == "split_person"}
+        after = audit(cognito, config, Silent("users"))
+        split = {f.email for f in after.findings if f.kind == "split_person"}
         lost = 0
         by_email = {(u.email or "").lower(): u for u in double.users(pool_id) if not u.is_federated}
         for email in planted.repairable:
@@ -143,7 +157,143 @@ def measure(users: int, seed: int = 7, progress: Callable[[str], None] = print) 
 
         result["prelink"] = _prelink(double, pool_id, planted, cognito, config, workdir)
         progress("  prelink: done")
+    result["audit_memory"] = [_memory_row(users, "the double holds the pool", result["audit"])]
+    for size in streamed_sizes():
+        result["audit_memory"].append(measure_streamed(size, seed, progress))
     return result
+
+
+def streamed_sizes() -> list[int]:
+    text = os.environ.get(STREAMED_USERS, "")
+    try:
+        return [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise ValueError(
+            f"{STREAMED_USERS}={text!r}: give numbers of users, e.g. 1000000"
+        ) from None
+
+
+def measure_streamed(users: int, seed: int, progress: Callable[[str], None]) -> dict[str, Any]:
+    """The audit alone on a pool the double makes page by page (`synthetic_pool.stream`)."""
+    from cogfed_tools import synthetic_pool
+    from cogfed_tools.cognito_double import in_memory_cognito
+
+    progress(f"  audit of a streamed pool of {users} users (its own process)")
+    with in_memory_cognito() as double, tempfile.TemporaryDirectory() as tmp:
+        pool_id = synthetic_pool.create_pool(double)
+        planted = synthetic_pool.stream(double, pool_id, users, seed=seed)
+        figures = audit_in_a_process(pool_id, planted, Path(tmp))
+    row = _memory_row(planted.users, "streamed: made page by page as listed", figures)
+    progress(
+        f"  audit of {planted.users} users: peak RSS {row['peak_rss_mib']} MiB, "
+        f"{row['calls_per_user']} calls per user, {row['wall_s']} s, planted problems found: "
+        f"{row['found_every_planted_problem_and_nothing_else']}"
+    )
+    return row
+
+
+def _memory_row(users: int, source: str, figures: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "users": users,
+        "source": source,
+        "peak_rss_mib": figures["peak_rss_mib"],
+        "calls_per_user": figures["calls_per_unit"],
+        "list_users_calls": figures["calls"].get("ListUsers", 0),
+        "index_mib": figures["index_mib"],
+        "wall_s": figures["wall_s_in_double"],
+        "found_every_planted_problem_and_nothing_else": figures[
+            "found_every_planted_problem_and_nothing_else"
+        ],
+    }
+
+
+def audit_in_a_process(pool_id: str, planted: Any, workdir: Path) -> dict[str, Any]:
+    """`audit` in a child process against the double served over HTTP from this one: its
+    figures, its peak resident memory (its own, read by itself), and whether its CSV report
+    holds exactly the planted problems."""
+    from cogfed_tools.cognito_double import moto_server
+
+    providers = workdir / "identity-providers.json"
+    providers.write_text(planted.identity_providers_json, encoding="utf-8")
+    started = time.perf_counter()
+    # The server would log every request (the pages of a million users) on stderr.
+    server_log = logging.getLogger("werkzeug")
+    level = server_log.level
+    server_log.setLevel(logging.WARNING)
+    with moto_server() as endpoint:
+        child = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "import sys; from bench.live_pool import audit_child; audit_child(sys.argv[1:])",
+                pool_id,
+                endpoint,
+                str(providers),
+                str(workdir),
+            ],
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    wall = time.perf_counter() - started
+    server_log.setLevel(level)
+    if child.returncode != 0:
+        raise RuntimeError(f"the audit process failed: {child.stderr[-2000:]}")
+    answer = json.loads(child.stdout.splitlines()[-1])
+    figures = _figures(Counter(answer["calls"]), answer["users"], wall)
+    figures["peak_rss_mib"] = round(answer["peak_rss_kib"] / 1024, 1)
+    figures["index_mib"] = round((workdir / "audit.index.sqlite").stat().st_size / 2**20, 1)
+    found: dict[str, set[str]] = defaultdict(set)
+    with (workdir / "audit.csv").open(newline="", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            found[row["kind"]].add(row["email"])
+    wanted = {k: v for k, v in planted.findings.items() if v}
+    figures["found_every_planted_problem_and_nothing_else"] = {
+        k: v for k, v in found.items() if v
+    } == wanted
+    figures["findings"] = {k: len(v) for k, v in found.items()}
+    return figures
+
+
+def audit_child(argv: list[str]) -> None:
+    """In the child: the audit as `cogfed-pool audit --json --csv` runs it (its index beside
+    the report), unpaced; prints its calls and peak resident memory as JSON."""
+    from cogfed_pool.audit import audit
+    from cogfed_pool.aws import Cognito
+    from cogfed_pool.live_config import read_config
+    from cogfed_pool.private_files import open_private
+    from cogfed_pool.progress import Silent
+    from cogfed_pool.user_index import UserIndex
+
+    pool_id, endpoint, providers, workdir = argv[0], argv[1], Path(argv[2]), Path(argv[3])
+    cognito = Cognito(pool_id, unlimited=True, endpoint_url=endpoint)
+    config = read_config(cognito, providers.read_text(encoding="utf-8"))
+    with UserIndex.open(workdir / "audit.index.sqlite", pool_id) as index:
+        report = audit(cognito, config, Silent("users"), index=index)
+        print(report.summary(), file=sys.stderr)
+        with open_private(workdir / "audit.json", "--json", append=False) as handle:
+            report.write_json(handle)
+        with open_private(workdir / "audit.csv", "--csv", append=False) as handle:
+            report.write_csv(handle)
+        index.mark_used()
+        users = report.users
+    answer = {"calls": dict(cognito.calls), "users": users, "peak_rss_kib": peak_rss_kib()}
+    print(json.dumps(answer))
+
+
+def peak_rss_kib() -> int:
+    """This process's peak resident set size (VmHWM), in KiB."""
+    try:
+        for line in Path("/proc/self/status").read_text(encoding="ascii").splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    import resource
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak // 1024 if sys.platform == "darwin" else peak  # bytes there, KiB on Linux
 
 
 def _prelink(

@@ -119,7 +119,7 @@ def world(federation: PlannedFederation, design: str) -> Iterator[World]:
     import pool_providers  # lambda_src/, on sys.path once the double package is imported
 
     # Per-flow counts are steady-state figures: the provider list a container reads once a
-    # minute (README, "What the triggers cost and do") is kept for the whole run, so that on
+    # minute (docs/triggers.md) is kept for the whole run, so that on
     # a slow machine it does not show up in whichever flow crosses the minute.
     saved_ttl = pool_providers.LIST_TTL_S
     pool_providers.LIST_TTL_S = float("inf")

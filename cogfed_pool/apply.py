@@ -22,28 +22,37 @@ data:
   file and fsynced before the user is changed: the kept user before the run's first change to
   it, a merged user right before it is deleted, from the state just checked. Nothing the
   journal says skips that.
-- The journal is bound to the plan and the pool and signed under the deployment's secret
-  (journal.py). The run believes two of its lines: "this person is done" (then it is skipped
+- The journal is bound to the plan and the pool and signed under the operator's key (journal.py,
+  operator_key.py). The run believes two of its lines: "this person is done" (then it is skipped
   without a call: believing it can only make the run do less), and "this federated user was
   checked and is being deleted", the only evidence left, once that user is gone, that its
   identity was that person's (FACTS §1: the federated user must be deleted before its identity
-  can be linked). So a person whose deletion went through but whose link did not (throttling,
-  a killed run) is finished by the next run, and reported half-done until then.
+  can be linked). That line carries the SHA-256 of the user's backup line, and a later run links
+  only an identity that backup line shows the user held. So a person whose deletion went through
+  but whose link did not (throttling, a killed run, a lost connection) is finished by the next
+  run, and reported half-done until then; one the run cannot finish (the identity linked to
+  another user since, the backup line missing, a deleted user with a backup line but no journal
+  line) is reported for a person to check by hand.
 - A run stops, instead of going on person after person, on an error no later person would
-  escape (access, credentials, the pool) and on throttling that outlasted the retries: the
-  person it was on is reported half-done if its federated user was already deleted.
+  escape (access, credentials, the pool, the connection, the disk) and on throttling that
+  outlasted the retries: the person it was on is reported half-done if its federated user was
+  already deleted.
 
 Without `--execute` it only says what it would do.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
+
+from botocore.exceptions import BotoCoreError
 
 from cogfed_pool.aws import RETRYABLE, SYSTEMIC, Cognito, PoolCallError
 from cogfed_pool.journal import Journal
@@ -88,6 +97,7 @@ class ApplyResult:
     already: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
     half_done: list[tuple[str, str]] = field(default_factory=list)
+    by_hand: list[tuple[str, str]] = field(default_factory=list)  # half-done, not finishable
     stopped: str | None = None
     not_reached: int = 0
 
@@ -99,6 +109,12 @@ class ApplyResult:
         if self.half_done:
             lines.append(f"{_people(len(self.half_done))} half-done: run again to finish")
             lines += [f"  half-done {email}: {why}" for email, why in self.half_done]
+        if self.by_hand:
+            lines.append(
+                f"{_people(len(self.by_hand))} half-done: check by hand (the tool will do "
+                "nothing more for them)"
+            )
+            lines += [f"  check by hand {email}: {why}" for email, why in self.by_hand]
         lines += [f"  skipped {email}: {why}" for email, why in self.skipped]
         if self.stopped is not None:
             lines.append(
@@ -109,16 +125,23 @@ class ApplyResult:
 
     @property
     def exit_code(self) -> int:
-        """2 stopped, 3 someone half-done, 1 someone skipped, 0 all done."""
+        """3 someone half-done (stopped or not), 2 stopped, 1 someone skipped, 0 all done."""
+        if self.half_done or self.by_hand:
+            return 3
         if self.stopped is not None:
             return 2
-        if self.half_done:
-            return 3
         return 1 if self.skipped else 0
 
 
 class Skip(Exception):
     """This person may not go ahead now; the message says why."""
+
+
+class ByHand(Exception):
+    """This person is (or may be) half-done and no run can finish it: a human must look."""
+
+
+BY_HAND = "nothing more will be done for this person"
 
 
 def describe_steps(plan: dict[str, Any]) -> str:
@@ -195,6 +218,9 @@ class Applier:
         self.journal = journal
         self.backup = backup
         self._backup: IO[str] | None = None
+        # The backup's lines of federated users, by SHA-256 (read on first need): what a
+        # "deleting" journal line vouches for.
+        self._backed_up: dict[str, dict[str, Any]] | None = None
         self.after_step = after_step  # tests: a place to stop the run midway
 
     # ------------------------------------------------------------------ the run
@@ -210,6 +236,10 @@ class Applier:
                 if self.journal.has(person=key, state="done"):
                     result.already.append(label)
                     continue
+                marked = self.journal.find(person=key, state="by_hand")
+                if marked:
+                    result.by_hand.append((label, str(marked[-1].get("reason"))))
+                    continue
                 if self._backup is None:
                     self._probe_permissions(person)
                     self._backup = open_private(self.backup, "--backup", append=True)
@@ -218,12 +248,22 @@ class Applier:
                 except Skip as skip:
                     self._settle(person, result, str(skip))
                     continue
+                except ByHand as problem:
+                    self._record_quietly(person=key, state="by_hand", reason=str(problem))
+                    result.by_hand.append((label, str(problem)))
+                    continue
                 except PoolCallError as problem:
                     if problem.code not in STOPPING:
                         self._settle(person, result, f"a call failed: {problem}")
                         continue
                     result.stopped = str(problem)
                     self._settle(person, result, f"the run stopped at {problem.operation}")
+                    result.not_reached = len(people) - index - 1
+                    break
+                except (BotoCoreError, OSError) as problem:
+                    # The connection or the disk: no later person would fare better.
+                    result.stopped = f"{type(problem).__name__}: {problem}"
+                    self._settle(person, result, "the run stopped (connection or disk)")
                     result.not_reached = len(people) - index - 1
                     break
                 self.journal.record(person=key, state="done")
@@ -251,11 +291,17 @@ class Applier:
                 f"{m['provider']}:{m['subject']} not linked yet"
                 for m in pending
             )
-            self.journal.record(person=key, state="half_done", reason=why)
+            self._record_quietly(person=key, state="half_done", reason=why)
             result.half_done.append((person["email"], f"{names} ({why})"))
         else:
-            self.journal.record(person=key, state="skipped", reason=why)
+            self._record_quietly(person=key, state="skipped", reason=why)
             result.skipped.append((person["email"], why))
+
+    def _record_quietly(self, **entry: Any) -> None:
+        """A report line in the journal, if the disk still takes it: the outcome is printed
+        either way, and these lines are never acted on."""
+        with contextlib.suppress(OSError):
+            self.journal.record(**entry)
 
     def _deleted_or_maybe(self, person: dict[str, Any], merge: dict[str, Any]) -> str:
         if self.journal.has(person=person["keep_sub"], merge=merge["sub"], step="delete_user"):
@@ -319,6 +365,15 @@ class Applier:
         if user is None:
             if self._holds(keep, merge) or self._deleting(person, merge):
                 return Merged(None, [])
+            if self._backup_line_of(person, merge) is not None:
+                # Backed up by a run of this plan, yet this journal never recorded deleting
+                # it (its end cut, or another journal's run): only a person can tell.
+                raise ByHand(
+                    f"{merge['username']} is gone and the backup holds its line, but this "
+                    f"journal does not record deleting it: check by hand whether "
+                    f"{merge['provider']}:{merge['subject']} should be linked to "
+                    f"{person['keep_username']}; {BY_HAND}"
+                )
             raise Skip(
                 f"{merge['username']} no longer exists and this journal did not delete it, so "
                 f"nothing shows that {merge['provider']}:{merge['subject']} was this person's "
@@ -478,9 +533,12 @@ class Applier:
         if merged.user is None:
             raise Skip(f"{merge['username']} was deleted during the run by someone else")
         self._room(person, keep)
-        self._back_up(person, [self._record(merged.user, merged.groups)])
+        (line,) = self._back_up(person, [self._record(merged.user, merged.groups)])
         self.journal.record(
-            person=person["keep_sub"], merge=merge["sub"], deleting=_deleting_record(person, merge)
+            person=person["keep_sub"],
+            merge=merge["sub"],
+            deleting=_deleting_record(person, merge),
+            backup_sha256=_sha256(line),
         )
         try:
             self.cognito.call(
@@ -503,6 +561,7 @@ class Applier:
             )
         if not self._deleting(person, merge):
             raise Skip(f"this journal did not delete {merge['username']}; {PLAN_AGAIN}")
+        self._check_backed_up(person, merge)
         settings = self.config.trigger.providers.get(merge["provider"])
         if settings is None or not settings.link_by_email:
             raise Skip(f"{merge['provider']} does not link by email in the trigger")
@@ -526,9 +585,15 @@ class Applier:
                 raise
             # The same error answers "already linked here" (an interrupted attempt linked it)
             # and "linked elsewhere": only the user's identities tell (FACTS §1).
-            if MERGING not in problem.message.lower() or not self._holds(self._kept(person), merge):
+            if MERGING not in problem.message.lower():
                 raise Skip(
                     f"linking {merge['provider']}:{merge['subject']} failed: {problem}"
+                ) from None
+            if not self._holds(self._kept(person), merge):
+                # Linked to someone else since the deletion: no later run can link it here.
+                raise ByHand(
+                    f"{merge['provider']}:{merge['subject']} is now linked to another user, "
+                    f"not {person['keep_username']}; {BY_HAND}"
                 ) from None
         self._journal_step(person, merge, "link")
 
@@ -584,15 +649,91 @@ class Applier:
             "groups": groups,
         }
 
-    def _back_up(self, person: dict[str, Any], records: list[dict[str, Any]]) -> None:
-        """Lines on disk (fsynced) before the change they make undoable."""
+    def _back_up(self, person: dict[str, Any], records: list[dict[str, Any]]) -> list[str]:
+        """Lines on disk (fsynced) before the change they make undoable; the lines."""
         assert self._backup is not None
-        append_durably(
-            self._backup,
-            [
-                json.dumps({"person": person["keep_sub"], **record}, ensure_ascii=False)
-                for record in records
-            ],
+        lines = [
+            json.dumps({"person": person["keep_sub"], **record}, ensure_ascii=False)
+            for record in records
+        ]
+        append_durably(self._backup, lines)
+        if self._backed_up is not None:
+            for line in lines:
+                self._index_backup_line(line)
+        return lines
+
+    # ------------------------------------------------------------------ the backup, read back
+
+    def _index_backup_line(self, line: str) -> None:
+        assert self._backed_up is not None
+        try:
+            record = json.loads(line)
+        except (ValueError, RecursionError):
+            return  # a torn or foreign line vouches for nothing
+        if isinstance(record, dict) and record.get("status") == FEDERATED_STATUS:
+            self._backed_up[_sha256(line)] = record
+
+    def _backup_lines(self) -> dict[str, dict[str, Any]]:
+        if self._backed_up is None:
+            self._backed_up = {}
+            try:
+                with self.backup.open(encoding="utf-8", errors="replace") as handle:
+                    for line in handle:
+                        self._index_backup_line(line.rstrip("\n"))
+            except FileNotFoundError:
+                pass
+        return self._backed_up
+
+    def _backup_line_of(self, person: dict[str, Any], merge: dict[str, Any]) -> Any:
+        return next(
+            (
+                r
+                for r in self._backup_lines().values()
+                if r.get("person") == person["keep_sub"] and r.get("sub") == merge["sub"]
+            ),
+            None,
+        )
+
+    def _check_backed_up(self, person: dict[str, Any], merge: dict[str, Any]) -> None:
+        """The deleted user's backup line, as the journal's "deleting" line names it by
+        SHA-256, shows that user holding the identity about to be linked."""
+        wanted = {
+            e.get("backup_sha256")
+            for e in self.journal.find(
+                person=person["keep_sub"],
+                merge=merge["sub"],
+                deleting=_deleting_record(person, merge),
+            )
+        }
+        lines = self._backup_lines()
+        for digest in wanted:
+            record = lines.get(str(digest))
+            if record is None or record.get("person") != person["keep_sub"]:
+                continue
+            if record.get("sub") != merge["sub"] or record.get("username") != merge["username"]:
+                continue
+            attributes = record.get("attributes")
+            held = PoolUser.from_api(
+                {
+                    "Username": merge["username"],
+                    "UserAttributes": [
+                        {"Name": k, "Value": v}
+                        for k, v in (attributes if isinstance(attributes, dict) else {}).items()
+                        if isinstance(v, str)
+                    ],
+                }
+            ).identities()
+            if any(
+                i.get("providerName") == merge["provider"]
+                and _same(str(i.get("userId")), merge["subject"])
+                for i in held
+            ):
+                return
+        raise ByHand(
+            f"{merge['username']} was deleted, but the backup ({self.backup}) holds no line "
+            f"of it with {merge['provider']}:{merge['subject']} as this journal names it: "
+            f"check by hand whether that identity should be linked to "
+            f"{person['keep_username']} (give the run's own --backup); {BY_HAND}"
         )
 
 
@@ -603,6 +744,10 @@ def _source(provider: str, subject: str) -> dict[str, str]:
         "ProviderAttributeName": "Cognito_Subject",
         "ProviderAttributeValue": subject,
     }
+
+
+def _sha256(line: str) -> str:
+    return hashlib.sha256(line.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _same(a: str, b: str) -> bool:

@@ -1,8 +1,10 @@
 """`cogfed-pool audit`: what is wrong with a live pool, its configuration and its users.
 
-The users are read page by page (ListUsers, 60 a page, paced under the UserList quota) and
-grouped by person: the email, compared ignoring ASCII case as the triggers compare it. The
-findings:
+The users are read page by page (ListUsers, 60 a page, paced under the UserList quota) into
+an on-disk index (`user_index`), which resumes an interrupted listing, and grouped there by
+person: the email, compared ignoring ASCII case as the triggers compare it. Findings are
+worked out one person at a time and kept in the index too, so memory does not grow with the
+pool. The findings:
 
 - `split_person`: native and EXTERNAL_PROVIDER users share an email, so one person signs in
   to two users; each federated user says why the trigger did not link it.
@@ -40,8 +42,9 @@ import csv
 import io
 import json
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, TextIO
 
 from cogfed_pool.aws import Cognito
 from cogfed_pool.live_config import LiveConfig, hosted_domain_doubt, pool_type, type_mismatch
@@ -50,14 +53,13 @@ from cogfed_pool.trigger_rules import (
     FACTS,
     FEDERATED_STATUS,
     MAX_IDENTITIES,
-    PoolUser,
     account_linking,
     ascii_case,
     errors,
     federated_identity,
 )
+from cogfed_pool.user_index import UserIndex
 
-PAGE_SIZE = 60  # ListUsers' maximum
 KINDS = (
     "split_person",
     "several_native_users",
@@ -80,17 +82,45 @@ class Finding:
     # split_person only: per federated user, why the trigger did not link it
     reasons: dict[str, str] = field(default_factory=dict)
 
+    def dumps(self) -> str:
+        return json.dumps(asdict(self))
 
-def read_users(cognito: Cognito, progress: Progress) -> list[Any]:
-    """Every user once: a pool that changes while it is paged may list a user twice."""
-    users: dict[str, Any] = {}
-    for page in cognito.pages("list_users", "Users", UserPoolId=cognito.pool_id, Limit=PAGE_SIZE):
-        for data in page:
-            user = PoolUser.from_api(data)
-            users[user.username] = user
-        progress.advance(len(page))
-    progress.done()
-    return list(users.values())
+    @classmethod
+    def loads(cls, text: str) -> Finding:
+        found = json.loads(text)
+        return cls(
+            found["kind"],
+            found["email"],
+            tuple(found["usernames"]),
+            found["detail"],
+            found["reasons"],
+        )
+
+
+class Findings:
+    """An audit's findings in report order, read back from its user index: a pool with many
+    problems gives many findings, which are not held in memory either."""
+
+    def __init__(self, index: UserIndex) -> None:
+        self.index = index
+
+    def __iter__(self) -> Iterator[Finding]:
+        for text in self.index.records():
+            yield Finding.loads(text)
+
+    def __len__(self) -> int:
+        return self.index.count_records()
+
+    def __bool__(self) -> bool:
+        return len(self) > 0
+
+
+def read_users(cognito: Cognito, progress: Progress) -> UserIndex:
+    """Every user once (a pool that changes while it is listed may list a user twice), in a
+    temporary index."""
+    index = UserIndex.temporary(cognito.pool_id)
+    index.read_pool(cognito, progress)
+    return index
 
 
 def identity_of(user: Any) -> tuple[str, str] | None:
@@ -100,15 +130,6 @@ def identity_of(user: Any) -> tuple[str, str] | None:
     if not primary:
         return None
     return str(primary[0].get("providerName", "")), str(primary[0].get("userId", ""))
-
-
-def people(users: list[Any]) -> dict[str, list[Any]]:
-    """Users by email, compared ignoring ASCII case only (CONTRACT §1)."""
-    grouped: dict[str, list[Any]] = defaultdict(list)
-    for user in users:
-        if user.email:
-            grouped[ascii_case.ascii_lower(user.email)].append(user)
-    return grouped
 
 
 # The trigger's refusal reasons, grouped as the audit's summary counts them.
@@ -253,54 +274,81 @@ def provider_type_problems(config: LiveConfig) -> list[Finding]:
     return found
 
 
-def find_problems(users: list[Any], config: LiveConfig) -> list[Finding]:
+def find_problems(users: UserIndex, config: LiveConfig, progress: Progress) -> Findings:
+    """Every finding, kept in the index in report order: the triggers' configuration's, each
+    person's (by email, compared ignoring ASCII case only, CONTRACT §1), then each user's own
+    in listing order. Worked out one person at a time."""
+    users.write_records(_records(users, config, progress))
+    progress.done()
+    return Findings(users)
+
+
+def _records(
+    users: UserIndex, config: LiveConfig, progress: Progress
+) -> Iterator[tuple[int, int, int, str]]:
+    """(section, position, n, finding) in any order; the index sorts them."""
+    for n, finding in enumerate(trigger_problems(config) + provider_type_problems(config)):
+        yield 0, 0, n, finding.dumps()
+    for place, (email, members) in enumerate(users.people()):
+        for n, finding in enumerate(person_problems(email, [u for _, u in members], config)):
+            yield 1, place, n, finding.dumps()
+        for seq, user in members:
+            for n, finding in enumerate(user_problems(user, config)):
+                yield 2, seq, n, finding.dumps()
+        progress.advance(len(members))
+    for seq, user in users.without_email():
+        for n, finding in enumerate(user_problems(user, config)):
+            yield 2, seq, n, finding.dumps()
+        progress.advance()
+
+
+def person_problems(email: str, members: list[Any], config: LiveConfig) -> list[Finding]:
+    """What is wrong with one person's users (same email), in listing order."""
     findings: list[Finding] = []
-    for email, members in sorted(people(users).items()):
-        natives = [u for u in members if u.status != FEDERATED_STATUS]
-        federated = [u for u in members if u.status == FEDERATED_STATUS]
-        if natives and federated:
-            reasons = {f.username: why_not_linked(f, natives, config) for f in federated}
-            findings.append(
-                Finding(
-                    "split_person",
-                    email,
-                    tuple(u.username for u in natives + federated),
-                    f"{len(natives)} native, {len(federated)} federated user(s)",
-                    reasons,
-                )
+    natives = [u for u in members if u.status != FEDERATED_STATUS]
+    federated = [u for u in members if u.status == FEDERATED_STATUS]
+    if natives and federated:
+        reasons = {f.username: why_not_linked(f, natives, config) for f in federated}
+        findings.append(
+            Finding(
+                "split_person",
+                email,
+                tuple(u.username for u in natives + federated),
+                f"{len(natives)} native, {len(federated)} federated user(s)",
+                reasons,
             )
-        if len(natives) > 1:
-            findings.append(
-                Finding(
-                    "several_native_users",
-                    email,
-                    tuple(u.username for u in natives),
-                    f"{len(natives)} native users",
-                )
+        )
+    if len(natives) > 1:
+        findings.append(
+            Finding(
+                "several_native_users",
+                email,
+                tuple(u.username for u in natives),
+                f"{len(natives)} native users",
             )
-        for native in natives:
-            for held in native.identities():
-                for fed in federated:
-                    own = identity_of(fed)
-                    if (
-                        own
-                        and held.get("providerName") == own[0]
-                        and held.get("userId") == own[1].lower() != own[1]
-                    ):
-                        findings.append(
-                            Finding(
-                                "stale_lower_cased_link",
-                                email,
-                                (native.username, fed.username),
-                                f"{own[0]}:{held.get('userId')} on the native user",
-                            )
+        )
+    for native in natives:
+        for held in native.identities():
+            for fed in federated:
+                own = identity_of(fed)
+                if (
+                    own
+                    and held.get("providerName") == own[0]
+                    and held.get("userId") == own[1].lower() != own[1]
+                ):
+                    findings.append(
+                        Finding(
+                            "stale_lower_cased_link",
+                            email,
+                            (native.username, fed.username),
+                            f"{own[0]}:{held.get('userId')} on the native user",
                         )
-    for user in users:
-        findings += _user_problems(user, config)
+                    )
     return findings
 
 
-def _user_problems(user: Any, config: LiveConfig) -> list[Finding]:
+def user_problems(user: Any, config: LiveConfig) -> list[Finding]:
+    """What is wrong with one user alone."""
     found: list[Finding] = []
     email = ascii_case.ascii_lower(user.email) if user.email else ""
     identities = user.identities()
@@ -344,14 +392,19 @@ class AuditReport:
     case_sensitive: bool
     users: int
     rules: list[dict[str, Any]]
-    findings: list[Finding]
+    findings: Findings
     calls: dict[str, int]
     notes: list[str]
 
     def counts(self) -> dict[str, int]:
-        return {kind: sum(1 for f in self.findings if f.kind == kind) for kind in KINDS}
+        counted = dict.fromkeys(KINDS, 0)
+        for finding in self.findings:
+            counted[finding.kind] += 1
+        return counted
 
-    def to_json(self) -> str:
+    def write_json(self, out: TextIO) -> None:
+        """The report as one JSON document, as json.dumps(indent=2) writes it, the findings
+        written one at a time."""
         document = {
             "pool_id": self.pool_id,
             "case_sensitive": self.case_sensitive,
@@ -359,19 +412,39 @@ class AuditReport:
             "users": self.users,
             "counts": self.counts(),
             "rules": self.rules,
-            "findings": [asdict(f) for f in self.findings],
+            "findings": self.findings,
             "calls": self.calls,
             "notes": self.notes,
         }
-        return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+        out.write("{")
+        for number, (key, value) in enumerate(document.items()):
+            out.write(("," if number else "") + f"\n  {_json(key)}: ")
+            if value is not self.findings:
+                out.write(_json(value).replace("\n", "\n  "))
+                continue
+            out.write("[")
+            for count, finding in enumerate(self.findings):
+                text = _json(asdict(finding)).replace("\n", "\n    ")
+                out.write(("," if count else "") + "\n    " + text)
+            out.write("\n  ]" if self.findings else "]")
+        out.write("\n}\n")
 
-    def to_csv(self) -> str:
+    def to_json(self) -> str:
         out = io.StringIO()
+        self.write_json(out)
+        return out.getvalue()
+
+    def write_csv(self, out: TextIO) -> None:
         writer = csv.writer(out)
         writer.writerow(["kind", "email", "usernames", "detail", "why not linked"])
         for f in self.findings:
             why = "; ".join(f"{u}: {r}" for u, r in f.reasons.items())
-            writer.writerow([f.kind, f.email, " ".join(f.usernames), f.detail, why])
+            row = [f.kind, f.email, " ".join(f.usernames), f.detail, why]
+            writer.writerow([_inert(cell) for cell in row])
+
+    def to_csv(self) -> str:
+        out = io.StringIO()
+        self.write_csv(out)
         return out.getvalue()
 
     def summary(self) -> str:
@@ -406,7 +479,17 @@ class AuditReport:
         return "\n".join(lines)
 
 
-def audit(cognito: Cognito, config: LiveConfig, progress: Progress) -> AuditReport:
+def _json(value: Any) -> str:
+    # json.dumps writes no newline inside a string: every one it writes starts a line, which
+    # the caller indents to the value's depth.
+    return json.dumps(value, indent=2, ensure_ascii=False)
+
+
+def audit(
+    cognito: Cognito, config: LiveConfig, progress: Progress, index: UserIndex | None = None
+) -> AuditReport:
+    """The audit, its users listed into `index` (resumed where an earlier run stopped), or
+    into a temporary one."""
     from cogfed_pool.live_config import judge
 
     rules = judge(config)
@@ -416,16 +499,24 @@ def audit(cognito: Cognito, config: LiveConfig, progress: Progress) -> AuditRepo
             "email, and user_attribute_update_settings does not require verification): a "
             "stored email proves nothing, so `repair` refuses to merge by it"
         )
-    users = read_users(cognito, progress)
+    users = index if index is not None else UserIndex.temporary(cognito.pool_id)
+    users.read_pool(cognito, progress)
+    # The same kind of progress line (or none), for the second pass over every user.
+    checking = type(progress)("checking users by person", len(users), progress.stream)
+    findings = find_problems(users, config, checking)
     return AuditReport(
         pool_id=cognito.pool_id,
         trigger_source=config.trigger_source,
         case_sensitive=config.case_sensitive,
         users=len(users),
         rules=rules,
-        findings=(
-            trigger_problems(config) + provider_type_problems(config) + find_problems(users, config)
-        ),
+        findings=findings,
         calls=dict(cognito.calls),
-        notes=list(config.notes),
+        notes=[*config.notes, *users.notes],
     )
+
+
+def _inert(cell: str) -> str:
+    """A cell a spreadsheet shows as text: one starting = + - @ tab or CR (a username or email
+    a user chose) would be taken for a formula, so it gets a leading apostrophe."""
+    return "'" + cell if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell

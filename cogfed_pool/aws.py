@@ -129,6 +129,7 @@ class Cognito:
         self.lambda_client = session.client("lambda", endpoint_url=endpoint_url)
         self.limiter = None if unlimited else RateLimiter(share)
         self.calls: Counter[str] = Counter()
+        self._trigger_session = False
 
     def call(self, method: str, **params: Any) -> dict[str, Any]:
         """`method` (snake_case) on cognito-idp, paced by its quota category."""
@@ -164,15 +165,34 @@ class Cognito:
             params = {**params, name: token}
 
     def count_trigger_calls(self) -> None:
-        """Count, with this object's own calls, the calls the trigger code makes through
-        boto3's default session (prelink runs it unchanged)."""
+        """Point boto3's default session, which the trigger code's clients come from (prelink
+        runs it unchanged), at this object's profile, Region and endpoint, and count its
+        calls with this object's own.
+
+        The endpoint is given to each client it makes, not left to the AWS_ENDPOINT_URL*
+        variables: with AWS_IGNORE_CONFIGURED_ENDPOINT_URLS set, boto3 ignores those, and
+        the trigger code's calls would go to AWS itself."""
         import boto3
+
+        if self._trigger_session:
+            return
+        self._trigger_session = True
 
         def counted(model: Any, **_: Any) -> None:
             self.calls[model.name] += 1
 
         boto3.setup_default_session(profile_name=self.profile, region_name=self.region)
-        boto3.DEFAULT_SESSION.events.register("before-call.cognito-idp", counted)
+        session = boto3.DEFAULT_SESSION
+        session.events.register("before-call.cognito-idp", counted)
+        if self.endpoint_url:
+            make_client = session.client
+            endpoint = self.endpoint_url
+
+            def client(service_name: str, *args: Any, **kwargs: Any) -> Any:
+                kwargs["endpoint_url"] = kwargs.get("endpoint_url") or endpoint
+                return make_client(service_name, *args, **kwargs)
+
+            session.client = client  # type: ignore[method-assign]
 
     @contextmanager
     def trigger_environment(self) -> Iterator[None]:

@@ -1,7 +1,8 @@
 """`cogfed-pool`: audit a live pool, repair its split users, pre-link before an SSO rollout.
 
-    cogfed-pool audit   --user-pool-id ID [--json F] [--csv F]
-    cogfed-pool repair  --user-pool-id ID --out PLAN.json [--from-audit F] [--subjects F]
+    cogfed-pool audit   --user-pool-id ID [--json F] [--csv F] [--index F]
+    cogfed-pool repair  --user-pool-id ID --out PLAN.json [--from-audit F | --index F]
+                        [--subjects F]
     cogfed-pool repair  --apply PLAN.json [--execute] [--journal F] [--backup F]
     cogfed-pool prelink --user-pool-id ID --csv F [--execute] [--journal F]
 
@@ -20,7 +21,8 @@ import json
 import math
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -31,8 +33,10 @@ from cogfed_pool.aws import (
     misnamed_endpoint_variables,
     service_endpoint_variable,
 )
-from cogfed_pool.private_files import write_private
+from cogfed_pool.private_files import open_private, write_private
 from cogfed_pool.progress import Progress
+
+INDEX_SUFFIX = ".index.sqlite"
 
 
 class UsageError(Exception):
@@ -110,6 +114,14 @@ def parser() -> argparse.ArgumentParser:
     common(audit)
     audit.add_argument("--json", type=Path, help="write the full report as JSON")
     audit.add_argument("--csv", type=Path, help="write one row per finding as CSV")
+    audit.add_argument(
+        "--index",
+        type=Path,
+        help="the file the users are listed into, grouped by email there (default: beside "
+        f"--json, else --csv, named *{INDEX_SUFFIX}; without either, a temporary one). An "
+        "interrupted audit run again with it resumes the listing; `repair --index` plans "
+        "from it without reading the pool again",
+    )
 
     repair = commands.add_parser("repair", help="plan the merge of split users, or apply a plan")
     common(repair, pool=False)
@@ -117,6 +129,13 @@ def parser() -> argparse.ArgumentParser:
     repair.add_argument("--out", type=Path, help="where to write the plan (JSON)")
     repair.add_argument(
         "--from-audit", type=Path, help="plan for the people of this audit JSON only"
+    )
+    repair.add_argument(
+        "--index",
+        type=Path,
+        help="plan from this user index (an audit's, used as it is, without reading the pool "
+        "again), or list the users into it, resuming an interrupted listing (default: a "
+        "temporary index)",
     )
     repair.add_argument(
         "--subjects", type=Path, help="CSV provider,subject: exact-case subjects from the IdP"
@@ -132,10 +151,12 @@ def parser() -> argparse.ArgumentParser:
         "--backup", type=Path, help="with --apply: backup file (default PLAN.backup)"
     )
     repair.add_argument(
-        "--linking-secret-file",
+        "--key-file",
         type=Path,
-        help="with --apply: a file holding the deployment's LINKING_SECRET, which signs the "
-        "journal (default: the LINKING_SECRET variable, else the pre sign-up function's)",
+        help="the operator key that signs the plan (--out) and is checked with it and signs "
+        "the journal (--apply): a file only you may read (default: "
+        "$XDG_CONFIG_HOME/cogfed-pool/key, made on first use); a plan applied on another "
+        "machine needs the same key",
     )
     repair.add_argument(
         "--trust-stored-emails",
@@ -173,6 +194,15 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="take the CSV's email_verified column as the identity provider's own claim",
     )
+    prelink.add_argument(
+        "--unconfirmed-linking-secret",
+        action="store_true",
+        help="create users under a LINKING_SECRET given with --linking-secret-file or the "
+        "variable even though neither the pre sign-up function's configuration nor any user "
+        "the trigger created confirms it. RISK: if it is not the deployment's (another "
+        "stage's, an old one), every user created gets a username the trigger never gives, "
+        "and a first sign-in while ListUsers lags creates a second user for the same person",
+    )
     return top
 
 
@@ -208,27 +238,81 @@ def _config(cognito: Cognito, args: argparse.Namespace) -> Any:
     return read_config(cognito, _identity_providers(args.identity_providers))
 
 
+@contextmanager
+def _user_index(args: argparse.Namespace, path: Path | None, pool_id: str) -> Iterator[Any]:
+    """The user index at `path` (refused when another pool's), held by this run alone, or a
+    temporary one; opened before any call."""
+    from cogfed_pool.journal import RunLock
+    from cogfed_pool.user_index import UserIndex
+
+    if path is None:
+        args.resume_hint = (
+            "the users listed so far were in a temporary index: name a file with --index so "
+            "that a run can resume"
+        )
+        with UserIndex.temporary(pool_id) as index:
+            yield index
+        return
+    _writable(path, "--index")
+    lock = RunLock(path)
+    try:
+        with UserIndex.open(path, pool_id) as index:
+            # For the messages of a run that stops: the next one resumes from this index.
+            args.resume_hint = f"the users listed so far are kept in {path}: run again to resume"
+            yield index
+    finally:
+        lock.release()
+
+
+def _say(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
 def run_audit(args: argparse.Namespace) -> int:
     from cogfed_pool.audit import audit
 
     _writable(args.json, "--json")
     _writable(args.csv, "--csv")
-    cognito = _cognito(args, args.user_pool_id)
-    config = _config(cognito, args)
-    total = config.pool.get("EstimatedNumberOfUsers")
-    report = audit(
-        cognito, config, Progress("reading users", total if isinstance(total, int) else None)
-    )
-    print(report.summary())
-    # Both hold users' emails and usernames: readable by their owner only.
-    if args.json:
-        write_private(args.json, report.to_json(), "--json")
-        print(f"wrote {args.json}")
-    if args.csv:
-        write_private(args.csv, report.to_csv(), "--csv")
-        print(f"wrote {args.csv}")
-    failed = any(r["result"] != "PASSED" for r in report.rules)
-    return 1 if report.findings or failed else 0
+    beside = args.json or args.csv
+    path = args.index or (beside.with_suffix(INDEX_SUFFIX) if beside else None)
+    for report, what in ((args.json, "--json"), (args.csv, "--csv")):
+        if path is not None and report is not None and path.resolve() == report.resolve():
+            # Writing the report would destroy the index, or the index the report.
+            raise UsageError(f"--index {path} is the same file as {what}: name another file")
+    with _user_index(args, path, args.user_pool_id) as index:
+        cognito = _cognito(args, args.user_pool_id)
+        config = _config(cognito, args)
+        if index.used:
+            # The pool may have changed since that audit (a repair, sign-ins): list it again.
+            _say(f"{index.describe()}, reported before: listing the pool again")
+            index.start_over()
+        elif index.complete:
+            _say(f"{index.describe()}: reporting from it without listing the pool again")
+        total = config.pool.get("EstimatedNumberOfUsers")
+        report = audit(
+            cognito,
+            config,
+            Progress("reading users", total if isinstance(total, int) else None),
+            index=index,
+        )
+        print(report.summary())
+        # Both hold users' emails and usernames: readable by their owner only.
+        if args.json:
+            with open_private(args.json, "--json", append=False) as handle:
+                report.write_json(handle)
+            print(f"wrote {args.json}")
+        if args.csv:
+            with open_private(args.csv, "--csv", append=False) as handle:
+                report.write_csv(handle)
+            print(f"wrote {args.csv}")
+        index.mark_used()
+        if path is not None:
+            print(
+                f"users listed in {path} (readable by you only): `repair --index {path}` plans "
+                "from it; delete it when done"
+            )
+        failed = any(r["result"] != "PASSED" for r in report.rules)
+        return 1 if report.findings or failed else 0
 
 
 def run_repair(args: argparse.Namespace) -> int:
@@ -236,35 +320,41 @@ def run_repair(args: argparse.Namespace) -> int:
         return run_apply(args)
     if not args.user_pool_id or not args.out:
         raise UsageError("repair needs --user-pool-id and --out (or --apply PLAN)")
-    from cogfed_pool.audit import read_users
+    if args.from_audit and args.index:
+        raise UsageError(
+            "give --from-audit (plan for the people an audit named) or --index (for everyone "
+            "an index lists), not both"
+        )
+    from cogfed_pool.operator_key import load_key, signed_plan_text
     from cogfed_pool.repair import plan_repair, read_subjects
-    from cogfed_pool.trigger_rules import PoolUser
 
     _writable(args.out, "--out")
     subjects = read_subjects(args.subjects)
-    cognito = _cognito(args, args.user_pool_id)
-    config = _config(cognito, args)
-    if args.from_audit:
-        names = _audited_names(args.from_audit, cognito.pool_id)
-        users = []
-        for name in sorted(names):
-            try:
-                users.append(PoolUser.from_api(cognito.user(name)))
-            except PoolCallError as problem:
-                if problem.code != "UserNotFoundException":
-                    raise
-    else:
-        users = read_users(cognito, Progress("reading users"))
-    plan = plan_repair(
-        cognito,
-        config,
-        users,
-        subjects,
-        Progress("planning"),
-        trust_stored_emails=args.trust_stored_emails,
-        trust_stored_hosted_domains=args.trust_stored_hosted_domains,
-    )
-    write_private(args.out, plan.to_json(), "--out")
+    key = load_key(args.key_file, create=True)  # before any call: the plan is signed with it
+    with _user_index(args, args.index, args.user_pool_id) as users:
+        cognito = _cognito(args, args.user_pool_id)
+        config = _config(cognito, args)
+        if args.from_audit:
+            names = _audited_names(args.from_audit, cognito.pool_id)
+            users.add(_audited_users(cognito, sorted(names)))
+        elif users.complete:
+            _say(
+                f"{users.describe()}: planning from it without listing the pool again (each "
+                "person is read again before it is planned)"
+            )
+        else:
+            users.read_pool(cognito, Progress("reading users"))
+        plan = plan_repair(
+            cognito,
+            config,
+            users,
+            subjects,
+            Progress("planning"),
+            trust_stored_emails=args.trust_stored_emails,
+            trust_stored_hosted_domains=args.trust_stored_hosted_domains,
+        )
+        users.mark_used()
+    write_private(args.out, signed_plan_text(plan.to_json(), key, args.subjects), "--out")
     print(plan.describe())
     print(
         f"wrote {args.out}: review it, then `cogfed-pool repair --apply {args.out}` (a dry run) "
@@ -273,11 +363,22 @@ def run_repair(args: argparse.Namespace) -> int:
     return 1 if plan.refused else 0
 
 
+def _audited_users(cognito: Cognito, names: list[str]) -> Iterator[Any]:
+    from cogfed_pool.trigger_rules import PoolUser
+
+    for name in names:
+        try:
+            yield PoolUser.from_api(cognito.user(name))
+        except PoolCallError as problem:
+            if problem.code != "UserNotFoundException":
+                raise
+
+
 def _audited_names(path: Path, pool_id: str) -> set[str]:
     """The usernames of the split people an audit JSON names (a file like any other input)."""
     try:
         audited = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as problem:
+    except (OSError, ValueError, RecursionError) as problem:
         raise UsageError(f"--from-audit {path}: not an audit JSON ({problem})") from problem
     if not isinstance(audited, dict) or not isinstance(audited.get("findings"), list):
         raise UsageError(f"--from-audit {path}: not an audit JSON (no findings list)")
@@ -298,11 +399,22 @@ def _audited_names(path: Path, pool_id: str) -> set[str]:
 
 def run_apply(args: argparse.Namespace) -> int:
     from cogfed_pool.apply import Applier, describe_steps, journal_header
-    from cogfed_pool.journal import Journal, RunLock
+    from cogfed_pool.journal import Journal, JournalCut, RunLock
+    from cogfed_pool.operator_key import check_subjects, distinct_files, load_key, verify_plan
     from cogfed_pool.plan_file import checked_plan
     from cogfed_pool.repair import load_plan, read_subjects
 
     plan = checked_plan(load_plan(args.apply), str(args.apply))
+    pool_id = plan["pool_id"]
+    if args.user_pool_id and args.user_pool_id != pool_id:
+        raise UsageError(
+            f"--user-pool-id {args.user_pool_id} is not the plan's pool {pool_id}: a plan is "
+            "applied to the pool it was made for; leave --user-pool-id out, or give that "
+            "pool's plan"
+        )
+    key = load_key(args.key_file, create=False)
+    verify_plan(plan, key, str(args.apply))
+    check_subjects(plan, args.subjects, str(args.apply))
     if not args.execute:
         print(describe_steps(plan))
         return 0
@@ -310,14 +422,44 @@ def run_apply(args: argparse.Namespace) -> int:
     backup = args.backup or args.apply.with_suffix(".backup")
     _writable(journal_path, "--journal")
     _writable(backup, "--backup")
+    # Locks: the journal's, the plan's (its default journal's: a run of the same plan with
+    # another --journal) and the pool's (another plan of the same people).
+    plan_journal = args.apply.with_suffix(".journal")
+    lock_paths = {"the journal's lock": journal_path.with_name(journal_path.name + ".lock")}
+    if plan_journal != journal_path:
+        lock_paths["the plan's lock"] = plan_journal.with_name(plan_journal.name + ".lock")
+    lock_paths["the pool's lock"] = key.pool_lock_path(pool_id)
+    distinct_files(
+        {
+            "the plan": args.apply,
+            "--journal": journal_path,
+            "--backup": backup,
+            **lock_paths,
+            "the operator key": key.path,
+        }
+    )
     subjects = read_subjects(args.subjects)
-    # Before any call: a second run of the same journal refuses here, having done nothing.
-    lock = RunLock(journal_path)
+    # Before any call: a second run of the same journal, plan or pool refuses here.
+    locks: list[RunLock] = []
     try:
-        cognito = _cognito(args, plan["pool_id"])
+        pool_lock = key.pool_lock_path(pool_id)
+        locks.append(RunLock(pool_lock, path=pool_lock, using=f"pool {pool_id}"))
+        locks.append(RunLock(journal_path))
+        if plan_journal != journal_path:
+            locks.append(RunLock(plan_journal, using=f"the plan {args.apply}"))
+        cognito = _cognito(args, pool_id)
         config = _config(cognito, args)
-        key = _linking_secret(cognito, config, args).journal_key()
-        journal = Journal(journal_path, header=journal_header(plan), key=key, lock=lock)
+        try:
+            journal = Journal(
+                journal_path,
+                header=journal_header(plan),
+                key=key.journal_key,
+                lock=locks[1],
+                state_for=key.journal_state_path,
+            )
+        except JournalCut as problem:
+            print(f"cogfed-pool repair: {problem}", file=sys.stderr)
+            return 3
         try:
             applier = Applier(
                 cognito,
@@ -333,7 +475,8 @@ def run_apply(args: argparse.Namespace) -> int:
         finally:
             journal.close()
     finally:
-        lock.release()
+        for lock in reversed(locks):
+            lock.release()
     print(result.describe())
     print(f"backup of every user changed or deleted: {backup}")
     return result.exit_code
@@ -353,6 +496,10 @@ def run_prelink(args: argparse.Namespace) -> int:
         cognito.count_trigger_calls()
         config = _config(cognito, args)
         secret = _linking_secret(cognito, config, args)
+        if any(row.create for row in rows):
+            from cogfed_pool.deployment import confirm_secret
+
+            secret = confirm_secret(cognito, secret, take_it=args.unconfirmed_linking_secret)
         journal = (
             Journal(journal_path, header=journal_header(cognito.pool_id), lock=lock)
             if args.execute
@@ -374,6 +521,10 @@ def run_prelink(args: argparse.Namespace) -> int:
         if lock is not None:
             lock.release()
     print(result.describe())
+    from cogfed_pool.operator_key import file_sha256
+
+    # The rows are the only evidence of who owns which email: compare with the export's.
+    print(f"rows from {args.csv}, SHA-256 {file_sha256(args.csv)}")
     if not args.execute:
         print("checked only: nothing changes without --execute")
     return 1 if result.refused else 0
@@ -395,15 +546,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"cogfed-pool {args.command}: {problem}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print(
-            f"cogfed-pool {args.command}: interrupted; a new run resumes from the journal",
-            file=sys.stderr,
-        )
+        resume = getattr(args, "resume_hint", None) or "a new run resumes from the journal"
+        print(f"cogfed-pool {args.command}: interrupted; {resume}", file=sys.stderr)
         return 130
     except PoolCallError as problem:
+        resume = getattr(args, "resume_hint", None)
         print(
             f"cogfed-pool {args.command}: {problem} (check the pool ID, Region and your "
-            "credentials' cognito-idp permissions)",
+            "credentials' cognito-idp permissions)" + (f"; {resume}" if resume else ""),
+            file=sys.stderr,
+        )
+        return 2
+    except RecursionError:
+        print(
+            f"cogfed-pool {args.command}: an input is nested too deeply to be read (no plan, "
+            "journal, audit or configuration of this tool is): check the files given",
             file=sys.stderr,
         )
         return 2

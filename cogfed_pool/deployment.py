@@ -9,20 +9,22 @@ a second one: so nothing creates users without the deployment's own secret.
 It is read as the audit reads `IDENTITY_PROVIDERS` (live_config.py): from the pre sign-up
 function's environment (Lambda GetFunctionConfiguration); or given with
 `--linking-secret-file` or the `LINKING_SECRET` environment variable, which must then equal
-the function's wherever that can be read.
+the function's wherever that can be read. Where the function's configuration cannot be read,
+a given secret (a stale one left in a shell, another stage's) is taken for creating users only
+once it reproduces the username of a user the trigger created in the pool, or when the
+operator says so (`--unconfirmed-linking-secret`).
 
-The repair journal is signed under a key derived from it (journal.py), so that only someone
-holding the secret can write a journal line a run acts on.
+It signs nothing of the tool's: every reader of the function's configuration holds it. Plans
+and journals are signed with the operator's key (operator_key.py).
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import os
+import re
 import sys
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from cogfed_pool.aws import Cognito, environment
@@ -34,6 +36,7 @@ pseudonyms = sys.modules[account_linking.native_username.__module__]
 VARIABLE: str = pseudonyms.SECRET_VARIABLE
 # The trigger ignores a shorter secret (and draws a random key per container instead).
 MIN_LENGTH: int = pseudonyms._MIN_SECRET_LENGTH
+UUID_SHAPE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
 GIVE_IT = (
     f"give it with --linking-secret-file (a file holding the pre sign-up function's "
     f"{VARIABLE}) or the {VARIABLE} environment variable, or allow "
@@ -51,20 +54,49 @@ class LinkingSecret:
     source: str  # where it came from, or why it is unknown
     # Why users may not be created with it even when known (the trigger runs without one).
     creating_refused: str | None = None
+    # Given by the operator while the function's own value could not be read.
+    unconfirmed: bool = False
 
     def refusal(self) -> str | None:
         """Why the tool may not create users, or None."""
         if self.value is None:
             return f"the deployment's {VARIABLE} is unknown ({self.source}): {GIVE_IT}"
+        if self.creating_refused is None and self.unconfirmed:
+            return (
+                f"{VARIABLE} from {self.source} could not be checked against the pre sign-up "
+                "function's (its configuration could not be read) and reproduces the username "
+                "of no user the trigger created in the pool: allow "
+                "lambda:GetFunctionConfiguration on the function, or, sure that it is the "
+                "deployment's, pass --unconfirmed-linking-secret"
+            )
         return self.creating_refused
 
-    def journal_key(self) -> bytes:
-        if self.value is None:
-            raise SecretError(
-                f"the deployment's {VARIABLE} is unknown ({self.source}); the journal is "
-                f"signed with it, so that an edited journal cannot steer the run: {GIVE_IT}"
-            )
-        return hmac.new(self.value.encode(), b"cogfed-pool journal", hashlib.sha256).digest()
+
+def confirm_secret(cognito: Cognito, secret: LinkingSecret, *, take_it: bool) -> LinkingSecret:
+    """`secret`, confirmed if it was given unconfirmed: by the operator's word (`take_it`),
+    or by the username of a user the trigger created (an HMAC of its email under the secret,
+    lambda_src/pseudonyms.py). Pages the pool's users until one matches."""
+    if not secret.unconfirmed or secret.value is None:
+        return secret
+    if take_it:
+        return replace(
+            secret, unconfirmed=False, source=f"{secret.source}, --unconfirmed-linking-secret"
+        )
+    with environment({VARIABLE: secret.value}):
+        for page in cognito.pages("list_users", "Users", UserPoolId=cognito.pool_id):
+            for user in page:
+                name = str(user.get("Username", ""))
+                if not UUID_SHAPE.fullmatch(name):
+                    continue  # the trigger names the users it creates with a UUID's shape
+                attributes = {a["Name"]: a.get("Value", "") for a in user.get("Attributes", [])}
+                email = attributes.get("email")
+                if email and pseudonyms.native_username(cognito.pool_id, email) == name:
+                    return replace(
+                        secret,
+                        unconfirmed=False,
+                        source=f"{secret.source}, confirmed by the trigger's user {name}",
+                    )
+    return secret
 
 
 def given_secret(path: Path | None) -> tuple[str, str] | None:
@@ -101,7 +133,7 @@ def find_linking_secret(
         refused = None
         if variables is not None and deployed is None:
             refused = _runs_without(function)
-        return LinkingSecret(value, source, refused)
+        return LinkingSecret(value, source, refused, unconfirmed=variables is None)
     if deployed is not None and len(deployed) >= MIN_LENGTH:
         return LinkingSecret(deployed, f"the pre sign-up function {function}")
     if variables is not None:

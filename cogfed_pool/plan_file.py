@@ -35,10 +35,19 @@ def _type_name(value: Any) -> str:
     return "null" if value is None else type(value).__name__
 
 
+def _text(source: str, where: str, value: str) -> str:
+    try:
+        value.encode("utf-8")
+    except UnicodeError:
+        # A lone surrogate (a JSON escape like \ud800): no user, group or email holds one.
+        raise _fail(source, where, "holds a character that is not Unicode text") from None
+    return value
+
+
 def _string(source: str, where: str, value: Any) -> str:
     if not isinstance(value, str) or not value:
         raise _fail(source, where, f"expected a non-empty string, found {_type_name(value)}")
-    return value
+    return _text(source, where, value)
 
 
 def _strings(source: str, where: str, value: Any) -> list[str]:
@@ -52,6 +61,9 @@ def _strings(source: str, where: str, value: Any) -> list[str]:
 def _mapping(source: str, where: str, value: Any) -> dict[str, str]:
     if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
         raise _fail(source, where, "expected an object of string values")
+    for name, item in value.items():
+        _text(source, f"{where} key {name!r}", name)
+        _text(source, f"{where}.{name}", item)
     return value
 
 
@@ -78,7 +90,8 @@ MERGE_KEYS = (
 def checked_plan(document: Any, source: str) -> dict[str, Any]:
     """`document` if it is a well-formed plan, else PlanError naming the first problem."""
     plan = _object(source, "the document", document, ("version", "pool_id", "people"))
-    if plan["version"] != PLAN_VERSION:
+    # Exactly the int: true and 1.0 compare equal to 1 in Python, but no plan holds them.
+    if type(plan["version"]) is not int or plan["version"] != PLAN_VERSION:
         raise _fail(source, "version", f"{plan['version']!r}, not {PLAN_VERSION}")
     _string(source, "pool_id", plan["pool_id"])
     if not isinstance(plan["people"], list):
@@ -110,6 +123,10 @@ def checked_plan(document: Any, source: str) -> dict[str, Any]:
                 _string(source, f"{at}.{key}", merge[key])
             if not isinstance(merge["subject_source"], str):
                 raise _fail(source, f"{at}.subject_source", "expected a string")
+            _text(source, f"{at}.subject_source", merge["subject_source"])
+            if merge["subject"] != merge["subject"].strip():
+                # Cognito matches a subject by its exact characters: padding names another.
+                raise _fail(source, f"{at}.subject", "begins or ends with white space")
             _mapping(source, f"{at}.attributes", merge["attributes"])
             _mapping(source, f"{at}.unchanged", merge["unchanged"])
             _strings(source, f"{at}.groups", merge["groups"])

@@ -21,8 +21,13 @@ HMAC of the email under the deployment's `LINKING_SECRET` (lambda_src/pseudonyms
 tool must give the very name the trigger would, or a sign-in that ListUsers does not yet show
 the new user to (FACTS §6) creates a second user for the same person; so such a row is
 refused unless the secret is known (deployment.py) and set where the trigger code reads it.
-The journal is bound to the pool (journal.py); what it says can only make a run skip a row it
-already linked, so it is not signed.
+The journal is bound to the pool (journal.py) and not signed: a row it says is done is
+reported done only once the pool shows the link (a native user with the email holding the
+identity); otherwise the row is done again.
+
+The CSV itself is the only evidence of which person owns which email and identity, and nothing
+in the pool can check it: it must come straight from the directory (the run prints its SHA-256
+to compare with the export's).
 """
 
 from __future__ import annotations
@@ -37,7 +42,14 @@ from cogfed_pool.deployment import LinkingSecret, trigger_secret
 from cogfed_pool.journal import Journal
 from cogfed_pool.live_config import LiveConfig
 from cogfed_pool.progress import Progress
-from cogfed_pool.trigger_rules import account_linking, cognito_api, errors, federated_identity
+from cogfed_pool.repair import users_with_email
+from cogfed_pool.trigger_rules import (
+    FEDERATED_STATUS,
+    account_linking,
+    cognito_api,
+    errors,
+    federated_identity,
+)
 
 ROW_DEADLINE_S = 30.0
 YES = frozenset({"yes", "true", "1"})
@@ -172,6 +184,7 @@ class Prelinker:
         return federated_identity.FederatedIdentity(settings, row.subject)
 
     def run(self, rows: list[Row], progress: Progress, *, execute: bool) -> PrelinkResult:
+        self.cognito.count_trigger_calls()  # the trigger code's clients: this endpoint too
         with self.cognito.trigger_environment(), trigger_secret(self.secret):
             cognito_api.reset_clients()  # clients of this run's session and endpoint
             try:
@@ -189,7 +202,11 @@ class Prelinker:
                 result.add("refused", row)
                 continue
             self._seen.add(row.key)
-            if self.journal is not None and self.journal.has(key=row.key, final=True):
+            if (
+                self.journal is not None
+                and self.journal.has(key=row.key, final=True)
+                and self._linked_now(row)
+            ):
                 result.add("already done", row)
                 continue
             try:
@@ -255,6 +272,20 @@ class Prelinker:
             account_linking._link(
                 pool_id, destination, identity, deadline, "linked", "prelink"
             ).decision
+        )
+
+    def _linked_now(self, row: Row) -> bool:
+        """Whether the pool shows the row's link: a native user with its email holding its
+        identity (the journal is not signed, so its word alone is not taken)."""
+        if not federated_identity.is_filter_safe_email(row.email):
+            return False
+        return any(
+            user.status != FEDERATED_STATUS
+            and any(
+                i.get("providerName") == row.provider and i.get("userId") == row.subject
+                for i in user.identities()
+            )
+            for user in users_with_email(self.cognito, row.email)
         )
 
     def _federated_profile_exists(self, row: Row) -> bool:

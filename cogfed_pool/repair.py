@@ -39,7 +39,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cogfed_pool.audit import identity_of, people
+from cogfed_pool.audit import identity_of
 from cogfed_pool.aws import Cognito
 from cogfed_pool.live_config import LiveConfig, hosted_domain_doubt, type_mismatch
 from cogfed_pool.progress import Progress
@@ -52,6 +52,7 @@ from cogfed_pool.trigger_rules import (
     errors,
     federated_identity,
 )
+from cogfed_pool.user_index import UserIndex
 
 PLAN_VERSION = 1
 # Attributes that are the user's own identity in Cognito, never copied between users.
@@ -157,7 +158,7 @@ class RepairPlan:
 def load_plan(path: Path) -> dict[str, Any]:
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as problem:
+    except (OSError, ValueError, RecursionError) as problem:
         raise PlanError(
             f"{path}: not a repair plan ({problem}); make one with `cogfed-pool repair`"
         ) from problem
@@ -245,25 +246,22 @@ def _refuse(refused: list[dict[str, str]], email: str, reason: str) -> None:
 def plan_repair(
     cognito: Cognito,
     config: LiveConfig,
-    users: list[Any],
+    users: UserIndex,
     subjects: dict[tuple[str, str], str],
     progress: Progress,
     *,
     trust_stored_emails: bool = False,
     trust_stored_hosted_domains: bool = False,
 ) -> RepairPlan:
+    """A plan for every person `users` shows split (native and federated users with the
+    email, compared as the triggers compare it), read from the index one person at a time;
+    the plan itself holds only the people it merges or refuses."""
     planned: list[Person] = []
     refused: list[dict[str, str]] = []
-    split = {
-        email: members
-        for email, members in people(users).items()
-        if any(u.status == FEDERATED_STATUS for u in members)
-        and any(u.status != FEDERATED_STATUS for u in members)
-    }
-    progress.total = len(split)
+    progress.total = users.count_split_people()
     if config.email_self_editable and not trust_stored_emails:
         # Before any per-person call: every person would be refused for the same reason.
-        for email in sorted(split):
+        for email, _ in users.split_people():
             _refuse(
                 refused,
                 email,
@@ -274,14 +272,19 @@ def plan_repair(
             )
         progress.done()
         return RepairPlan(cognito.pool_id, planned, refused)
-    for email, members in sorted(split.items()):
+    for email, stored in users.split_people():
         progress.advance()
         # Fresh: everyone with the email now, found as the trigger finds them (a native user
         # created since the audit counts too).
-        if not federated_identity.is_filter_safe_email(members[0].email):
+        if not federated_identity.is_filter_safe_email(stored):
             _refuse(refused, email, "the email can't be searched for (FACTS §6): merge by hand")
             continue
-        fresh = users_with_email(cognito, members[0].email)
+        fresh = users_with_email(cognito, stored)
+        if fresh and not any(u.status == FEDERATED_STATUS for u in fresh):
+            # Merged (or its federated users gone) since the listing, which may be an older
+            # audit's: nothing left to merge. (Nobody found at all is refused below: a
+            # lagging ListUsers, FACTS §6, must not hide a person.)
+            continue
         person = _plan_person(
             cognito, config, email, fresh, subjects, refused, trust_stored_hosted_domains
         )

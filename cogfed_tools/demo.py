@@ -182,6 +182,45 @@ def play_double(
         return play(world, DEMO_SIGN_INS), summarize(world.users())
 
 
+def play_confirmed_linking(planned: PlannedPool) -> dict[str, Any]:
+    """Nina links LinkedIn herself after the trigger declined to link it by email (LinkedIn
+    did not verify her address), through the confirmed-linking endpoint's handler, in the
+    double, with LinkedIn set to untrusted_sign_in = "separate_user"."""
+    import json
+
+    with double_world(planned) as world:
+        sim = world.sim
+        settings = json.loads(sim.identity_providers_override or "{}")
+        settings["LinkedIn"]["untrusted_sign_in"] = "separate_user"
+        sim.identity_providers_override = json.dumps(settings)
+        nina_email = "nina@example.com"
+        sim.native_sign_up(nina_email)
+        nina = sim.password_sign_in(nina_email).username or ""
+        claims = {"email": nina_email, "email_verified": "false", "given_name": "nina"}
+        declined = sim.federated_sign_in("LinkedIn", "NiNaLi9kd1n", claims)
+        separate = declined.username or ""
+        answer = sim.call_endpoint(
+            "POST /link",
+            sim.access_token(nina),
+            {"federated_access_token": sim.access_token(separate)},
+        )
+        replay = sim.call_endpoint(
+            "POST /link", sim.access_token(nina), {"federated_access_token": "x.e30.x"}
+        )
+        return {
+            "trigger": next(
+                (d["reason"] for d in declined.decisions if d["trigger"] == "pre_signup"), ""
+            ),
+            "separate_user": declined.federated_user_created and separate != nina,
+            "status": answer.status,
+            "nina_identities": sorted(
+                f"{p}:{s}" for p, s in world.double.user(sim.pool_id, nina).linked
+            ),
+            "separate_left": separate in {u.username for u in world.double.users(sim.pool_id)},
+            "replay_status": replay.status,
+        }
+
+
 def play_ministack(planned: PlannedPool, workdir: Path) -> tuple[list[Row], dict[str, Any]]:
     from cogfed_tools.conformance.ministack_world import ministack_world
 
@@ -346,6 +385,24 @@ def run(world: str = "double") -> None:
     )
     print_table("Sign-ins, the seed report's setup:", broken_rows)
     check_broken(broken_rows, seed_summary)
+
+    linking = timed(
+        "6. Nina links LinkedIn herself: the trigger declined to link it by email (LinkedIn did "
+        'not verify her address; LinkedIn set to untrusted_sign_in = "separate_user"), she '
+        "sends both access tokens to the confirmed-linking endpoint (in the test double)",
+        lambda: play_confirmed_linking(planned),
+    )
+    say(
+        f"   trigger: {linking['trigger']}; separate user made: {linking['separate_user']}; "
+        f"POST /link: {linking['status']}; nina's identities: {linking['nina_identities']}; "
+        f"separate user left: {linking['separate_left']}; a bad token: {linking['replay_status']}"
+    )
+    expect(linking["trigger"] == "separate_user:email_not_verified", "the trigger did not decline")
+    expect(linking["separate_user"], "no separate user was made for the declined sign-in")
+    expect(linking["status"] == 200, f"POST /link answered {linking['status']}")
+    expect(linking["nina_identities"] == ["LinkedIn:NiNaLi9kd1n"], "LinkedIn is not on nina's user")
+    expect(not linking["separate_left"], "the separate user was not removed")
+    expect(linking["replay_status"] == 401, "a token Cognito does not know was accepted")
 
     say(
         f"\nResult: with the module, {fixed['users']} users for 2 people, alice's user holds "

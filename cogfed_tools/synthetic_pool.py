@@ -3,9 +3,10 @@ commands' tests and benchmark.
 
 The pool is configured like `examples/complete` (case-insensitive, `custom:idp_sub`, Google,
 LinkedIn over OIDC and the corporate SAML directory) and its users are written directly into
-the double. Every planted problem is recorded (`Planted`) with the email of the person it
-concerns, so that a test can require the audit to find exactly these and nothing else, and
-the repair to merge exactly the repairable people.
+the double (`populate`), or, for a pool too large to hold, made page by page as ListUsers
+asks for them (`stream`). Every planted problem is recorded (`Planted`) with the email of the
+person it concerns, so that a test can require the audit to find exactly these and nothing
+else, and the repair to merge exactly the repairable people.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import random
 import string
 import uuid
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -127,10 +129,23 @@ def create_pool(double: Any) -> str:
     return pool_id
 
 
+@dataclass
+class SyntheticUser:
+    username: str
+    status: str
+    attributes: dict[str, str]
+    groups: list[str] = field(default_factory=list)
+
+
 class _Writer:
-    def __init__(self, double: Any, pool_id: str, rng: random.Random, planted: Planted) -> None:
-        self.double, self.pool_id, self.rng, self.planted = double, pool_id, rng, planted
+    def __init__(self, rng: random.Random, planted: Planted) -> None:
+        self.rng, self.planted = rng, planted
         self.count = 0
+        self.made: list[SyntheticUser] = []  # since the last `drain`
+
+    def drain(self) -> list[SyntheticUser]:
+        made, self.made = self.made, []
+        return made
 
     def native(
         self,
@@ -150,7 +165,7 @@ class _Writer:
         if identities:
             attributes["identities"] = json.dumps(identities)
         attributes |= extra or {}
-        self.double.put_user(self.pool_id, username, attributes=attributes)
+        self.made.append(SyntheticUser(username, "CONFIRMED", attributes))
         return username
 
     def federated(
@@ -180,13 +195,11 @@ class _Writer:
         if copy and "custom:idp_sub" in MAPPINGS[provider]:
             attributes["custom:idp_sub"] = subject
         attributes |= extra or {}
-        self.double.put_user(
-            self.pool_id, username, status="EXTERNAL_PROVIDER", attributes=attributes
-        )
+        self.made.append(SyntheticUser(username, "EXTERNAL_PROVIDER", attributes))
         return username
 
     def join(self, username: str) -> None:
-        self.double.backend.admin_add_user_to_group(self.pool_id, GROUP, username)
+        next(u for u in self.made if u.username == username).groups.append(GROUP)
 
 
 def identity(provider: str, subject: str, *, primary: bool = False) -> dict[str, Any]:
@@ -203,9 +216,44 @@ def identity(provider: str, subject: str, *, primary: bool = False) -> dict[str,
 
 def populate(double: Any, pool_id: str, users: int, seed: int = 7) -> Planted:
     """About `users` users: the planted cases in the shares of MIX, the rest clean."""
-    rng = random.Random(seed)
     planted = Planted(pool_id)
-    w = _Writer(double, pool_id, rng, planted)
+    for user in synthetic_users(users, seed, planted):
+        double.put_user(pool_id, user.username, status=user.status, attributes=user.attributes)
+        for group in user.groups:
+            double.backend.admin_add_user_to_group(pool_id, group, user.username)
+    return planted
+
+
+def stream(double: Any, pool_id: str, users: int, seed: int = 7) -> Planted:
+    """The users `populate` would write, made as unfiltered ListUsers pages ask for them
+    (`backend.stream_users`) rather than held: for a pool too large for the double. Nothing
+    but an unfiltered ListUsers sees them (no lookup, no group)."""
+    from moto.cognitoidp.models import CognitoIdpUser
+
+    from cogfed_tools.cognito_double import backend
+
+    planted = Planted(pool_id)
+    for _ in synthetic_users(users, seed, planted):
+        pass
+
+    def start() -> Iterator[Any]:
+        for user in synthetic_users(users, seed, Planted(pool_id)):
+            attributes = [{"Name": k, "Value": v} for k, v in user.attributes.items()]
+            # Made without moto's BaseModel.__new__, which keeps every model it makes: a
+            # page's users are freed once it is sent.
+            made = object.__new__(CognitoIdpUser)
+            made.__init__(pool_id, user.username, None, user.status, attributes)
+            yield made
+
+    backend.stream_users(pool_id, start)
+    return planted
+
+
+def synthetic_users(users: int, seed: int, planted: Planted) -> Iterator[SyntheticUser]:
+    """About `users` users, made one person at a time, each planted problem recorded in
+    `planted` as its users are made."""
+    rng = random.Random(seed)
+    w = _Writer(rng, planted)
     counts = {case: max(1, int(users * share)) for case, share in MIX.items()}
     serial = 0
 
@@ -218,6 +266,7 @@ def populate(double: Any, pool_id: str, users: int, seed: int = 7) -> Planted:
         for _ in range(n):
             address = email(case)
             _plant(w, case, address, rng)
+            yield from w.drain()
     clean = max(0, users - w.count)
     for _ in range(clean):
         address = email("clean")
@@ -226,8 +275,8 @@ def populate(double: Any, pool_id: str, users: int, seed: int = 7) -> Planted:
             w.native(address, identities=[identity("LinkedIn", subject)])
         else:
             w.native(address)
+        yield from w.drain()
     planted.users = w.count
-    return planted
 
 
 def _plant(w: _Writer, case: str, address: str, rng: random.Random) -> None:

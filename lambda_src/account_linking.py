@@ -22,10 +22,10 @@ from typing import Any
 
 from ascii_case import email_domain, same_ignoring_ascii_case
 from cognito_api import AwsCallError, Deadline, call
-from cognito_facts import FACTS
+from cognito_facts import CONSUMER_EMAIL_DOMAINS_BY_TYPE, FACTS, HOSTED_DOMAIN_ATTRIBUTES_BY_TYPE
 from errors import SignInRefused
 from federated_identity import FederatedIdentity
-from idp_config import TriggerConfig
+from idp_config import ProviderConfig, TriggerConfig
 from pseudonyms import native_username
 
 COGNITO = "cognito-idp"
@@ -236,7 +236,7 @@ def _check_destination(
             f"verify your email address first, or {SUPPORT}.",
             reason="destination_email_unverified",
         )
-    if _untrusted_writer(user, config):
+    if _untrusted_writer(user, config, identity):
         raise SignInRefused(
             "Sign-in refused: the account with your email address can also be signed in to "
             "through a provider that is not trusted for that address, so it can't be linked "
@@ -251,7 +251,9 @@ def _check_destination(
         )
 
 
-def _untrusted_writer(user: PoolUser, config: TriggerConfig) -> bool:
+def _untrusted_writer(
+    user: PoolUser, config: TriggerConfig, identity: FederatedIdentity | None = None
+) -> bool:
     """Whether a provider linked to `user` could have written its email without trust for it.
 
     A linked provider's mapping rewrites the user's email (and email_verified) on every
@@ -272,9 +274,37 @@ def _untrusted_writer(user: PoolUser, config: TriggerConfig) -> bool:
             # The user's last sign-in through it came from a Google Workspace whose domain
             # is not listed (the mapping rewrote the stored hosted domain, FACTS §4, §20).
             return True
+        if _may_be_unlisted_workspace(settings, domain) and not _is_identity(linked, identity):
+            # `identity` itself (a retry after its link) was judged by its own sign-in.
+            return True
         if not settings.vouches_for_domain(domain):
             return True
     return False
+
+
+def _is_identity(linked: dict[str, Any], identity: FederatedIdentity | None) -> bool:
+    return (
+        identity is not None
+        and linked.get("providerName") == identity.provider.name
+        and linked.get("userId") == identity.subject
+    )
+
+
+def _may_be_unlisted_workspace(settings: ProviderConfig, domain: str) -> bool:
+    """Whether an identity of this provider may be a Workspace account of an unlisted domain
+    that wrote an address at `domain` (lower-cased), whatever the stored hosted domain says.
+
+    A stored hosted domain is only a hint: whoever signs in to the user may rewrite or clear
+    it (every mapped attribute is writable by the app clients, FACTS §4, §20), and users linked
+    before it was mapped lack it. So only the email's domain decides, as for `cogfed-pool
+    repair`: the type's consumer domains are never a Workspace's, and a domain in
+    email_domains is vouched for even by a Workspace (FACTS §8).
+    """
+    if settings.type not in HOSTED_DOMAIN_ATTRIBUTES_BY_TYPE:
+        return False
+    if domain in CONSUMER_EMAIL_DOMAINS_BY_TYPE.get(settings.type, frozenset()):
+        return False
+    return settings.email_domains is None or not settings.vouches_for_domain(domain)
 
 
 def _create_native_user(
@@ -388,6 +418,25 @@ def _get_user(pool_id: str, username: str, deadline: Deadline) -> PoolUser:
     return PoolUser.from_api(answer)
 
 
+def admin_link(
+    pool_id: str, username: str, provider_name: str, subject: str, deadline: Deadline
+) -> None:
+    """AdminLinkProviderForUser: the identity (provider name as created, exact-case subject)
+    onto the native user `username` (FACTS §1)."""
+    call(
+        COGNITO,
+        "admin_link_provider_for_user",
+        deadline,
+        UserPoolId=pool_id,
+        DestinationUser={"ProviderName": "Cognito", "ProviderAttributeValue": username},
+        SourceUser={
+            "ProviderName": provider_name,
+            "ProviderAttributeName": "Cognito_Subject",
+            "ProviderAttributeValue": subject,
+        },
+    )
+
+
 def _link(
     pool_id: str,
     destination: PoolUser,
@@ -397,20 +446,8 @@ def _link(
     reason: str,
 ) -> LinkOutcome:
     try:
-        call(
-            COGNITO,
-            "admin_link_provider_for_user",
-            deadline,
-            UserPoolId=pool_id,
-            DestinationUser={
-                "ProviderName": "Cognito",
-                "ProviderAttributeValue": destination.username,
-            },
-            SourceUser={
-                "ProviderName": identity.provider.name,
-                "ProviderAttributeName": "Cognito_Subject",
-                "ProviderAttributeValue": identity.subject,
-            },
+        admin_link(
+            pool_id, destination.username, identity.provider.name, identity.subject, deadline
         )
     except AwsCallError as exc:
         if exc.code == "InvalidParameterException" and MERGING_ERROR in exc.message.lower():

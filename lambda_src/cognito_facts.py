@@ -34,3 +34,8 @@ HOSTED_DOMAIN_ATTRIBUTES_BY_TYPE = {
 HOSTED_DOMAIN_ATTRIBUTES = tuple(
     sorted({a for names in HOSTED_DOMAIN_ATTRIBUTES_BY_TYPE.values() for a in names})
 )
+# Each such type's own address domains (Google's gmail.com): an account there is never a
+# Workspace account (FACTS §20).
+CONSUMER_EMAIL_DOMAINS_BY_TYPE = {
+    t: frozenset(domains) for t, domains in FACTS["consumer_email_domains"].items()
+}

@@ -23,8 +23,19 @@ from cognito_facts import (
 from errors import ConfigurationError
 
 EMAIL_TRUST_MODES = frozenset({"verified_claim", "always"})
+# What a first sign-in that may not be linked by email does: refused (the default), or left
+# to become a separate federated user whose owner may link it by confirming both sides
+# (confirmed_linking.py).
+UNTRUSTED_SIGN_IN_MODES = frozenset({"refuse", "separate_user"})
 _KNOWN_KEYS = frozenset(
-    {"type", "link_by_email", "email_trust", "email_domains", "subject_attribute"}
+    {
+        "type",
+        "link_by_email",
+        "email_trust",
+        "email_domains",
+        "subject_attribute",
+        "untrusted_sign_in",
+    }
 )
 
 
@@ -37,6 +48,7 @@ class ProviderConfig(NamedTuple):
     email_trust: str = "verified_claim"
     email_domains: frozenset[str] | None = None
     subject_attribute: str | None = None
+    untrusted_sign_in: str = "refuse"
 
     def vouches_for_domain(self, domain: str) -> bool:
         """An IdP may vouch only for its own domains (FACTS §8, domain authority).
@@ -220,6 +232,12 @@ def _parse_provider(name: Any, entry: Any) -> ProviderConfig:
             f'{where}.subject_attribute must be null or an attribute name such as "custom:idp_sub"',
             "fix it",
         )
+    untrusted_sign_in = entry.get("untrusted_sign_in", "refuse")
+    if untrusted_sign_in not in UNTRUSTED_SIGN_IN_MODES:
+        raise ConfigurationError(
+            f"{where}.untrusted_sign_in is {untrusted_sign_in!r}",
+            f"set it to one of {sorted(UNTRUSTED_SIGN_IN_MODES)}",
+        )
     return ProviderConfig(
         name=name,
         type=ptype,
@@ -227,6 +245,7 @@ def _parse_provider(name: Any, entry: Any) -> ProviderConfig:
         email_trust=email_trust,
         email_domains=domains,
         subject_attribute=subject_attribute,
+        untrusted_sign_in=untrusted_sign_in,
     )
 
 

@@ -78,7 +78,16 @@ def _link_federated_sign_in(
     identity = resolve_identity(provider, user_name, attributes, config)
     fields["subject"] = decision_log.fingerprint(identity.subject)
     fields["email"] = decision_log.mask_email(attributes.get("email"))
-    email = linkable_email(identity.provider, attributes)
+    try:
+        email = linkable_email(identity.provider, attributes)
+    except SignInRefused as exc:
+        if provider.untrusted_sign_in != "separate_user":
+            raise
+        # Not linked by email, and not refused: Cognito creates its own user for the identity
+        # (as with link_by_email off), which its owner may link by proving both sides
+        # (confirmed_linking.py). No existing user is read or changed.
+        decision_log.emit(TRIGGER, "skipped", f"separate_user:{exc.reason}", **fields)
+        return
     if not pseudonyms.secret_is_configured():
         fields["linking_secret"] = "missing"
     # Last, as it is the first AWS call: only a sign-in that configuration alone would link

@@ -70,3 +70,30 @@ def test_copies_are_in_step_with_the_shared_originals(document: str) -> None:
         f"docs/{document} differs from {original}: copy it again (keep the first line"
         + (" and §20)" if document == "FACTS.md" else ")")
     )
+
+
+MARKDOWN_LINK = re.compile(r"\]\(([^)\s]+)\)")
+
+
+def _anchors(markdown: Path) -> set[str]:
+    # GitHub's heading anchors: lower case, punctuation dropped, spaces as hyphens.
+    headings = re.findall(r"^#{1,6} (.+)$", markdown.read_text(encoding="utf-8"), re.M)
+    return {re.sub(r"[^\w\- ]", "", h.strip().lower()).replace(" ", "-") for h in headings}
+
+
+def test_every_relative_link_in_the_docs_resolves() -> None:
+    # The README leads to the rest in one click: a moved page or renamed heading breaks that.
+    broken = []
+    for page in (p for p in _project_files() if p.suffix == ".md"):
+        if "fixtures" in page.parts:
+            continue
+        for target in MARKDOWN_LINK.findall(page.read_text(encoding="utf-8")):
+            if "://" in target or target.startswith("mailto:"):
+                continue
+            path, _, anchor = target.partition("#")
+            resolved = (page.parent / path).resolve() if path else page
+            if not resolved.exists() or (
+                anchor and resolved.suffix == ".md" and anchor not in _anchors(resolved)
+            ):
+                broken.append(f"{page.relative_to(REPO)}: {target}")
+    assert not broken, broken

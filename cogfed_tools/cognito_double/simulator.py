@@ -170,6 +170,7 @@ class FederatedSignInSimulator:
         map_subject: bool = True,
         configure: bool = True,
         oidc_issuer: str | None = None,
+        untrusted_sign_in: str | None = None,
     ) -> None:
         """Create the IdP in the pool and (unless `configure=False`) in IDENTITY_PROVIDERS.
 
@@ -195,6 +196,8 @@ class FederatedSignInSimulator:
                 "email_domains": email_domains,
                 "subject_attribute": subject_attribute,
             }
+            if untrusted_sign_in is not None:
+                self.providers[name]["untrusted_sign_in"] = untrusted_sign_in
 
     def _default_claims(self, provider_type: str, oidc_issuer: str | None) -> dict[str, str]:
         """Attribute <- claim pairs the module maps beyond `email` (cognito_facts.json)."""
@@ -644,12 +647,16 @@ class FederatedSignInSimulator:
 
     # ------------------------------------------------------------------ self-service
 
-    def access_token(self, username: str) -> str:
-        """The access token of `username`'s session (from a sign-in through the simulator)."""
+    def access_token(self, username: str, *, client_id: str | None = None) -> str:
+        """The access token of `username`'s session (from a sign-in through the simulator);
+        with `client_id`, a new token of that session issued to another app client."""
         pool = self.pool
         user = self._session_user(pool, username)
         if user is None:
             raise ValueError(f"{username!r} has no session: sign in through the simulator first")
+        if client_id is not None and client_id != self.client_id:
+            _, origin_jti = pool.create_refresh_token(client_id, user.username)
+            return str(pool.create_access_token(client_id, user.username, origin_jti)[0])
         session = self._sessions[user.username]
         if session.access_token is None or session.access_token not in pool.access_tokens:
             refresh_token, origin_jti = pool.create_refresh_token(self.client_id, user.username)
@@ -679,6 +686,45 @@ class FederatedSignInSimulator:
             AccessToken=self.access_token(username), AttributeName=attribute, Code=code
         )
 
+    def call_endpoint(
+        self,
+        route: str,
+        access_token: str,
+        body: Mapping[str, Any] | None = None,
+        *,
+        handler: Handler | None = None,
+        environment_overrides: Mapping[str, str] | None = None,
+    ) -> EndpointAnswer:
+        """One request to the confirmed-linking API (lambda_src/confirmed_linking.py), as an
+        HTTP API with a JWT authorizer on this pool and its app clients would pass it.
+
+        The authorizer's part is played here: the bearer's claims reach the handler only when
+        the token names this pool as issuer and one of its app clients (API Gateway developer
+        guide, JWT authorizers), as strings (`authorizer_claims`); otherwise the answer is API
+        Gateway's 401.
+        """
+        if handler is None:
+            import confirmed_linking
+
+            handler = confirmed_linking.handler
+        claims = backend.token_claims(access_token) or {}
+        pool = self.pool
+        issuer = f"https://cognito-idp.{pool.region}.amazonaws.com/{pool.id}"
+        if claims.get("iss") != issuer or claims.get("client_id") not in pool.clients:
+            return EndpointAnswer(401, {"message": "Unauthorized"}, [])
+        event = http_api_event(route, access_token, body, authorizer_claims(claims))
+        env = {
+            "USER_POOL_ID": pool.id,
+            "APP_CLIENT_IDS": json.dumps(sorted(pool.clients)),
+            **(environment_overrides or {}),
+        }
+        buffer = io.StringIO()
+        with self.environment(), environment(env), redirect_stdout(buffer):
+            answer = handler(event, LambdaContext(timeout_s=25.0, function_name="linking"))
+        return EndpointAnswer(
+            int(answer["statusCode"]), json.loads(answer["body"]), _parse_lines(buffer.getvalue())
+        )
+
     def session_usernames(self) -> list[str]:
         """Users that signed in through the simulator (and may refresh or call the API)."""
         pool = self.pool
@@ -702,6 +748,50 @@ class FederatedSignInSimulator:
         if not email:
             return 0
         return len(self.double.users_with_email(self.pool_id, email))
+
+
+@dataclass(frozen=True)
+class EndpointAnswer:
+    """The confirmed-linking API's answer: HTTP status, JSON body, its decision lines."""
+
+    status: int
+    body: dict[str, Any]
+    decisions: list[dict[str, Any]]
+
+
+def http_api_event(
+    route: str, access_token: str, body: Mapping[str, Any] | None, claims: Mapping[str, Any]
+) -> dict[str, Any]:
+    """An HTTP API (payload 2.0) event behind a JWT authorizer that accepted `claims`."""
+    method, _, path = route.partition(" ")
+    return {
+        "version": "2.0",
+        "routeKey": route,
+        "rawPath": path,
+        "headers": {"authorization": f"Bearer {access_token}", "content-type": "application/json"},
+        "requestContext": {
+            "http": {"method": method, "path": path},
+            "authorizer": {"jwt": {"claims": dict(claims), "scopes": None}},
+        },
+        "body": json.dumps(body) if body is not None else None,
+        "isBase64Encoded": False,
+    }
+
+
+def authorizer_claims(claims: Mapping[str, Any]) -> dict[str, str]:
+    """A token's claims as an HTTP API's JWT authorizer passes them to the integration: every
+    value a string (`auth_time` 1700000000 becomes "1700000000"), as the Lambda event types
+    declare them (aws-lambda-go `APIGatewayV2HTTPRequestContextAuthorizerJWTDescription.Claims`
+    is a map of strings); a list is written "[a b]" (unconfirmed)."""
+
+    def text(value: Any) -> str:
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, list):
+            return "[" + " ".join(text(v) for v in value) + "]"
+        return str(value)
+
+    return {name: text(value) for name, value in claims.items()}
 
 
 def mapped_claims(mapping: Mapping[str, str], claims: Mapping[str, str]) -> dict[str, str]:

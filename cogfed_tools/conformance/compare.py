@@ -54,6 +54,16 @@ def compare_rows(
             problems.append(
                 f"refused for different reasons: {d.landing.message!r} / {m.landing.message!r}"
             )
+        for world, row in (("the double", d), ("ministack", m)):
+            if (
+                sign_in.error
+                and row.landed == REFUSED
+                and f" {sign_in.error}:" not in (row.landing.message)
+            ):
+                # The endpoint's refusal must be the check the row plays, not an earlier one.
+                problems.append(
+                    f"{world} refused with {row.landing.message!r}, not {sign_in.error}"
+                )
         wanted = sign_in.expect_verified
         if d.email_verified_after != wanted:
             problems.append(

@@ -15,6 +15,7 @@ from typing import Any
 from cogfed_tools.conformance.planned_pool import PlannedPool
 from cogfed_tools.conformance.scenario import (
     REFUSED,
+    SEPARATE_PROVIDER,
     SUBJECT_ATTRIBUTE,
     UNCONFIGURED_PROVIDER,
     Landing,
@@ -22,6 +23,7 @@ from cogfed_tools.conformance.scenario import (
     SignIn,
     UserState,
     unconfigured_provider_mapping,
+    with_separate_provider,
 )
 
 SHORT_NAMES = {
@@ -38,10 +40,15 @@ SHORT_NAMES = {
 class DoubleWorld:
     name = "double"
 
-    def __init__(self, double: Any, sim: Any, pool_id: str) -> None:
+    def __init__(
+        self, double: Any, sim: Any, pool_id: str, endpoint_environment: dict[str, str]
+    ) -> None:
         self.double = double
         self.sim = sim
         self.pool_id = pool_id
+        # The planned confirmed-linking function's own settings (its max age).
+        self.endpoint_environment = endpoint_environment
+        self.tokens: dict[str, str] = {}  # sub -> access token of its last sign-in
 
     def native_sign_up(self, sign_in: SignIn) -> Landing:
         user = self.sim.native_sign_up(
@@ -82,6 +89,37 @@ class DoubleWorld:
     def pool_settings(self) -> PoolSettings:
         return PoolSettings.described(self.double.pool(self.pool_id).to_json(extended=True))
 
+    def access_token(self, sub: str) -> str:
+        if sub not in self.tokens:  # kept: a replay sends it after its user is gone
+            (user,) = [u for u in self.users() if u.sub == sub]
+            if user.username not in self.sim.session_usernames():
+                # A native user signs in on the hosted page, as the ministack world's does.
+                self.sim.password_sign_in(user.email)
+            self.tokens[sub] = str(self.sim.access_token(user.username))
+        return self.tokens[sub]
+
+    def other_pool_token(self, username: str) -> str:
+        """A pool of the same double with a native user of that name, signed in."""
+        from cogfed_tools.cognito_double import FederatedSignInSimulator
+
+        pool_id = self.double.create_pool(
+            "elsewhere", case_sensitive=True, username_attributes=None
+        )
+        other = FederatedSignInSimulator(self.double, pool_id)
+        other.native_sign_up("someone@example.net", username=username)
+        signed_in = other.password_sign_in(username)
+        if not signed_in.signed_in or signed_in.username is None:
+            raise RuntimeError(f"the other pool's user could not sign in: {signed_in.message}")
+        return str(other.access_token(signed_in.username))
+
+    def call_endpoint(
+        self, route: str, bearer: str, body: dict[str, Any]
+    ) -> tuple[int, dict[str, Any]]:
+        answer = self.sim.call_endpoint(
+            route, bearer, body, environment_overrides=self.endpoint_environment
+        )
+        return answer.status, answer.body
+
 
 @contextmanager
 def double_world(
@@ -116,12 +154,19 @@ def double_world(
         }
         linkedin = next(mapping for kind, mapping in providers.values() if kind == "OIDC")
         providers[UNCONFIGURED_PROVIDER] = ("OIDC", unconfigured_provider_mapping(linkedin))
+        providers[SEPARATE_PROVIDER] = ("OIDC", dict(linkedin))
         for name, (kind, mapping) in providers.items():
             if not subject_mapping:
                 mapping.pop(SUBJECT_ATTRIBUTE, None)
             sim.add_identity_provider(name, kind, attribute_mapping=mapping, configure=False)
-        # The triggers' configuration exactly as Terraform planned it for the functions.
-        sim.identity_providers_override = planned.functions["PreSignUp"].environment[
-            "IDENTITY_PROVIDERS"
-        ]
-        yield DoubleWorld(double, sim, pool_id)
+        # The triggers' configuration as Terraform planned it for the functions, with the
+        # provider whose sign-ins become separate users added.
+        sim.identity_providers_override = with_separate_provider(
+            planned.functions["PreSignUp"].environment["IDENTITY_PROVIDERS"]
+        )
+        endpoint = planned.functions.get("ConfirmedLinking")
+        linking = endpoint.environment if endpoint else {}
+        endpoint_environment = {
+            name: linking[name] for name in ("FEDERATED_USER_MAX_AGE_SECONDS",) if name in linking
+        }
+        yield DoubleWorld(double, sim, pool_id, endpoint_environment)

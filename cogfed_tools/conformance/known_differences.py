@@ -21,6 +21,8 @@ CONFIRM_SIGN_UP_LEAVES_EMAIL_UNVERIFIED = "M4"
 EMAIL_VERIFIED_NOT_RESET = "M5"
 REFUSAL_AS_ERROR_RESPONSE = "M6"
 UNMAPPED_CLAIMS_STORED = "M7"
+LINK_REFUSED_AS_ALIAS_EXISTS = "M8"
+UNLINKED_IDENTITY_NOT_FOUND = "M9"
 
 # ProviderName -> attribute mapping, as planned
 Mappings = Mapping[str, Mapping[str, str]]
@@ -106,6 +108,32 @@ KNOWN_DIFFERENCES: dict[str, KnownDifference] = {
             "profile')",
             handling="the adapter refuses to play a sign-in that sends a claim the provider "
             "does not map; the scenario sends none",
+        ),
+        KnownDifference(
+            LINK_REFUSED_AS_ALIAS_EXISTS,
+            ministack="answers AdminLinkProviderForUser with AliasExistsException when the "
+            "source identity's federated user exists or the identity is linked to another "
+            "user, and with success when it is already linked to the destination",
+            aws='answers InvalidParameterException "Merging is not currently supported" in '
+            "all three cases",
+            source="FACTS.md §1 (API reference, AdminLinkProviderForUser; aws-sdk-net #1000, "
+            "boto3 #4163); ministack 1.5.33 services/cognito.py, "
+            "_admin_link_provider_for_user",
+            handling="none needed: the confirmed-linking endpoint deletes the separate user "
+            "before it links, and the triggers link only identities nobody holds, so no row "
+            "reaches these answers",
+        ),
+        KnownDifference(
+            UNLINKED_IDENTITY_NOT_FOUND,
+            ministack="answers AdminDisableProviderForUser on an identity linked to nobody "
+            "with ResourceNotFoundException",
+            aws="not documented for that case (the API reference lists "
+            "ResourceNotFoundException among the operation's errors without saying when)",
+            source="API reference, AdminDisableProviderForUser; ministack 1.5.33 "
+            "services/cognito.py, _admin_disable_provider_for_user",
+            handling="none needed: the endpoint unlinks only an identity the account's own "
+            "`identities` lists, and takes UserNotFoundException and "
+            "ResourceNotFoundException alike as already removed",
         ),
     )
 }

@@ -9,7 +9,10 @@ provides (CONTRACT §1); its `bin/` also goes first on PATH for the executors th
 
 The server runs in a process group of its own, with its working and temporary directories
 and state in the run's directory, and dies with the process that started it. It is stopped
-by signalling the whole group, so the workers it started stop with it.
+by signalling the whole group, so the workers it started stop with it. ministack exits
+without waiting for its workers, so it runs under `reaper.py`, which leads the group, takes
+back every orphan and exits only once each process under it is reaped: when the stop
+returns, nothing of the server is left, not even a zombie for PID 1 to collect.
 """
 
 from __future__ import annotations
@@ -34,9 +37,10 @@ from pathlib import Path
 from cogfed_tools.offline_checks import REPO_ROOT
 
 REQUIREMENTS = Path(__file__).with_name("ministack-requirements.txt")
+REAPER = Path(__file__).with_name("reaper.py")
 HOST = "127.0.0.1"
 START_TIMEOUT_S = 60.0
-STOP_TIMEOUT_S = 10.0
+STOP_TIMEOUT_S = 10.0  # the reaper's own grace (SIGTERM, then SIGKILL) is 3 s
 START_ATTEMPTS = 3  # a free port can be taken between choosing it and ministack binding it
 PR_SET_PDEATHSIG = 1
 
@@ -106,7 +110,7 @@ class Ministack:
     endpoint: str
     log: Path
     version: str
-    pid: int  # also its process group
+    pid: int  # its reaper's, which is also the process group's
 
 
 def _die_with_parent() -> None:
@@ -156,7 +160,7 @@ def running_ministack(
         endpoint = f"http://{HOST}:{port}"
         with log.open("wb") as out:
             server = subprocess.Popen(
-                [str(venv / "bin" / "python"), "-m", "ministack"],
+                [sys.executable, str(REAPER), str(venv / "bin" / "python"), "-m", "ministack"],
                 env=_server_environment(venv, workdir, port),
                 stdout=out,
                 stderr=subprocess.STDOUT,
@@ -199,11 +203,16 @@ def _ready(server: subprocess.Popen[bytes], endpoint: str, log: Path, *, last: b
 
 
 def _stop(server: subprocess.Popen[bytes]) -> None:
-    """SIGTERM to the whole group (server and workers), SIGKILL to what is left after 10 s."""
+    """SIGTERM to the whole group; its reaper exits once every process in it is reaped.
+
+    SIGKILL to the group only if the reaper itself does not stop in time (its own grace is
+    shorter): what it had not reaped is then left to PID 1.
+    """
     with contextlib.suppress(ProcessLookupError):
         os.killpg(server.pid, signal.SIGTERM)
     with contextlib.suppress(subprocess.TimeoutExpired):
         server.wait(timeout=STOP_TIMEOUT_S)
+        return
     with contextlib.suppress(ProcessLookupError):
         os.killpg(server.pid, signal.SIGKILL)
     server.wait()

@@ -18,6 +18,7 @@ from __future__ import annotations
 import ast
 import base64
 import json
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,7 +27,12 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-from cogfed_tools.cognito_double.simulator import external_provider_event, mapped_claims
+from cogfed_tools.cognito_double.simulator import (
+    authorizer_claims,
+    external_provider_event,
+    http_api_event,
+    mapped_claims,
+)
 from cogfed_tools.conformance.browser import Browser, Response, forms, query_of, with_query
 from cogfed_tools.conformance.known_differences import (
     CONFIRM_SIGN_UP_LEAVES_EMAIL_UNVERIFIED,
@@ -45,12 +51,14 @@ from cogfed_tools.conformance.ministack_server import running_ministack
 from cogfed_tools.conformance.planned_pool import PlannedPool, PlannedProvider
 from cogfed_tools.conformance.scenario import (
     REFUSED,
+    SEPARATE_PROVIDER,
     UNCONFIGURED_PROVIDER,
     Landing,
     PoolSettings,
     SignIn,
     UserState,
     unconfigured_provider_mapping,
+    with_separate_provider,
 )
 
 REGION = "us-east-1"
@@ -92,12 +100,16 @@ class MinistackWorld:
         self.callback_url = planned.client.callback_urls[0]
         self.function_arns: dict[str, str] = {}
         self.workarounds: set[str] = set()  # known differences this run had to work around
+        self.tokens: dict[str, str] = {}  # sub -> access token of its last sign-in
+        self.issuer = ""
 
     # ------------------------------------------------------------------ building
 
     def build(self) -> None:
         planned = self.planned
         for trigger, function in planned.functions.items():
+            if trigger == "ConfirmedLinking":
+                continue  # needs the pool's and the client's ids: created with the client
             created = self.lambda_.create_function(
                 FunctionName=function.name,
                 Runtime=function.runtime,
@@ -105,7 +117,7 @@ class MinistackWorld:
                 Handler=function.handler,
                 Code={"ZipFile": function.package.read_bytes()},
                 Timeout=function.timeout,
-                Environment={"Variables": function.environment},
+                Environment={"Variables": self._environment(function.environment)},
             )
             self.function_arns[trigger] = created["FunctionArn"]
         settings: dict[str, Any] = {}
@@ -129,11 +141,15 @@ class MinistackWorld:
             **settings,
         )["UserPool"]
         self.pool_id = pool["Id"]
+        self.issuer = f"https://cognito-idp.{REGION}.amazonaws.com/{self.pool_id}"
         if not planned.case_sensitive:
             self.workarounds.add(NO_LOWER_CASING)
         linkedin = next(p for p in self.providers.values() if p.type == "OIDC")
         self.providers[UNCONFIGURED_PROVIDER] = PlannedProvider(
             UNCONFIGURED_PROVIDER, "OIDC", unconfigured_provider_mapping(linkedin.attribute_mapping)
+        )
+        self.providers[SEPARATE_PROVIDER] = PlannedProvider(
+            SEPARATE_PROVIDER, "OIDC", dict(linkedin.attribute_mapping)
         )
         for provider in self.providers.values():
             mapping = _mapping_for_ministack(provider.attribute_mapping)
@@ -157,12 +173,41 @@ class MinistackWorld:
             SupportedIdentityProviders=[
                 *client.supported_identity_providers,
                 UNCONFIGURED_PROVIDER,
+                SEPARATE_PROVIDER,
             ],
             ExplicitAuthFlows=client.explicit_auth_flows,
             ReadAttributes=client.read_attributes,
             WriteAttributes=client.write_attributes,
         )["UserPoolClient"]["ClientId"]
+        endpoint = planned.functions.get("ConfirmedLinking")
+        if endpoint is not None:
+            # What Terraform fills in at apply: this pool, and the app client the API's JWT
+            # authorizer accepts (modules/triggers/confirmed_linking.tf).
+            environment = {
+                **self._environment(endpoint.environment),
+                "USER_POOL_ID": self.pool_id,
+                "APP_CLIENT_IDS": json.dumps([self.client_id]),
+            }
+            self.function_arns["ConfirmedLinking"] = self.lambda_.create_function(
+                FunctionName=endpoint.name,
+                Runtime=endpoint.runtime,
+                Role=f"arn:aws:iam::000000000000:role/{endpoint.name}",
+                Handler=endpoint.handler,
+                Code={"ZipFile": endpoint.package.read_bytes()},
+                Timeout=endpoint.timeout,
+                Environment={"Variables": environment},
+            )["FunctionArn"]
         self._warm_up()
+
+    @staticmethod
+    def _environment(planned: dict[str, str]) -> dict[str, str]:
+        """The planned environment, with the provider whose sign-ins become separate users."""
+        if "IDENTITY_PROVIDERS" not in planned:
+            return dict(planned)
+        return {
+            **planned,
+            "IDENTITY_PROVIDERS": with_separate_provider(planned["IDENTITY_PROVIDERS"]),
+        }
 
     def _warm_up(self) -> None:
         """One invocation of each function that needs no Cognito call, so that ministack's
@@ -177,8 +222,12 @@ class MinistackWorld:
                 "request": {"userAttributes": {"email_verified": "true"}},
                 "response": {},
             },
+            # A route the endpoint does not serve: answered without a Cognito call.
+            "ConfirmedLinking": {"routeKey": "GET /warm-up"},
         }
         for trigger, event in events.items():
+            if trigger not in self.function_arns:
+                continue
             answer = self.lambda_.invoke(
                 FunctionName=self.function_arns[trigger], Payload=json.dumps(event).encode()
             )
@@ -295,7 +344,9 @@ class MinistackWorld:
                     "client_id": self.client_id,
                     "redirect_uri": self.callback_url,
                     "response_type": "code",
-                    "scope": "openid email profile",
+                    # The planned client's scopes: GetUser, which the confirmed-linking
+                    # endpoint checks tokens with, needs aws.cognito.signin.user.admin.
+                    "scope": " ".join(self.planned.client.allowed_oauth_scopes),
                     "state": "conformance",
                     **params,
                 },
@@ -333,6 +384,7 @@ class MinistackWorld:
             if token.status != 200:
                 raise MinistackWorldError(f"/oauth2/token answered {token.status}: {token.body!r}")
             claims = _jwt_claims(token.json()["id_token"])
+            self.tokens[str(claims["sub"])] = token.json()["access_token"]
             return Landing("signed in", str(claims["sub"]))
         if answer.status == 400:
             error = answer.json()
@@ -410,6 +462,65 @@ class MinistackWorld:
         return PoolSettings.described(
             self.cognito.describe_user_pool(UserPoolId=self.pool_id)["UserPool"]
         )
+
+    # ------------------------------------------------------------------ the endpoint
+
+    def access_token(self, sub: str) -> str:
+        return self.tokens[sub]
+
+    def other_pool_token(self, username: str) -> str:
+        """A second pool in this ministack, with a user of that name signed in (InitiateAuth)."""
+        pool_id = self.cognito.create_user_pool(PoolName="elsewhere")["UserPool"]["Id"]
+        client_id = self.cognito.create_user_pool_client(
+            UserPoolId=pool_id,
+            ClientName="elsewhere",
+            ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+        )["UserPoolClient"]["ClientId"]
+        self.cognito.admin_create_user(
+            UserPoolId=pool_id, Username=username, MessageAction="SUPPRESS"
+        )
+        self.cognito.admin_set_user_password(
+            UserPoolId=pool_id, Username=username, Password=PASSWORD, Permanent=True
+        )
+        answer = self.cognito.initiate_auth(
+            ClientId=client_id,
+            AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": username, "PASSWORD": PASSWORD},
+        )
+        return str(answer["AuthenticationResult"]["AccessToken"])
+
+    def call_endpoint(
+        self, route: str, bearer: str, body: dict[str, Any]
+    ) -> tuple[int, dict[str, Any]]:
+        """API Gateway's part played by the run, as the double's `call_endpoint` plays it: the
+        JWT authorizer passes the bearer's claims only for an unexpired access token of this
+        pool's app client, else answers 401; then the packaged function is invoked with the
+        HTTP API's event (the same builder as the double's), the verified claims in it as the
+        authorizer passes them: all of the access token's, `auth_time` (when its user signed
+        in, which the function requires to be recent) among them, as strings. The signature
+        is left to Cognito's GetUser, which the function calls on both tokens (FACTS §20)."""
+        claims = _jwt_claims(bearer)
+        if (
+            claims.get("iss") != self.issuer
+            or claims.get("client_id") != self.client_id
+            or claims.get("token_use") != "access"
+            or not isinstance(claims.get("exp"), int | float)
+            or claims["exp"] <= time.time()
+        ):
+            return 401, {"message": "Unauthorized"}
+        if not isinstance(claims.get("auth_time"), int | float):
+            # Cognito writes the sign-in's time into every access token it issues.
+            raise MinistackWorldError(
+                f"ministack issued an access token without auth_time: {claims}"
+            )
+        event = http_api_event(route, bearer, body, authorizer_claims(claims))
+        answer = self.lambda_.invoke(
+            FunctionName=self.function_arns["ConfirmedLinking"], Payload=json.dumps(event).encode()
+        )
+        payload = json.loads(answer["Payload"].read() or b"null")
+        if answer.get("FunctionError") or not isinstance(payload, dict):
+            raise MinistackWorldError(f"the confirmed-linking function failed: {payload!r}")
+        return int(payload["statusCode"]), json.loads(payload["body"])
 
     def _user(self, sub: str) -> UserState:
         (user,) = [u for u in self.users() if u.sub == sub]

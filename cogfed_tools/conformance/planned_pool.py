@@ -20,7 +20,11 @@ from typing import Any
 TRIGGER_OF_HANDLER = {
     "pre_signup.handler": "PreSignUp",
     "pre_token_generation.handler": "PreTokenGeneration",
+    # Not a trigger: the confirmed-linking endpoint (modules/triggers/confirmed_linking.tf),
+    # planned only where it is enabled.
+    "confirmed_linking.handler": "ConfirmedLinking",
 }
+REQUIRED_TRIGGERS = frozenset({"PreSignUp", "PreTokenGeneration"})
 
 
 class PlannedPoolError(RuntimeError):
@@ -171,7 +175,7 @@ def read_planned_pool(plan: dict[str, Any], config_dir: Path) -> PlannedPool:
             package=package,
             trigger=trigger,
         )
-    missing = set(TRIGGER_OF_HANDLER.values()) - set(functions)
+    missing = REQUIRED_TRIGGERS - set(functions)
     if missing:
         raise PlannedPoolError(f"the plan has no function for {sorted(missing)}")
     token_config = (pool.get("lambda_config") or [{}])[0].get("pre_token_generation_config")

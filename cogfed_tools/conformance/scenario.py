@@ -1,11 +1,13 @@
 """The sign-ins played in every Cognito world, and what AWS does with each.
 
-The first eight are the rehearsal's (`make demo`); the rest are the security cases of
-CONTRACT §1 that a browser can reach: a retried trigger, an email outside the directory's
-domains, a subject copy that does not match the NameID, a pre-hijack through an unfinished
-self sign-up, a provider the triggers are not configured for, and an email Cognito could
-not search for. `expect` is AWS's behaviour as FACTS.md and CONTRACT §1 state it; a world
-that lands elsewhere is wrong, or differs for a reason `known_differences` records.
+The first eight are the rehearsal's (`make demo`); then the security cases of CONTRACT §1
+that a browser can reach: a retried trigger, an email outside the directory's domains, a
+subject copy that does not match the NameID, a pre-hijack through an unfinished self
+sign-up, a provider the triggers are not configured for, and an email Cognito could not
+search for; then linking that the person confirms (lambda_src/confirmed_linking.py): a
+separate user linked with both access tokens, the attacks that hold one side only, and
+unlinking. `expect` is AWS's behaviour as FACTS.md and CONTRACT §1 state it; a world that
+lands elsewhere is wrong, or differs for a reason `known_differences` records.
 
 Users are named as a reader would: a sign-in that lands on a user not seen before is
 "<owner>'s new user", or "ANOTHER user with <owner>'s email" when that email already has
@@ -14,6 +16,7 @@ one, which is the duplicate this project exists to prevent.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -31,6 +34,19 @@ PROVIDER_TYPES = {"Google": "Google", "LinkedIn": "OIDC", "Corporate": "SAML"}
 # provider list tells them apart (FACTS §2, red-team finding).
 UNCONFIGURED_PROVIDER = "LinkedIn_Partner"
 UNCONFIGURED_SUBJECT_CLAIM = "preferred_username"
+# examples/complete sets no provider to `untrusted_sign_in = "separate_user"`, so the run adds
+# one: an OIDC provider configured and mapped as the example's OIDC provider, whose sign-ins
+# that may not be linked by email become separate users to link by confirmation.
+SEPARATE_PROVIDER = "Community"
+ROUTES = ("POST /link", "POST /unlink")
+
+
+def with_separate_provider(identity_providers: str) -> str:
+    """The planned IDENTITY_PROVIDERS with SEPARATE_PROVIDER added: the OIDC provider's entry,
+    with `untrusted_sign_in = "separate_user"`."""
+    config = json.loads(identity_providers)
+    oidc = next(entry for entry in config.values() if entry.get("type") == "OIDC")
+    return json.dumps({**config, SEPARATE_PROVIDER: {**oidc, "untrusted_sign_in": "separate_user"}})
 
 
 def unconfigured_provider_mapping(oidc_mapping: dict[str, str]) -> dict[str, str]:
@@ -55,10 +71,26 @@ class SignIn:
     confirm: bool = True  # native sign-up: the emailed code is entered
     retried: bool = False  # Cognito's first pre sign-up answer is lost, so it invokes again
     email: str = ""  # native sign-up: the email, when it is not <who>@example.com
+    # A federated sign-in the triggers leave to Cognito: "<owner>'s separate <provider> user".
+    separate: bool = False
+    # A request to the confirmed-linking endpoint (`through` is its route): the bearer is the
+    # access token of the user row `bearer` landed on; POST /link sends the token of the user
+    # row `token_of` landed on, or with `other_pool`, a token of another pool's user named as
+    # that user is here; POST /unlink removes `unlink` (provider, subject).
+    bearer: str = ""
+    token_of: str = ""
+    other_pool: bool = False
+    unlink: tuple[str, str] = ("", "")
+    # An endpoint request AWS refuses: the `error` the endpoint answers (confirmed_linking.py).
+    error: str = ""
 
     @property
     def native(self) -> bool:
         return self.through == NATIVE
+
+    @property
+    def endpoint(self) -> bool:
+        return self.through in ROUTES
 
     @property
     def expect_verified(self) -> str:
@@ -124,6 +156,20 @@ class World(Protocol):
     def users(self) -> list[UserState]: ...
 
     def pool_settings(self) -> PoolSettings: ...
+
+    def access_token(self, sub: str) -> str:
+        """The access token of the user's last sign-in in this world."""
+        ...
+
+    def other_pool_token(self, username: str) -> str:
+        """An access token of another pool of this world, for a user named `username`."""
+        ...
+
+    def call_endpoint(
+        self, route: str, bearer: str, body: dict[str, Any]
+    ) -> tuple[int, dict[str, Any]]:
+        """The confirmed-linking endpoint's status and JSON body, behind the JWT authorizer."""
+        ...
 
 
 def _saml(email: str, name_id: str, given_name: str, object_id: str = "") -> dict[str, str]:
@@ -297,7 +343,138 @@ SECURITY_SIGN_INS: tuple[SignIn, ...] = (
     ),
 )
 
-SIGN_INS: tuple[SignIn, ...] = DEMO_SIGN_INS + SECURITY_SIGN_INS
+COMMUNITY_SUBJECTS = ("CoMmU1nity", "CoMmU2nity", "CoMmU3nity", "CoMmU4nity")  # FACTS §3
+# Alice's address as her Community account writes it: the same mailbox in other ASCII case.
+ALICE_WRITTEN_OTHERWISE = "Alice@Example.COM"
+ALICE_ELSEWHERE = "alice@example.org"  # another mailbox of hers
+
+
+def _separate(key: str, subject: str, note: str, email: str = ALICE) -> SignIn:
+    return SignIn(
+        key,
+        "alice",
+        SEPARATE_PROVIDER,
+        subject,
+        _oidc(email, "false"),  # unverified: not linked by email, not refused either
+        note,
+        expect=f"alice's separate {SEPARATE_PROVIDER} user",
+        verified="false",
+        separate=True,
+    )
+
+
+def _link(key: str, who: str, note: str, expect: str, **how: Any) -> SignIn:
+    return SignIn(
+        key,
+        who,
+        "POST /link",
+        note=note,
+        expect=expect,
+        verified="false",  # alice's, as the Corporate sign-in left it (FACTS §4)
+        **how,
+    )
+
+
+LINKING_SIGN_INS: tuple[SignIn, ...] = (
+    _separate("alice-community", COMMUNITY_SUBJECTS[0], "unverified email: a separate user"),
+    _link(
+        "alice-links-community",
+        "alice",
+        "her account's token + the separate user's",
+        ALICE_USER,
+        bearer="alice-signs-up",
+        token_of="alice-community",
+    ),
+    _link(
+        "bob-replays-token",
+        "bob",
+        "replays alice's Community token (its user was deleted)",
+        REFUSED,
+        bearer="bob-saml",
+        token_of="alice-community",
+        error="token_invalid",
+    ),
+    _separate(
+        "alice-community-2",
+        COMMUNITY_SUBJECTS[1],
+        "second account, her email in other case: a separate user",
+        ALICE_WRITTEN_OTHERWISE,
+    ),
+    _link(
+        "bob-other-pool",
+        "bob",
+        "a token of another pool, its user named as alice's separate user",
+        REFUSED,
+        bearer="bob-saml",
+        token_of="alice-community-2",
+        other_pool=True,
+        error="token_other_pool",
+    ),
+    _link(
+        "bob-victim-account",
+        "bob",
+        "his token + alice's account's (not a separate user)",
+        REFUSED,
+        bearer="bob-saml",
+        token_of="alice-signs-up",
+        error="not_a_federated_sign_in",
+    ),
+    _separate(
+        "alice-community-other",
+        COMMUNITY_SUBJECTS[3],
+        "another address of hers: a separate user",
+        ALICE_ELSEWHERE,
+    ),
+    _link(
+        "alice-links-other-address",
+        "alice",
+        "its email is not her account's (it would rewrite hers)",
+        REFUSED,
+        bearer="alice-signs-up",
+        token_of="alice-community-other",
+        error="email_differs",
+    ),
+    _link(
+        "alice-links-community-2",
+        "alice",
+        "her fifth identity (the same email, in other case)",
+        ALICE_USER,
+        bearer="alice-signs-up",
+        token_of="alice-community-2",
+    ),
+    _separate("alice-community-3", COMMUNITY_SUBJECTS[2], "third account: a separate user"),
+    _link(
+        "alice-link-limit",
+        "alice",
+        "a sixth identity (Cognito's limit is five)",
+        REFUSED,
+        bearer="alice-signs-up",
+        token_of="alice-community-3",
+        error="identity_limit",
+    ),
+    SignIn(
+        "alice-unlinks-community",
+        "alice",
+        "POST /unlink",
+        note="her first Community identity",
+        expect=ALICE_USER,
+        verified="false",
+        bearer="alice-signs-up",
+        unlink=(SEPARATE_PROVIDER, COMMUNITY_SUBJECTS[0]),
+    ),
+    SignIn(
+        "bob-unlinks-last",
+        "bob",
+        "POST /unlink",
+        note="his only sign-in method",
+        expect=REFUSED,
+        bearer="bob-saml",
+        unlink=("Corporate", BOB_NAME_ID),
+        error="last_sign_in_method",
+    ),
+)
+
+SIGN_INS: tuple[SignIn, ...] = DEMO_SIGN_INS + SECURITY_SIGN_INS + LINKING_SIGN_INS
 
 
 @dataclass
@@ -313,9 +490,12 @@ def play(world: World, sign_ins: tuple[SignIn, ...] = SIGN_INS) -> list[Row]:
     """Play the sign-ins in order against one world; name the user each one landed on."""
     labels: dict[str, str] = {}  # sub -> the reader's name for that user
     users_per_email: dict[str, int] = {}
+    landed_on: dict[str, str] = {}  # row key -> the sub it landed on
     rows: list[Row] = []
     for step, sign_in in enumerate(sign_ins, start=1):
-        if sign_in.native:
+        if sign_in.endpoint:
+            landing = _request(world, sign_in, sign_ins, landed_on)
+        elif sign_in.native:
             landing = world.native_sign_up(sign_in)
             owner = sign_in.sign_up_email.split("@")[0]
             if landing.sub is not None:
@@ -328,11 +508,59 @@ def play(world: World, sign_ins: tuple[SignIn, ...] = SIGN_INS) -> list[Row]:
                 known = users_per_email.get(owner, 0)
                 users_per_email[owner] = known + 1
                 labels[landing.sub] = (
-                    f"ANOTHER user with {owner}'s email" if known else f"{owner}'s new user"
+                    f"{sign_in.who}'s separate {sign_in.through} user"
+                    if sign_in.separate
+                    else f"ANOTHER user with {owner}'s email"
+                    if known
+                    else f"{owner}'s new user"
                 )
-        landed = labels[landing.sub] if landing.sub is not None else REFUSED
+        if landing.sub is not None:
+            landed_on[sign_in.key] = landing.sub
+        if landing.sub is not None:
+            landed = labels.get(landing.sub, "an unknown user")
+        else:
+            landed = REFUSED if landing.outcome == REFUSED else landing.outcome
         rows.append(Row(step, sign_in, landed, landing, _email_verified(world, landing.sub)))
     return rows
+
+
+def _request(
+    world: World, sign_in: SignIn, played: tuple[SignIn, ...], landed_on: dict[str, str]
+) -> Landing:
+    """One request to the confirmed-linking endpoint; a 200 is reported only as far as the
+    pool shows it: a link moved the identity to the account and its separate user is gone,
+    an unlink left no user holding the identity."""
+    bearer_sub = landed_on[sign_in.bearer]
+    bearer = world.access_token(bearer_sub)
+    body: dict[str, Any]
+    if sign_in.through == "POST /link":
+        source = next(s for s in played if s.key == sign_in.token_of)
+        source_sub = landed_on[source.key]
+        if sign_in.other_pool:
+            (named,) = [u.username for u in world.users() if u.sub == source_sub]
+            token = world.other_pool_token(named)
+        else:
+            token = world.access_token(source_sub)
+        body = {"federated_access_token": token}
+        identity = (source.through, source.subject)
+    else:
+        body = {"provider": sign_in.unlink[0], "subject": sign_in.unlink[1]}
+        identity = sign_in.unlink
+    status, answer = world.call_endpoint(sign_in.through, bearer, body)
+    if status != 200:
+        message = f"{status} {answer.get('error', '')}: {answer.get('message', '')}"
+        return Landing(REFUSED, message=message)
+    users = world.users()
+    holders = [u.sub for u in users if identity in u.identities]
+    if sign_in.through == "POST /unlink":
+        if holders:
+            return Landing("answered 200, the identity still linked")
+        return Landing("unlinked", bearer_sub)
+    if any(u.sub == landed_on[sign_in.token_of] for u in users):
+        return Landing("answered 200, the separate user still there")
+    if len(holders) != 1:
+        return Landing(f"answered 200, {len(holders)} users hold the identity")
+    return Landing("linked", holders[0])
 
 
 def _email_verified(world: World, sub: str | None) -> str:

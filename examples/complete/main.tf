@@ -18,6 +18,12 @@ module "cognito_federation" {
     Google = {
       type      = "Google"
       client_id = var.google_client_id
+      # The organisation's own domain (its Workspace, or consumer Google accounts registered
+      # with it) and Google's consumer domains: an account holding a Google identity is a
+      # link target for the other providers only at these addresses, because a Google
+      # account elsewhere may be a Workspace of a domain nobody vouches for (README, "Linking
+      # rules and trust").
+      email_domains = ["example.com", "gmail.com", "googlemail.com"]
     }
 
     LinkedIn = {
@@ -54,7 +60,18 @@ module "cognito_federation" {
     web = {
       callback_urls = var.callback_urls
       logout_urls   = var.logout_urls
+      # GetUser, which the confirmed-linking endpoint has Cognito check tokens with, needs
+      # this scope in the access token.
+      allowed_oauth_scopes = ["openid", "email", "profile", "aws.cognito.signin.user.admin"]
     }
+  }
+
+  # A signed-in person links or unlinks another sign-in method by proving control of both
+  # (examples/confirmed-linking shows the app's side). A provider whose first sign-ins
+  # should become separate users to link this way sets untrusted_sign_in = "separate_user".
+  confirmed_linking = {
+    enabled         = true
+    allowed_origins = var.app_origins
   }
 
   tags = {

@@ -22,3 +22,8 @@ output "attribute_mappings" {
   description = "What each identity provider maps."
   value       = module.cognito_federation.attribute_mappings
 }
+
+output "confirmed_linking_url" {
+  description = "Base URL of the confirmed-linking endpoint."
+  value       = module.cognito_federation.confirmed_linking_url
+}

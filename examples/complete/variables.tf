@@ -63,3 +63,9 @@ variable "saml_email_domains" {
   type        = list(string)
   default     = ["example.com"]
 }
+
+variable "app_origins" {
+  description = "Browser origins of the app that calls the confirmed-linking endpoint (CORS)."
+  type        = list(string)
+  default     = ["https://app.example.com"]
+}

@@ -44,7 +44,10 @@ locals {
   environment = merge(
     {
       # CONTRACT.md §1: the same identity_providers value the pool was built from.
-      IDENTITY_PROVIDERS      = jsonencode(var.identity_providers)
+      # untrusted_sign_in only where it is not the default, so the CONTRACT's keys stay as they were.
+      IDENTITY_PROVIDERS = jsonencode({ for name, idp in var.identity_providers : name => {
+        for key, value in idp : key => value if key != "untrusted_sign_in" || value != "refuse"
+      } })
       USERNAME_CASE_SENSITIVE = tostring(var.case_sensitive)
     },
     local.profile_table_name == null ? {} : { PROFILE_TABLE_NAME = local.profile_table_name },

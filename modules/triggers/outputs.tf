@@ -53,3 +53,13 @@ output "permissions" {
   description = "The Lambda permissions that let the pool invoke the triggers, keyed by trigger."
   value       = aws_lambda_permission.cognito
 }
+
+output "confirmed_linking_url" {
+  description = "Base URL of the confirmed-linking endpoint (POST /link, POST /unlink, GET /identities), or null when it is not enabled."
+  value       = var.confirmed_linking.enabled ? aws_apigatewayv2_stage.confirmed_linking["confirmed-linking"].invoke_url : null
+}
+
+output "confirmed_linking_function_arn" {
+  description = "ARN of the confirmed-linking function, or null when it is not enabled."
+  value       = var.confirmed_linking.enabled ? aws_lambda_function.confirmed_linking["confirmed-linking"].arn : null
+}

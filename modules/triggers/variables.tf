@@ -25,14 +25,21 @@ variable "case_sensitive" {
 }
 
 variable "identity_providers" {
-  description = "Linking settings per identity provider, keyed by ProviderName exactly as created in the pool (a social provider by its type: Google, Facebook, LoginWithAmazon, SignInWithApple, names no other type may use): type, link_by_email (false for Facebook and LoginWithAmazon, which prove nothing about an address), email_trust (verified_claim for Google, SignInWithApple, OIDC; always, with email_domains, for OIDC or SAML directories your organisation runs), email_domains, subject_attribute (e.g. custom:idp_sub in a case-insensitive pool). Passed to the functions as IDENTITY_PROVIDERS. The pool should map hd into custom:google_hd for a Google provider and for an OIDC provider on Google's issuer, https://accounts.google.com (see the root README)."
+  description = "Linking settings per identity provider, keyed by ProviderName exactly as created in the pool (a social provider by its type: Google, Facebook, LoginWithAmazon, SignInWithApple, names no other type may use): type, link_by_email (false for Facebook and LoginWithAmazon, which prove nothing about an address), email_trust (verified_claim for Google, SignInWithApple, OIDC; always, with email_domains, for OIDC or SAML directories your organisation runs), email_domains, subject_attribute (e.g. custom:idp_sub in a case-insensitive pool), untrusted_sign_in (refuse, the default, or separate_user: a first sign-in that may not be linked by email becomes a separate user its owner may link by confirmation). Passed to the functions as IDENTITY_PROVIDERS. The pool should map hd into custom:google_hd for a Google provider and for an OIDC provider on Google's issuer, https://accounts.google.com (see the root README)."
   type = map(object({
     type              = string
     link_by_email     = optional(bool, true)
     email_trust       = optional(string, "verified_claim")
     email_domains     = optional(list(string))
     subject_attribute = optional(string)
+    untrusted_sign_in = optional(string, "refuse")
   }))
+
+  validation {
+    # lambda_src/idp_config.py UNTRUSTED_SIGN_IN_MODES.
+    condition     = alltrue([for idp in values(var.identity_providers) : contains(["refuse", "separate_user"], idp.untrusted_sign_in)])
+    error_message = "identity_providers: untrusted_sign_in must be \"refuse\" (a first sign-in that may not be linked by email is refused) or \"separate_user\" (it becomes a separate user that its owner may link through the confirmed-linking endpoint). Not valid: ${join(", ", [for name, idp in var.identity_providers : name if !contains(["refuse", "separate_user"], idp.untrusted_sign_in)])}."
+  }
 
   validation {
     condition = alltrue([for idp in values(var.identity_providers) :
@@ -217,4 +224,41 @@ variable "tags" {
   description = "Tags for every resource that takes them."
   type        = map(string)
   default     = {}
+}
+
+variable "confirmed_linking" {
+  description = "The HTTPS endpoint through which a signed-in person links (and unlinks) another identity by proving control of both (lambda_src/confirmed_linking.py): enabled (default false); app_client_ids, the app clients whose access tokens it accepts (the JWT authorizer's audience; their allowed_oauth_scopes must include aws.cognito.signin.user.admin, which GetUser needs); allowed_origins, the browser origins allowed by CORS (https://host[:port], or for development http://localhost[:port] or http://127.0.0.1[:port]); the app clients must not allow the implicit OAuth flow (this module cannot see their settings; the root module refuses them); federated_user_max_age_seconds, how long ago (30-900 seconds, default 600) the separate federated user may have been created and the person may have signed in to the account when it is linked; throttling_burst_limit and throttling_rate_limit of the API's default route settings."
+  type = object({
+    enabled                        = optional(bool, false)
+    app_client_ids                 = optional(list(string), [])
+    allowed_origins                = optional(list(string), [])
+    federated_user_max_age_seconds = optional(number, 600)
+    throttling_burst_limit         = optional(number, 10)
+    throttling_rate_limit          = optional(number, 5)
+  })
+  default  = {}
+  nullable = false
+
+  validation {
+    condition     = !var.confirmed_linking.enabled || length(var.confirmed_linking.app_client_ids) > 0
+    error_message = "confirmed_linking.app_client_ids must name at least one app client when the endpoint is enabled: its JWT authorizer accepts only their tokens."
+  }
+
+  validation {
+    # An origin is scheme://host[:port] with nothing after it; "*" would let any site spend a
+    # token it got hold of, and plain http anywhere but this machine exposes the tokens.
+    condition     = alltrue([for o in var.confirmed_linking.allowed_origins : can(regex(local.confirmed_linking_origin, o))])
+    error_message = "confirmed_linking.allowed_origins must be origins such as https://app.example.com (a host name, no path or trailing slash), or, for development only, http://localhost[:port] or http://127.0.0.1[:port]; \"*\" is not allowed. Not valid: ${join(", ", [for o in var.confirmed_linking.allowed_origins : o if !can(regex(local.confirmed_linking_origin, o))])}."
+  }
+
+  validation {
+    # The same window bounds how long ago the person signed in to the account (auth_time).
+    condition     = var.confirmed_linking.federated_user_max_age_seconds >= 30 && var.confirmed_linking.federated_user_max_age_seconds <= 900 && floor(var.confirmed_linking.federated_user_max_age_seconds) == var.confirmed_linking.federated_user_max_age_seconds
+    error_message = "confirmed_linking.federated_user_max_age_seconds must be a whole number from 30 to 900: both sign-ins (to the account, and with the provider to add) must have been made moments before the link."
+  }
+
+  validation {
+    condition     = var.confirmed_linking.throttling_burst_limit >= 1 && var.confirmed_linking.throttling_rate_limit > 0
+    error_message = "confirmed_linking.throttling_burst_limit must be at least 1 and throttling_rate_limit above 0 (requests per second)."
+  }
 }

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -16,14 +17,14 @@ import pytest
 from cogfed_tools.conformance import run as conformance
 from cogfed_tools.conformance.compare import compare_rows, pool_facts
 from cogfed_tools.conformance.ministack_server import pinned_version, running_ministack
-from cogfed_tools.conformance.planned_pool import PlannedPoolError, plan_pool, read_planned_pool
+from cogfed_tools.conformance.planned_pool import PlannedPoolError, read_planned_pool
 from cogfed_tools.conformance.scenario import SIGN_INS
 
 
 @pytest.fixture(scope="module")
-def worlds(tmp_path_factory):
+def worlds(tmp_path_factory, planned_complete):
     workdir = tmp_path_factory.mktemp("conformance")
-    planned, plan = plan_pool(workdir / "plan", conformance.EXAMPLE)
+    planned, plan = planned_complete
     double_rows, double_users, double_settings = conformance.play_double(planned, SIGN_INS)
     ministack_rows, ministack_users, ministack_settings, workarounds = conformance.play_ministack(
         planned, workdir, SIGN_INS
@@ -62,7 +63,9 @@ def test_ministack_played_the_sign_ins_through_its_hosted_ui(worlds) -> None:
     # Only the social provider (M3) and the retried step go around the browser flow.
     around = {r.sign_in.key for r in worlds["ministack_rows"] if r.landing.how}
     assert around == {"alice-signs-up", "alice-google", "frank-retried"}
-    refused = [r for r in worlds["ministack_rows"] if r.landed == "refused"]
+    refused = [
+        r for r in worlds["ministack_rows"] if r.landed == "refused" and not r.sign_in.endpoint
+    ]
     assert refused and all("Sign-in refused" in r.landing.message for r in refused)
 
 
@@ -93,10 +96,20 @@ def test_the_package_must_be_the_one_the_plan_uploads(worlds, tmp_path: Path) ->
         read_planned_pool(plan, config)
 
 
-WORKER = b"def handler(event, context):\n    return event\n"
+WORKERS = {
+    "echo": b"def handler(event, context):\n    return event\n",
+    # A worker slower to stop than its server: it ignores SIGTERM and outlives its stdin
+    # (a thread that is no daemon), so only the stop's SIGKILL ends it.
+    "stubborn": b"import signal\nimport threading\n\n"
+    b"signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
+    b"threading.Thread(target=threading.Event().wait, daemon=False).start()\n\n"
+    b"def handler(event, context):\n    return event\n",
+}
 
 
-def test_ministack_starts_on_a_free_port_and_stops_with_its_workers(tmp_path: Path) -> None:
+def test_ministack_starts_on_a_free_port_and_stops_with_its_workers(
+    tmp_path: Path, left_behind: Callable[[], dict[int, str]]
+) -> None:
     import io
     import zipfile
 
@@ -104,7 +117,8 @@ def test_ministack_starts_on_a_free_port_and_stops_with_its_workers(tmp_path: Pa
 
     package = io.BytesIO()
     with zipfile.ZipFile(package, "w") as archive:
-        archive.writestr("echo.py", WORKER)
+        for name, code in WORKERS.items():
+            archive.writestr(f"{name}.py", code)
     with running_ministack(tmp_path, progress=lambda line: None) as server:
         with urllib.request.urlopen(f"{server.endpoint}/_ministack/health", timeout=5) as answer:
             assert answer.status == 200
@@ -115,27 +129,48 @@ def test_ministack_starts_on_a_free_port_and_stops_with_its_workers(tmp_path: Pa
             aws_access_key_id="test",
             aws_secret_access_key="test",
         )
-        client.create_function(
-            FunctionName="echo",
-            Runtime="python3.12",
-            Role="arn:aws:iam::000000000000:role/echo",
-            Handler="echo.handler",
-            Code={"ZipFile": package.getvalue()},
-        )
-        answer = client.invoke(FunctionName="echo", Payload=b'{"n": 1}')
-        assert json.loads(answer["Payload"].read()) == {"n": 1}
-        group = [p for p in Path("/proc").iterdir() if p.name.isdigit() and _group(p) == server.pid]
-        assert len(group) >= 2, "the invocation started no worker in the server's group"
-    assert not [p for p in Path("/proc").iterdir() if p.name.isdigit() and _group(p) == server.pid]
+        for name in WORKERS:
+            client.create_function(
+                FunctionName=name,
+                Runtime="python3.12",
+                Role=f"arn:aws:iam::000000000000:role/{name}",
+                Handler=f"{name}.handler",
+                Code={"ZipFile": package.getvalue()},
+            )
+            answer = client.invoke(FunctionName=name, Payload=b'{"n": 1}')
+            assert json.loads(answer["Payload"].read()) == {"n": 1}
+        group = _members(server.pid)
+        workers = [pid for pid in group if b"_worker" in _command_line(pid)]
+        assert len(workers) >= len(WORKERS), f"not a worker for each function: {group}"
+    # Nothing of the server is left when the stop returns, not even a zombie for PID 1 (or,
+    # while this module runs, for this process) to collect.
+    assert _members(server.pid) == {}
+    assert left_behind() == {}
     with pytest.raises(urllib.error.URLError):
         urllib.request.urlopen(f"{server.endpoint}/_ministack/health", timeout=2)
-    assert not list(Path("/tmp").glob("ministack-lambda-echo-*")), "unpacked code left in /tmp"
+    for name in WORKERS:
+        assert not list(Path("/tmp").glob(f"ministack-lambda-{name}-*")), "code left in /tmp"
 
 
-def _group(proc: Path) -> int | None:
+def _members(group: int) -> dict[int, str]:
+    """The processes of a process group, running or zombies: pid -> state."""
+    found = {}
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit() and (stat := _stat(proc)) and int(stat[2]) == group:
+            found[int(proc.name)] = stat[0]
+    return found
+
+
+def _command_line(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
+def _stat(proc: Path) -> list[str] | None:
     try:
         # /proc/<pid>/stat: "pid (comm) state ppid pgrp ..."; comm may hold spaces.
-        fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+        return (proc / "stat").read_text().rsplit(")", 1)[1].split()
     except (OSError, IndexError):
         return None
-    return int(fields[2])

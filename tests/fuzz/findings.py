@@ -261,3 +261,37 @@ FINDINGS: dict[str, tuple[PoolConfig, list[Step], str]] = {
         "1, 2, 9",
     ),
 }
+
+
+def _admin_linked_workspace(pick: int) -> tuple[PoolConfig, list[Step], str]:
+    """Ann's account (made by her LinkedIn sign-in), her Workspace account linked to it by an
+    administrator, then her consumer Google sign-in: linked at her gmail.com address (no
+    Workspace account holds one), refused at her tenant.example one (a linked Google identity
+    may be a Workspace of that unlisted domain, and a stored hosted domain is only a hint)."""
+    own = {"choice": "own", "pick": pick, "victim": "ann", "variant": "as-is", "verified": "true"}
+    return (
+        pool(),
+        [
+            ("sign_in", {"person": "ann", "provider": "LinkedIn", "slot": 0, **own, "retries": 0}),
+            ("admin_link", {"person": "ann", "provider": "Google", "slot": 1}),
+            ("sign_in", {"person": "ann", "provider": "Google", "slot": 0, **own, "retries": 0}),
+        ],
+        "1 (the oracle's: an identity that never signed in had written nothing)",
+    )
+
+
+# The Workspace on the destination as above, whose stored hosted domain its user then
+# clears herself (a mapped attribute is writable, FACTS §4): the destination check read only
+# that hint, and kim's LinkedIn sign-in was linked into the attacker's account.
+_destination_config, _destination_steps, _ = FINDINGS["workspace-identity-on-the-destination"]
+FINDINGS["cleared-hosted-domain-on-the-destination"] = (
+    _destination_config,
+    [
+        *_destination_steps[:-1],
+        ("own_hosted_domain_change", {"index": 0, "value": ""}),
+        _destination_steps[-1],
+    ],
+    "1, 2, 9",
+)
+FINDINGS["admin-linked-workspace-gmail-address"] = _admin_linked_workspace(0)
+FINDINGS["admin-linked-workspace-tenant-address"] = _admin_linked_workspace(1)

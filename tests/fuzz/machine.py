@@ -20,6 +20,7 @@ A double without `stale_list_users` (eb44128) makes the stale-lookup rule a no-o
 
 from __future__ import annotations
 
+import base64
 import copy
 import importlib
 import json
@@ -50,14 +51,23 @@ from cogfed_tools.cognito_double import (
 )
 from cogfed_tools.cognito_double import backend as double_backend
 from cogfed_tools.cognito_double import simulator as double_simulator
+from cogfed_tools.cognito_double.facts import STANDARD_ATTRIBUTES
 
 from . import oracle
-from .oracle import IssueRecord, SignInRecord, StepRecord, TokenRecord, Verdict
+from .oracle import (
+    EndpointRecord,
+    IssueRecord,
+    SignInRecord,
+    StepRecord,
+    TokenRecord,
+    Verdict,
+)
 from .world import (
     APPLE,
     ATTACKER,
     ATTACKER_WORKSPACES,
     CASE_VARIANTS,
+    CONSUMER_DOMAINS,
     ENTRA,
     FACEBOOK,
     GOOGLE,
@@ -193,6 +203,31 @@ SURFACES = frozenset(
 # Where a signed-in user points her own email: as for sign-ins, plus a colleague's address in
 # her current address's domain (the laundering of FACTS §8, §20).
 OWN_CHANGE_CHOICES = ("own", "own", "victim", "colleague", "colleague", "pool", "lookalike")
+# Providers set to `untrusted_sign_in = "separate_user"` in a pool (none: the default, refuse).
+SEPARATE_USER_CHOICES: tuple[tuple[str, ...], ...] = (
+    (),
+    (LINKEDIN,),
+    (LINKEDIN, ENTRA, APPLE),
+    (GOOGLE, LINKEDIN, FACEBOOK),
+    (LINKEDIN, OKTA, PARTNER),
+)
+# What an attacker holding one side only sends to POST /link (lambda_src/confirmed_linking.py):
+# her account's token and a forged token naming someone else's fresh separate user; a forged
+# bearer naming a victim's account and her own separate user's token; her account's token and
+# a copied federated token already spent by a link; her account's token and a token of
+# another pool whose user is named as someone else's separate user; a genuine token of a
+# victim's session signed in long ago (left open, refreshed since) and her own fresh separate
+# user asserting the victim's address.
+LINK_ATTACKS = ("forged-federated", "forged-bearer", "replay", "other-pool", "stale-bearer")
+# The endpoint's window (FEDERATED_USER_MAX_AGE_SECONDS) in the fuzzed pools: both sign-ins
+# of a link must be at most this old.
+LINK_WINDOW_S = 300
+# How long ago the victim's stolen session signed in, in seconds.
+STALE_SIGN_INS = (LINK_WINDOW_S + 120, 3600, 86400)
+# The address a person's sign-in through a `separate_user` provider shares before she links
+# it: her account's, written in some ASCII case (as a person linking her own LinkedIn sends
+# it), mostly; another of her mailboxes, or none, sometimes (links the endpoint must refuse).
+SEPARATE_EMAILS = ("account",) * 6 + ("other", "none")
 
 
 class InvariantViolation(AssertionError):
@@ -393,6 +428,7 @@ def pool_configs(draw: st.DrawFn) -> PoolConfig:
         partner_configured=draw(st.sampled_from((False, False, True))),
         hold_email_changes=draw(st.booleans()),
         google_lists_corp=draw(st.sampled_from((False, False, True))),
+        separate_user=draw(st.sampled_from(SEPARATE_USER_CHOICES)),
     )
 
 
@@ -438,6 +474,9 @@ class SignInMachine(RuleBasedStateMachine):
         self.vouched: dict[str, str] = {}
         self.addresses: set[str] = set()  # addresses users pointed their own email to
         self.with_password: set[str] = set()  # users who signed up with a password
+        # Federated access tokens a confirmed link spent, with their sender (copied, replayed).
+        self.spent_tokens: list[str] = []
+        self.other_pool: tuple[str, FederatedSignInSimulator] | None = None
 
     # ------------------------------------------------------------------ setup
 
@@ -466,6 +505,11 @@ class SignInMachine(RuleBasedStateMachine):
                 self.pool_id, name, _provider_type(name), {**setup.mapping, "username": "sub"}
             )
         sim.identity_providers_override = config.identity_providers_json()
+        # The module's clients may write every standard and custom attribute a mapping writes
+        # (FACTS §4): so may their users, custom:google_hd included.
+        sim.pool.clients[sim.client_id].extended_config["WriteAttributes"] = sorted(
+            STANDARD_ATTRIBUTES | {"custom:idp_sub", "custom:google_hd"}
+        )
         self.providers_config = {n: s.config for n, s in self.setups.items()}
         self.sim = sim
         self.stats.examples += 1
@@ -480,12 +524,16 @@ class SignInMachine(RuleBasedStateMachine):
             f"Okta_Partner configured {config.partner_configured}",
             f"holds email changes back {config.hold_email_changes}",
             f"Google lists corp.example {config.google_lists_corp}",
+            f"separate_user {'+'.join(config.separate_user) or 'none'}",
         ):
             self.stats.pool_variants[variant] += 1
         self.trace.append(f"pool {config}")
 
     def teardown(self) -> None:
         self.double.clear_faults()
+        if self.other_pool is not None:
+            self.double.backend.user_pools.pop(self.other_pool[0], None)
+            double_backend.STATE.triggers.pop(self.other_pool[0], None)
         if self.pool_id is not None:
             self.double.backend.user_pools.pop(self.pool_id, None)
             double_backend.STATE.triggers.pop(self.pool_id, None)
@@ -606,14 +654,19 @@ class SignInMachine(RuleBasedStateMachine):
             if holder is not None:
                 email = holder.email  # a returning identity sends the email it has: no rewrite
         verified_claim = VERIFIED_CLAIMS.get(provider, "email_verified")
+        hosted = (
+            None if "workspace" in self.session.without else hosted_domain_of(provider, subject)
+        )
+        if hosted is not None and email is not None and "@" in email:
+            local = email.rpartition("@")[0]
+            if domain_of(email) in CONSUMER_DOMAINS.get(_provider_type(provider), ()):
+                # A Workspace account's address is never at Google's own domains (FACTS §20).
+                email = f"{local}@{hosted}"
         claims: dict[str, str] = {}
         if email is not None:
             claims["email"] = email
         if verified is not None:
             claims[verified_claim] = verified
-        hosted = (
-            None if "workspace" in self.session.without else hosted_domain_of(provider, subject)
-        )
         if hosted is not None:
             claims["hd"] = hosted  # a Google Workspace account (FACTS §8)
         label = "honest"
@@ -825,6 +878,7 @@ class SignInMachine(RuleBasedStateMachine):
             ),
             oracle.check_refusals(step, after),
             oracle.check_ownership(step, after, self.owners, self.vouched),
+            oracle.check_confirmed_links(step, after, self.owners, LINK_WINDOW_S),
         ]
         self._settle(verdicts)
         if self.fault_armed is not None and step.sign_ins:
@@ -1124,6 +1178,25 @@ class SignInMachine(RuleBasedStateMachine):
                 if self.double.pending(pool_id, username) == email
                 else "stored"
             ),
+        )
+        self._finish(step)
+
+    @rule(index=st.integers(0, 50), value=st.sampled_from(("", "corp.example", "gmail.com")))
+    def own_hosted_domain_change(self, index: int, value: str) -> None:
+        """A signed-in user rewrites or clears her stored hosted domain (custom:google_hd):
+        a mapped attribute is hers to write (FACTS §4), so it is only a hint (FACTS §20)."""
+        assert self.sim is not None
+        found = self._self_service_actor(index)
+        if found is None:
+            return
+        username, person = found
+        sim = self.sim
+        step = self._begin("self-service: change own hosted domain")
+        self.trace.append(f"own_hosted_domain_change {person} {username!a} -> {value!a}")
+        self._own_call(
+            f"own hosted domain change ({value or 'cleared'})",
+            lambda: sim.update_own_attributes(username, {"custom:google_hd": value}),
+            lambda: "stored",
         )
         self._finish(step)
 
@@ -1480,8 +1553,346 @@ class SignInMachine(RuleBasedStateMachine):
         replaced = changes[kind]()
         return replaced if kind == "not-an-object" else copy.deepcopy(event)
 
+    # --------------------------------------------------------------------------- helpers
 
-# --------------------------------------------------------------------------- helpers
+    # ------------------------------------------------------------------ confirmed linking
+
+    def _endpoint(self, record: EndpointRecord, bearer: str, body: dict[str, Any]) -> None:
+        """One request through the simulator's HTTP API (JWT authorizer) to the handler."""
+        assert self.sim is not None
+        handler = _import_lambda("confirmed_linking").handler
+        claims = double_backend.token_claims(bearer) or {}
+        signed_in = claims.get("auth_time")
+        record.signed_in_ago = (
+            time.time() - signed_in if isinstance(signed_in, int | float) else None
+        )
+        answer = self.sim.call_endpoint(
+            record.route,
+            bearer,
+            body,
+            handler=handler,
+            environment_overrides={"FEDERATED_USER_MAX_AGE_SECONDS": str(LINK_WINDOW_S)},
+        )
+        record.status = answer.status
+        record.error = str(answer.body.get("error", ""))
+        self.stats.events[f"ConfirmedLinking {record.route}"] += 1
+        self.stats.outcomes[
+            f"{record.route} {record.how}: {answer.status} {record.error or 'ok'}"
+        ] += 1
+        self.trace.append(f"    -> {answer.status} {record.error or 'ok'}")
+
+    def _accounts(self, owned_by: Callable[[str | None], bool], index: int) -> list[UserView]:
+        """Accounts (not separate users) whose owner passes `owned_by` and who can sign in to
+        them (a session, or a password), the `index`-th first."""
+        assert self.sim is not None and self.pool_id is not None
+        sessions = set(self.sim.session_usernames())
+        accounts = sorted(
+            (
+                u
+                for u in self.double.users(self.pool_id)
+                if not u.is_federated
+                and owned_by(self.owners.get(u.username))
+                and (u.username in sessions or u.username in self.with_password)
+            ),
+            key=lambda u: u.username,
+        )
+        if not accounts:
+            return []
+        at = index % len(accounts)
+        return accounts[at:] + accounts[:at]
+
+    def _account_token(self, step: StepRecord, username: str, person: str) -> str | None:
+        """The access token of `person`'s account `username` from a sign-in made minutes ago
+        at most: its session's, or a password sign-in's made now; None if she has neither."""
+        assert self.sim is not None
+        if username not in set(self.sim.session_usernames()):
+            if username not in self.with_password:
+                return None
+            result = self.sim.password_sign_in(username, password_of(person))
+            step.issued.append(IssueRecord(person, "password sign-in", result))
+            if not result.signed_in or result.username != username:
+                return None
+        token = str(self.sim.access_token(username))
+        signed_in = (double_backend.token_claims(token) or {}).get("auth_time")
+        if not isinstance(signed_in, int | float) or time.time() - signed_in > LINK_WINDOW_S / 2:
+            # She signs in again right before linking, as the endpoint asks.
+            self.stats.special["confirmed link: the person signed in again"] += 1
+            token = self._session_token(username, signed_in_ago=0)
+        return token
+
+    def _session_token(self, username: str, *, signed_in_ago: int) -> str:
+        """A genuine access token of `username`'s session (GetUser accepts it) whose sign-in
+        was `signed_in_ago` seconds ago: what Cognito issues on a refresh of a session left
+        open (`auth_time` is the sign-in's, as OpenID Connect defines it; FACTS §20)."""
+        assert self.sim is not None
+        pool = self.sim.pool
+        client_id = self.sim.client_id
+        _, origin_jti = pool.create_refresh_token(client_id, username)
+        token, _ = pool.create_jwt(
+            client_id,
+            username,
+            "access",
+            extra_data={
+                "origin_jti": origin_jti,
+                "scope": "aws.cognito.signin.user.admin",
+                "auth_time": int(time.time()) - signed_in_ago,
+            },
+        )
+        pool.access_tokens[token] = (client_id, username)
+        return str(token)
+
+    def _separate_users(self, owned_by: Callable[[str | None], bool]) -> list[UserView]:
+        """Separate (federated) users with a session and one identity, by their owner."""
+        assert self.sim is not None and self.pool_id is not None
+        sessions = set(self.sim.session_usernames())
+        return [
+            u
+            for u in self.double.users(self.pool_id)
+            if u.is_federated
+            and u.username in sessions
+            and len(u.linked) == 1
+            and owned_by(self.owners.get(u.username))
+        ]
+
+    def _separate_sign_in(
+        self, person: str, pick: int, slot: int, email: str | None
+    ) -> UserView | None:
+        """`person` signs in through a provider set to `separate_user`, sharing `email`
+        unverified (a step of its own); the separate user it made, or None."""
+        assert self.config is not None and self.pool_id is not None
+        usable = [p for p in sorted(self.config.separate_user) if p in self.setups]
+        if PARTNER in usable and "partner" in self.session.without:
+            usable.remove(PARTNER)
+        if not usable:
+            self.stats.steps["skipped:no-separate-user-provider"] += 1
+            return None
+        provider = usable[pick % len(usable)]
+        # An identity the pool does not know yet, where one is left: a first sign-in.
+        known = {i for u in self.double.users(self.pool_id) for i in u.linked}
+        slot = next(
+            (
+                s
+                for s in (slot + n for n in range(SLOTS))
+                if (provider, subject_of(provider, person, s)) not in known
+            ),
+            slot,
+        )
+        step = self._begin("sign-in")
+        self.trace.append(f"separate_sign_in {person} via {provider}#{slot} email {email!a}")
+        record = self._sign_in(step, person, provider, slot, email, "false", 0)
+        self._finish(step)
+        made = None if record is None else record.result.username
+        user = next(
+            (u for u in self._separate_users(lambda owner: owner == person) if u.username == made),
+            None,
+        )
+        if user is None or record is None or made not in record.created:
+            self.stats.steps["skipped:separate-sign-in-made-no-separate-user"] += 1
+            return None
+        return user
+
+    @rule(
+        account=st.integers(0, 50),
+        fresh=st.sampled_from((True, True, True, False)),
+        shares=st.sampled_from(SEPARATE_EMAILS),
+        pick=st.integers(0, 50),
+        slot=slots,
+        variant=variants,
+    )
+    def confirmed_link(
+        self,
+        account: int,
+        fresh: bool,
+        shares: str,
+        pick: int,
+        slot: int,
+        variant: str,
+    ) -> None:
+        """A person links her own separate user to her account, sending both tokens: mostly
+        one she makes right before through a `separate_user` provider sharing her account's
+        address (SEPARATE_EMAILS), else one she already has."""
+        assert self.sim is not None
+        accounts = self._accounts(lambda owner: owner is not None, account)
+        if not accounts:
+            self.stats.steps["skipped:no-account-to-link-to"] += 1
+            return
+        destination = accounts[0]
+        person = self.owners[destination.username]
+        if fresh:
+            own = [
+                m for m in PLAIN_OWN[person] if ascii_fold(m) != ascii_fold(destination.email or "")
+            ]
+            email = {
+                "account": self._written(destination.email, variant) if destination.email else None,
+                "other": self._written(own[pick % len(own)], variant) if own else None,
+                "none": None,
+            }[shares]
+            federated = self._separate_sign_in(person, pick, slot, email)
+            if federated is None:
+                return
+        else:
+            separate = self._separate_users(lambda owner: owner == person)
+            if not separate:
+                self.stats.steps["skipped:no-separate-user"] += 1
+                return
+            federated = separate[pick % len(separate)]
+        step = self._begin("confirmed link")
+        bearer = self._account_token(step, destination.username, person)
+        if bearer is None:
+            self.stats.steps["skipped:no-session-to-link-with"] += 1
+            self._finish(step)
+            return
+        token = str(self.sim.access_token(federated.username))
+        (identity,) = federated.linked
+        record = EndpointRecord(person, "POST /link", "honest", identity)
+        record.account, record.federated = destination.username, federated.username
+        step.requests.append(record)
+        self.trace.append(
+            f"confirmed_link {person}: {federated.username!a} {identity!a} "
+            f"email {federated.email!a} -> {destination.username!a} email {destination.email!a}"
+        )
+        self._endpoint(record, bearer, {"federated_access_token": token})
+        if record.status == 200:
+            self.spent_tokens.append(token)
+        self._finish(step)
+
+    @rule(
+        attack=st.sampled_from(LINK_ATTACKS),
+        index=st.integers(0, 50),
+        ago=st.sampled_from(STALE_SIGN_INS),
+        slot=slots,
+    )
+    def attacker_link(self, attack: str, index: int, ago: int, slot: int) -> None:
+        """The attacker tries POST /link holding one side only (LINK_ATTACKS)."""
+        assert self.sim is not None and self.pool_id is not None
+        if attack == "stale-bearer":
+            self._stale_bearer_link(index, ago, slot)
+            return
+        step = self._begin("confirmed link attack")
+        theirs = self._separate_users(lambda owner: owner not in (None, ATTACKER))
+        identity: tuple[str, str] | None = None
+        bearer: str | None = None
+        token: str | None = None
+        if attack == "forged-bearer":
+            mine = self._separate_users(lambda owner: owner == ATTACKER)
+            victims = [
+                u
+                for u in self.double.users(self.pool_id)
+                if not u.is_federated and self.owners.get(u.username) not in (None, ATTACKER)
+            ]
+            if mine and victims:
+                (identity,) = mine[index % len(mine)].linked
+                bearer = self._forged(victims[index % len(victims)])
+                token = str(self.sim.access_token(mine[index % len(mine)].username))
+        else:
+            accounts = self._accounts(lambda owner: owner == ATTACKER, index)
+            if accounts:
+                bearer = self._account_token(step, accounts[0].username, ATTACKER)
+            if attack == "replay" and self.spent_tokens:
+                token = self.spent_tokens[index % len(self.spent_tokens)]
+            elif attack in ("forged-federated", "other-pool") and theirs:
+                victim = theirs[index % len(theirs)]
+                (identity,) = victim.linked
+                forged = attack == "forged-federated"
+                token = self._forged(victim) if forged else self._other_pool_token(victim)
+        if bearer is None or token is None:
+            self.stats.steps[f"skipped:attack-{attack}-not-playable"] += 1
+            self._finish(step)
+            return
+        record = EndpointRecord(ATTACKER, "POST /link", attack, identity)
+        step.requests.append(record)
+        self.trace.append(f"attacker_link {attack} {identity!a}")
+        self._endpoint(record, bearer, {"federated_access_token": token})
+        self._finish(step)
+
+    def _stale_bearer_link(self, index: int, ago: int, slot: int) -> None:
+        """The attacker holds a genuine token of a victim's session that signed in `ago`
+        seconds ago, and makes a fresh separate user of her own asserting the victim's
+        address: only the bearer's old sign-in is wrong, and the link must be refused."""
+        assert self.sim is not None and self.pool_id is not None
+        # Her session signed in once (a session, or a password of hers): long ago.
+        victims = self._accounts(lambda owner: owner not in (None, ATTACKER), index)
+        if not victims:
+            self.stats.steps["skipped:attack-stale-bearer-not-playable"] += 1
+            return
+        victim = victims[0]
+        mine = self._separate_sign_in(ATTACKER, index, slot, victim.email)
+        if mine is None:
+            return
+        step = self._begin("confirmed link attack")
+        (identity,) = mine.linked
+        record = EndpointRecord(ATTACKER, "POST /link", "stale-bearer", identity)
+        record.account, record.federated = victim.username, mine.username
+        step.requests.append(record)
+        self.trace.append(
+            f"attacker_link stale-bearer ({ago} s) {identity!a} -> {victim.username!a}"
+        )
+        bearer = self._session_token(victim.username, signed_in_ago=ago)
+        self._endpoint(
+            record, bearer, {"federated_access_token": str(self.sim.access_token(mine.username))}
+        )
+        self._finish(step)
+
+    @rule(index=st.integers(0, 50), pick=st.integers(0, 5))
+    def confirmed_unlink(self, index: int, pick: int) -> None:
+        """A person removes one identity from her own account (never the last one)."""
+        assert self.pool_id is not None
+        held = sorted(
+            (u.username, p, s)
+            for u in self.double.users(self.pool_id)
+            if not u.is_federated and self.owners.get(u.username) is not None
+            for p, s in u.linked
+        )
+        if not held:
+            self.stats.steps["skipped:no-linked-identity"] += 1
+            return
+        username, provider, subject = held[index % len(held)]
+        person = self.owners[username]
+        assert self.sim is not None
+        if username not in set(self.sim.session_usernames()):
+            self.stats.steps["skipped:no-session-to-unlink-with"] += 1
+            return
+        step = self._begin("confirmed unlink")
+        record = EndpointRecord(person, "POST /unlink", "honest", None)
+        step.requests.append(record)
+        self.trace.append(f"confirmed_unlink {person}: {username!a} {(provider, subject)!a}")
+        body = {"provider": provider, **({"subject": subject} if pick else {})}
+        self._endpoint(record, str(self.sim.access_token(username)), body)
+        self._finish(step)
+
+    def _forged(self, user: UserView) -> str:
+        """An access token naming `user` with claims as Cognito writes them, signed by
+        nobody: what someone without the user's token can make."""
+        assert self.sim is not None
+        pool = self.sim.pool
+        claims = {
+            "sub": user.sub,
+            "username": user.username,
+            "client_id": self.sim.client_id,
+            "iss": f"https://cognito-idp.{pool.region}.amazonaws.com/{pool.id}",
+            "token_use": "access",
+            "scope": "aws.cognito.signin.user.admin",
+            "exp": int(time.time()) + 3600,
+        }
+
+        def part(data: dict[str, Any]) -> str:
+            return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
+
+        return f"{part({'alg': 'RS256', 'kid': 'forged'})}.{part(claims)}.Zm9yZ2Vk"
+
+    def _other_pool_token(self, victim: UserView) -> str:
+        """A token of another pool (the attacker's), whose user is named as `victim` is here."""
+        if self.other_pool is None:
+            pool_id = self.double.create_pool(
+                f"elsewhere{self.stats.examples}", case_sensitive=True, username_attributes=None
+            )
+            self.other_pool = (pool_id, FederatedSignInSimulator(self.double, pool_id))
+        other = self.other_pool[1]
+        if other.pool._get_user(victim.username) is None:
+            other.native_sign_up("attacker@elsewhere.example", username=victim.username)
+        result = other.password_sign_in(victim.username)
+        assert result.username is not None, result.message
+        return str(other.access_token(result.username))
 
 
 def password_of(person: str) -> str:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from cogfed_tools.cognito_double import UserView
+from cogfed_tools.cognito_double.facts import HOSTED_DOMAIN
 
 from .world import (
     PROVIDERS,
@@ -22,6 +23,7 @@ from .world import (
     hosted_domain_of,
     identity_owner,
     is_clean,
+    may_be_unlisted_workspace,
     owner_of,
     strictly_trusted,
 )
@@ -65,6 +67,25 @@ class IssueRecord:
 
 
 @dataclass
+class EndpointRecord:
+    """One request to the confirmed-linking endpoint (lambda_src/confirmed_linking.py)."""
+
+    person: str  # who sent it
+    route: str
+    how: str  # "honest", or the attack played
+    # The identity the federated token's user held when the request was made, if any.
+    identity: tuple[str, str] | None
+    status: int = 0
+    error: str = ""
+    # POST /link: the account the bearer names and the separate user the other token names,
+    # when the request is played with genuine ones; how long ago the bearer's sign-in was
+    # (its `auth_time`), None when the token carries none.
+    account: str | None = None
+    federated: str | None = None
+    signed_in_ago: float | None = None
+
+
+@dataclass
 class StepRecord:
     kind: str
     before: Snapshot
@@ -82,6 +103,7 @@ class StepRecord:
     race_ran: bool = False
     before_inner: Snapshot | None = None
     after_inner: Snapshot | None = None
+    requests: list[EndpointRecord] = field(default_factory=list)
 
 
 @dataclass
@@ -149,7 +171,29 @@ def eligible_problem(
             f"the destination carries identities of {writers}, which could have written its "
             f"email {user.email!a} without being trusted for it"
         )
+    doubted = sorted(
+        p for p, _ in user.linked if may_be_unlisted_workspace(providers.get(p), user.email)
+    )
+    if doubted:
+        return (
+            f"the destination carries identities of {doubted}, which may be Workspace "
+            f"accounts of unlisted domains, and its email {user.email!a} is at neither a "
+            "consumer nor a listed domain (a stored hosted domain is only a hint)"
+        )
+    hinted = sorted(p for p, _ in user.linked if _hint_unlisted(user, providers.get(p)))
+    if hinted:
+        # The user (or the IdP's last sign-in) stored a hosted domain the provider does not
+        # list: a trigger may refuse on it, though it proves nothing either way.
+        return f"the destination's stored hosted domain for {hinted} is not a listed one"
     return None
+
+
+def _hint_unlisted(user: UserView, config: dict[str, Any] | None) -> bool:
+    if config is None or config.get("type") not in HOSTED_DOMAIN:
+        return False
+    stored = user.attributes.get(HOSTED_DOMAIN[config["type"]]["attribute"])
+    listed = {ascii_fold(d) for d in config.get("email_domains") or ()}
+    return bool(stored) and ascii_fold(stored or "") not in listed
 
 
 def trust_problem(
@@ -198,6 +242,8 @@ def check_links(
         for provider, subject in sorted(user.linked - previous):
             if (provider, subject) in step.admin_links:
                 continue
+            if any(r.identity == (provider, subject) and r.status == 200 for r in step.requests):
+                continue  # linked by confirmation: check_confirmed_links
             verdict.checked.append("link")
             problem = _link_problem(step, name, provider, subject, providers)
             if (
@@ -476,6 +522,12 @@ def check_pre_token(
             if alias_pool and _alias_held_elsewhere(users, record.username, email or ""):
                 verdict.abstained.append("pre-token:alias-held-by-another-user")
                 continue
+            if _held_by_separate_user(users, record.username, email or ""):
+                # A separate user (`untrusted_sign_in = "separate_user"`) carries the same
+                # address: the double refuses the restore (AliasExistsException) and the
+                # token keeps telling the truth; what AWS answers here is not documented.
+                verdict.abstained.append("pre-token:address-held-by-a-separate-user")
+                continue
             verdict.checked.append("pre-token:restore")
             if record.stored_after != "true" or record.override not in (True, "true"):
                 verdict.problems.append(
@@ -492,6 +544,13 @@ def check_pre_token(
                     f"{record.stored_after!a}, token claim override {record.override!a}"
                 )
     return verdict
+
+
+def _held_by_separate_user(users: Snapshot, username: str, email: str) -> bool:
+    return any(
+        name != username and user.is_federated and (user.email or "").lower() == email.lower()
+        for name, user in users.items()
+    )
 
 
 def _alias_held_elsewhere(users: Snapshot, username: str, email: str) -> bool:
@@ -636,6 +695,73 @@ def check_refusals(step: StepRecord, after: Snapshot) -> Verdict:
                 f"[invariant 6] {signer.person}'s sign-in through {signer.provider} was "
                 f"refused ({result.message}) but changed the pool: "
                 + describe_change(before, reference)
+            )
+    return verdict
+
+
+def check_confirmed_links(
+    step: StepRecord, after: Snapshot, owners: dict[str, str], window_s: int
+) -> Verdict:
+    """The confirmed-linking endpoint links an identity only into an account of the person
+    who controls it, the request's sender, and a refused request changes nothing: nobody
+    gets tokens for a user holding an identity they do not control. A link is made only for
+    a bearer whose sign-in is at most `window_s` old, and from a separate user carrying the
+    account's address (ASCII case aside): a linked provider's mapping rewrites the account's
+    email on every sign-in (FACTS §4)."""
+    verdict = Verdict()
+    if not step.requests:
+        return verdict
+    for request in step.requests:
+        if request.route != "POST /link" or request.status != 200:
+            continue
+        verdict.checked.append("confirmed link: recent sign-in, same address")
+        ago = request.signed_in_ago
+        if ago is None or ago > window_s:
+            verdict.problems.append(
+                f"[invariant 7] a link was made for a bearer whose sign-in is "
+                f"{'unknown' if ago is None else f'{ago:.0f} s old'} (window {window_s} s)"
+            )
+        account = step.before.get(request.account or "")
+        federated = step.before.get(request.federated or "")
+        if account is None or federated is None:
+            continue
+        if not federated.email or ascii_fold(federated.email) != ascii_fold(account.email or ""):
+            verdict.problems.append(
+                f"[invariant 7] {federated.username!a} carrying {federated.email!a} was linked "
+                f"into {account.username!a} carrying {account.email!a}"
+            )
+    for name, user in sorted(after.items()):
+        if user.is_federated:
+            continue
+        previous = step.before[name].linked if name in step.before else set()
+        for provider, subject in sorted(user.linked - previous):
+            if (provider, subject) in step.admin_links:
+                continue
+            verdict.checked.append("confirmed link")
+            controls = identity_owner(provider, subject)
+            owner = owners.get(name)
+            senders = {
+                r.person for r in step.requests if r.identity == (provider, subject) and r.status
+            }
+            if controls is None or owner != controls or senders != {controls}:
+                verdict.problems.append(
+                    f"[invariant 7] identity ({provider!a}, {subject!a}), which "
+                    f"{controls or 'nobody known'} controls, was linked to {name!a} "
+                    f"(owned by {owner}) by a request of {sorted(senders) or 'nobody'}"
+                )
+    for request in step.requests:
+        if request.status == 200 and request.how != "honest":
+            verdict.problems.append(
+                f"[invariant 7] {request.person}'s {request.how} request to {request.route} "
+                "was accepted"
+            )
+    if all(r.status != 200 for r in step.requests):
+        verdict.checked.append("refused request")
+        if after != step.before:
+            verdict.problems.append(
+                "[invariant 7] refused requests to the confirmed-linking endpoint "
+                f"({[(r.how, r.error) for r in step.requests]}) changed the pool: "
+                + describe_change(step.before, after)
             )
     return verdict
 

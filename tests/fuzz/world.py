@@ -23,7 +23,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from cogfed_tools.cognito_double.facts import HOSTED_DOMAIN
+from cogfed_tools.cognito_double.facts import HOSTED_DOMAIN, TABLE
 
 PERSONS: tuple[str, ...] = ("kim", "ann", "bob", "mal")
 ATTACKER = "mal"
@@ -232,6 +232,10 @@ WORKSPACE_DOMAINS: dict[str, str] = {
 }
 # Domains whose Workspace the attacker runs: it vouches for any address there.
 ATTACKER_WORKSPACES = frozenset({LAPSED})
+# Google's own address domains: no Workspace account has an address there (FACTS §20).
+CONSUMER_DOMAINS: dict[str, frozenset[str]] = {
+    t: frozenset(domains) for t, domains in TABLE["consumer_email_domains"].items()
+}
 # The claim each IdP's email_verified is mapped from, where not `email_verified`: Microsoft
 # Entra ID sends `xms_edov` (cognito_facts.json `email_verified_claim_by_issuer`).
 VERIFIED_CLAIMS: dict[str, str] = {ENTRA: "xms_edov"}
@@ -292,6 +296,9 @@ class PoolConfig:
     # Google configured with email_domains ["corp.example"]: that Workspace is the
     # organisation's own (FACTS §8); else Google vouches for consumer accounts of any domain.
     google_lists_corp: bool = False
+    # Providers whose sign-ins that may not be linked by email become separate users, which
+    # their owner may link by confirming both sides (`untrusted_sign_in = "separate_user"`).
+    separate_user: tuple[str, ...] = ()
 
     def label(self) -> str:
         case = "case-sensitive" if self.case_sensitive else "case-insensitive"
@@ -306,6 +313,11 @@ class PoolConfig:
                 "email_domains": settings.get("email_domains"),
                 "subject_attribute": settings.get("subject_attribute"),
             }
+
+        def separate(name: str, config: dict[str, Any] | None) -> dict[str, Any] | None:
+            if config is None or name not in self.separate_user:
+                return config
+            return {**config, "untrusted_sign_in": "separate_user"}
 
         verified = {"email": "email", "email_verified": "email_verified"}
         plain = {"email": "email"}
@@ -367,7 +379,9 @@ class PoolConfig:
             ),
             ProviderSetup(GITHUB, verified, entry("OIDC", link_by_email=False)),
         ]
-        return {s.name: s for s in setups}
+        return {
+            s.name: ProviderSetup(s.name, s.mapping, separate(s.name, s.config)) for s in setups
+        }
 
     def identity_providers_json(self) -> str:
         return json.dumps(
@@ -444,6 +458,31 @@ def could_write_untrusted(
         return True
     domains = config.get("email_domains")
     listed = {ascii_fold(d) for d in domains or ()}
-    if hosted and config.get("type") in HOSTED_DOMAIN and ascii_fold(hosted) not in listed:
+    ptype = config.get("type")
+    if (
+        hosted
+        and ptype in HOSTED_DOMAIN
+        and ascii_fold(hosted) not in listed
+        and domain_of(email or "") not in CONSUMER_DOMAINS.get(ptype, frozenset())
+    ):
+        # A Workspace account never holds an address at Google's own domains.
         return True
     return domains is not None and domain_of(email or "") not in listed
+
+
+def may_be_unlisted_workspace(config: dict[str, Any] | None, email: str | None) -> bool:
+    """Could a linked identity of this IdP be a Workspace account of an unlisted domain that
+    wrote `email`, as far as anything but its own sign-in can tell?
+
+    Only a sign-in carries a hosted domain the user cannot touch: a stored one is a hint its
+    user may clear (every mapped attribute is writable, FACTS §4, §20). So a destination
+    reached by such an IdP is not a link target unless the email is at one of the type's
+    consumer domains or at a listed one (FACTS §8).
+    """
+    if config is None or config.get("type") not in HOSTED_DOMAIN:
+        return False
+    domain = domain_of(email or "")
+    if domain in CONSUMER_DOMAINS.get(config["type"], frozenset()):
+        return False
+    domains = config.get("email_domains")
+    return domains is None or domain not in {ascii_fold(d) for d in domains}

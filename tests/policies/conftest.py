@@ -1,4 +1,4 @@
-"""Shared checkov runs for the policy tests: each fixture tree is scanned once per session."""
+"""Shared checkov runs for the policy tests: each fixture tree is scanned once per run."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from cogfed_gate import gate
+from tests.conftest import RunCache
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
@@ -61,10 +62,15 @@ class CaseResults:
         ]
 
 
-@pytest.fixture(scope="session")
-def case_results() -> CaseResults:
+def _scan_cases(workdir: Path) -> gate.Scan:
     scans, _ = gate.run_scans([CASES], POLICIES, PATTERN)
-    scan = scans[0]
+    return scans[0]
+
+
+@pytest.fixture(scope="session")
+def case_results(run_cache: RunCache, repo_digest: str) -> CaseResults:
+    # Once per run: several modules, on any of the workers, read this scan.
+    scan = run_cache.get("checkov-cases", [repo_digest], _scan_cases)
     assert not scan.problems, scan.problems
     assert not scan.parsing_errors, scan.parsing_errors
     return CaseResults(scan)

@@ -22,9 +22,13 @@ HOSTED_DOMAIN = load_rules().FACTS["provider_types"]["Google"]["hosted_domain"]
 
 EXAMPLE = REPO / "examples" / "complete"
 MODULES = "../../modules"
-# Everything but the Terraform the example uses: other trees would be scanned too.
+# Everything but the Terraform the example uses: other trees would be scanned too, and
+# .cache (ministack's environment, the provider wheels: 150 MB) copied for every mutation.
 IGNORE = (
     *DEFAULT_IGNORE,
+    ".cache",
+    ".hypothesis",
+    "*.egg-info",
     "tests",
     "bench",
     "docs",

@@ -35,6 +35,14 @@ class World:
         return read_config(cognito or self.cognito(), self.planted.identity_providers_json)
 
 
+@pytest.fixture(autouse=True)
+def operator_key_home(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each test its own operator key (made on first use under XDG_CONFIG_HOME)."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("config")))
+
+
 @pytest.fixture
 def world() -> Iterator[World]:
     with in_memory_cognito() as double:

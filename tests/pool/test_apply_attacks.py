@@ -6,6 +6,7 @@ users exist, who is in which group, and what the backup holds."""
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ import pytest
 from cogfed_pool.cli import main
 from cogfed_tools import synthetic_pool
 from cogfed_tools.cognito_double import FederatedSignInSimulator
+from tests.pool.applying import operator_key, sign
 from tests.pool.conftest import SECRET
 
 ATTACKER_SUBJECT = "104857600123456789012"  # the attacker's own Google account
@@ -182,7 +184,7 @@ def test_a_journal_that_already_says_backed_up_is_refused(world, capsys, tmp_pat
         "merges": [merge_of(world, bystander, "Google", ATTACKER_SUBJECT)],
     }
     plan["people"] = [entry]
-    path.write_text(json.dumps(plan))
+    sign(path, plan)  # even an edit signed with the operator key
     path.with_suffix(".journal").write_text(old_journal_saying_backed_up(plan, victim.email))
     before = world.double.snapshot(world.pool_id)
 
@@ -195,12 +197,11 @@ def test_a_journal_that_already_says_backed_up_is_refused(world, capsys, tmp_pat
     assert after == before
 
 
-def test_a_signed_journal_forged_without_the_secret_is_refused(world, capsys, tmp_path) -> None:
-    """The evidence a resumed run links on ("this user was checked and is being deleted"),
-    written by someone without the deployment's secret: the identity of a user that never
-    existed must not be linked to the victim."""
+def forged_journal(world, capsys, tmp_path, key: bytes) -> tuple[Path, Any]:
+    """A plan entry naming the victim and a user that never existed, signed with the operator
+    key (an insider's edit), and a journal saying that user was checked and is being deleted,
+    signed with `key`: the evidence a resumed run links on."""
     from cogfed_pool.apply import journal_header
-    from cogfed_pool.deployment import LinkingSecret
     from cogfed_pool.journal import Journal
 
     path, plan = reviewed_plan(world, capsys, tmp_path)
@@ -213,22 +214,62 @@ def test_a_signed_journal_forged_without_the_secret_is_refused(world, capsys, tm
         "merges": [merge_of(world, victim, "Google", ATTACKER_SUBJECT, **ghost)],
     }
     plan["people"] = [entry]
-    path.write_text(json.dumps(plan))
+    sign(path, plan)
     deleting = {
         "username": ghost["username"],
         "provider": "Google",
         "subject": ATTACKER_SUBJECT,
         "keep_username": victim.username,
-        "email": victim.email,
+        "email": victim.email.lower(),
     }
-    guessed = LinkingSecret("a-secret-the-attacker-guessed-0", "a guess").journal_key()
-    forged = Journal(path.with_suffix(".journal"), header=journal_header(plan), key=guessed)
+    forged = Journal(
+        path.with_suffix(".journal"), header=journal_header(json.loads(path.read_text())), key=key
+    )
     forged.record(person=victim.sub, merge="ghost", deleting=deleting)
     forged.close()
+    return path, victim
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        # The deployment's LINKING_SECRET: every reader of the function's configuration has it.
+        hmac.new(SECRET.encode(), b"cogfed-pool journal", hashlib.sha256).digest(),
+        hashlib.sha256(b"a key the attacker guessed").digest(),
+    ],
+    ids=["derived from LINKING_SECRET", "guessed"],
+)
+def test_a_journal_signed_without_the_operator_key_is_refused(
+    world, capsys, tmp_path, key: bytes
+) -> None:
+    path, victim = forged_journal(world, capsys, tmp_path, key)
 
     code, out = cli(world, capsys, "repair", "--apply", str(path), "--execute")
 
     assert code == 2 and "journal:1: the line's signature does not match" in out, out
+    assert attackers_sign_in(world).username != victim.username
+
+
+def test_a_plan_edited_without_the_operator_key_is_refused(world, capsys, tmp_path) -> None:
+    path, victim = forged_journal(world, capsys, tmp_path, operator_key().journal_key)
+    plan = json.loads(path.read_text())
+    plan["people"][0]["email"] = plan["people"][0]["email"].upper()  # any edit at all
+    path.write_text(json.dumps(plan))
+
+    code, out = cli(world, capsys, "repair", "--apply", str(path), "--execute")
+
+    assert code == 2 and "the plan changed since repair wrote it" in out, out
+    assert attackers_sign_in(world).username != victim.username
+
+
+def test_a_deleting_line_links_nothing_without_its_backup_line(world, capsys, tmp_path) -> None:
+    """Even plan and journal signed with the operator key: the identity is linked only if the
+    backup line the journal names shows the deleted user holding it."""
+    path, victim = forged_journal(world, capsys, tmp_path, operator_key().journal_key)
+
+    code, out = cli(world, capsys, "repair", "--apply", str(path), "--execute")
+
+    assert code == 3 and "check by hand" in out and "holds no line of it" in out, out
     assert attackers_sign_in(world).username != victim.username
 
 

@@ -4,6 +4,7 @@ pool and signed, and each step is checked at the moment it runs."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from pathlib import Path
@@ -12,11 +13,10 @@ import pytest
 
 from cogfed_pool.apply import journal_header
 from cogfed_pool.audit import read_users
-from cogfed_pool.deployment import LinkingSecret
 from cogfed_pool.journal import Journal
 from cogfed_pool.progress import Silent
 from cogfed_pool.repair import plan_repair
-from tests.pool.applying import applier, apply, open_journal, secret
+from tests.pool.applying import applier, apply, open_journal, operator_key
 
 
 def make_plan(world, tmp_path: Path) -> dict:
@@ -127,13 +127,9 @@ def test_a_journal_is_bound_to_its_pool_and_plan_and_signed(world, tmp_path) -> 
     other_pool = {**journal_header(plan), "pool_id": "eu-west-1_other"}
     differs = f"its pool_id '{world.pool_id}' (this run: 'eu-west-1_other')"
     with pytest.raises(ValueError, match=re.escape(differs)):
-        Journal(path, header=other_pool, key=secret().journal_key())
-    with pytest.raises(ValueError, match="another LINKING_SECRET"):
-        Journal(
-            path,
-            header=journal_header(plan),
-            key=LinkingSecret("another-deployment-secret-0", "t").journal_key(),
-        )
+        Journal(path, header=other_pool, key=operator_key().journal_key)
+    with pytest.raises(ValueError, match="another operator key"):
+        Journal(path, header=journal_header(plan), key=hashlib.sha256(b"another key").digest())
     # A line taken out of the middle ("done" for someone who is not) breaks the chain.
     path.write_text("\n".join(lines[:2] + lines[3:]) + "\n")
     with pytest.raises(ValueError, match="journal:3: the line's signature does not match"):

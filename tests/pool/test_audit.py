@@ -72,6 +72,27 @@ def test_reports_carry_the_findings(world) -> None:
     assert f"{report.users} users" in summary and "split_person" in summary
 
 
+def test_a_csv_cell_a_spreadsheet_would_take_for_a_formula_is_made_text(world) -> None:
+    # A username and an email users chose, each the start of a formula.
+    formula = '=HYPERLINK("https://example.org/?x","open")'
+    world.double.put_user(
+        world.pool_id,
+        formula,
+        attributes={"sub": "s-1", "email": 'x"@example.com', "email_verified": "true"},
+    )
+    world.double.put_user(
+        world.pool_id,
+        "plain-user",
+        attributes={"sub": "s-2", "email": '+1+1"@example.com', "email_verified": "true"},
+    )
+    cognito = world.cognito()
+    report = audit(cognito, world.config(cognito), Silent("users"))
+    cells = [cell for row in csv.reader(io.StringIO(report.to_csv())) for cell in row]
+    assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
+    assert any(c.startswith("'" + formula) for c in cells), cells
+    assert "'+1+1\"@example.com" in cells
+
+
 def test_the_gate_rules_judge_the_live_configuration(world) -> None:
     cognito = world.cognito()
     clean = audit(cognito, world.config(cognito), Silent("users"))

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from cogfed_pool.cli import main
+from tests.pool.applying import sign
 from tests.pool.conftest import SECRET
 
 Edit = Callable[[dict[str, Any]], Any]
@@ -107,7 +108,7 @@ def test_a_plan_that_is_not_json_is_refused(world, capsys, plan, content: bytes)
 def test_a_journal_line_that_is_not_json_mid_file_stops_the_run(world, capsys, plan) -> None:
     data = json.loads(plan.read_text())
     data["people"] = data["people"][:2]
-    plan.write_text(json.dumps(data))
+    sign(plan, data)
     code, _ = run(world, capsys, "repair", "--apply", str(plan), "--execute")
     assert code == 0
     journal = plan.with_suffix(".journal")
@@ -136,18 +137,18 @@ def test_other_inputs_that_are_not_what_they_claim(world, capsys, plan, tmp_path
     short = tmp_path / "short"
     short.write_text("too-short\n")
     pool = ("--user-pool-id", world.pool_id)
+    rows = tmp_path / "rows.csv"
+    rows.write_text("email,provider,subject\n")
+    prelink = ("prelink", *pool, "--csv", str(rows), "--execute")
     cases = [
         (("repair", "--apply", str(plan), "--execute", "--subjects", str(garbage)), "--subjects"),
         (("repair", *pool, "--out", str(tmp_path / "p"), "--from-audit", str(garbage)), "audit"),
         (("prelink", *pool, "--csv", str(garbage), "--execute"), "not a CSV file"),
         (
-            ("repair", "--apply", str(plan), "--execute", "--linking-secret-file", str(short)),
+            (*prelink, "--linking-secret-file", str(short)),
             "the trigger ignores one shorter than 16",
         ),
-        (
-            ("repair", "--apply", str(plan), "--execute", "--linking-secret-file", "nowhere"),
-            "--linking-secret-file nowhere",
-        ),
+        ((*prelink, "--linking-secret-file", "nowhere"), "--linking-secret-file nowhere"),
     ]
     for argv, message in cases:
         code, out = run(world, capsys, *argv)

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from cogfed_pool.cli import main
+from tests.pool.applying import sign
 from tests.pool.conftest import SECRET
 
 
@@ -125,9 +126,7 @@ def test_a_plan_for_a_pool_that_is_gone_is_an_access_error(world, tmp_path, caps
         "actions": [],
     }
     plan = tmp_path / "plan.json"
-    plan.write_text(
-        json.dumps({"version": 1, "pool_id": "eu-west-1_gone", "people": [person], "refused": []})
-    )
+    sign(plan, {"version": 1, "pool_id": "eu-west-1_gone", "people": [person], "refused": []})
     code, _, err = run(capsys, "repair", "--apply", str(plan), "--execute")
     assert code == 2 and "ResourceNotFoundException" in err
     assert not plan.with_suffix(".backup").exists()

@@ -73,3 +73,35 @@ def test_a_misnamed_endpoint_variable_is_refused_before_any_call(pool, capsys, m
     monkeypatch.setenv(REAL, endpoint)
     code, out = run(capsys, "audit", "--user-pool-id", pool_id, "--rate-share", "1")
     assert code == 1 and "split_person" in out, out
+
+
+def test_the_trigger_codes_calls_go_where_endpoint_url_says_whatever_the_variables(
+    pool, capsys, tmp_path, monkeypatch
+) -> None:
+    """With AWS_IGNORE_CONFIGURED_ENDPOINT_URLS, boto3 ignores the AWS_ENDPOINT_URL*
+    variables: the endpoint reaches the trigger code's clients as an argument."""
+    import botocore.httpsession
+    from botocore.exceptions import EndpointConnectionError
+
+    double, pool_id, endpoint = pool
+    monkeypatch.setenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true")
+    hosts: list[str] = []
+    send = botocore.httpsession.URLLib3Session.send
+
+    def recorded(self: Any, request: Any) -> Any:
+        hosts.append(request.url.split("/")[2])
+        if "amazonaws.com" in request.url:  # never AWS itself
+            raise EndpointConnectionError(endpoint_url=request.url)
+        return send(self, request)
+
+    monkeypatch.setattr(botocore.httpsession.URLLib3Session, "send", recorded)
+    double.put_user(
+        pool_id, "emp1", attributes={"email": "emp1@example.com", "email_verified": "true"}
+    )
+    rows = tmp_path / "rows.csv"
+    rows.write_text("email,provider,subject,email_verified\nemp1@example.com,LinkedIn,LiNk1,true\n")
+    argv = ("prelink", "--user-pool-id", pool_id, "--endpoint-url", endpoint, "--rate-share", "1")
+    code, out = run(capsys, *argv, "--csv", str(rows), "--execute", "--csv-vouches-verified")
+
+    assert code == 0 and "1 linked" in out, out
+    assert hosts and not any("amazonaws.com" in host for host in hosts), sorted(set(hosts))

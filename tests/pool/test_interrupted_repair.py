@@ -19,10 +19,12 @@ from pathlib import Path
 from cogfed_pool.audit import read_users
 from cogfed_pool.aws import Cognito
 from cogfed_pool.live_config import read_config
+from cogfed_pool.operator_key import signed_plan_text
 from cogfed_pool.progress import Silent
 from cogfed_pool.repair import plan_repair
 from cogfed_tools import synthetic_pool
 from cogfed_tools.offline_checks import REPO_ROOT
+from tests.pool.applying import operator_key
 
 USERS = 400
 
@@ -34,7 +36,7 @@ def _pool_and_plan(double, tmp: Path, name: str, users: int = USERS) -> tuple[st
     config = read_config(cognito, planted.identity_providers_json)
     plan = plan_repair(cognito, config, read_users(cognito, Silent("u")), {}, Silent("p"))
     path = tmp / f"{name}.json"
-    path.write_text(plan.to_json(), encoding="utf-8")
+    path.write_text(signed_plan_text(plan.to_json(), operator_key(), None), encoding="utf-8")
     return pool_id, path
 
 

@@ -150,3 +150,25 @@ def test_a_csv_without_the_columns_is_refused_with_the_expected_header(tmp_path)
     path.write_text("mail,idp\nx@example.com,Corporate\n")
     with pytest.raises(PrelinkError, match="expected email,provider,subject"):
         read_rows(path)
+
+
+def test_a_row_the_journal_says_is_done_is_done_again_unless_the_pool_shows_it(
+    world, tmp_path: Path
+) -> None:
+    """The journal is not signed: its "done" is believed only once the pool shows the link."""
+    world.double.put_user(
+        world.pool_id, "emp0", attributes={"email": "emp0@example.com", "email_verified": "true"}
+    )
+    rows = tmp_path / "rows.csv"
+    rows.write_text("email,provider,subject\nemp0@example.com,Corporate,Emp0-NameID-AbC\n")
+    journal = tmp_path / "rows.journal"
+    forged = Journal(journal, header=journal_header(world.pool_id))
+    forged.record(key="Corporate:Emp0-NameID-AbC", outcome="linked", final=True)
+    forged.close()
+
+    result, _ = prelink(world, rows, journal)
+
+    assert "already done" not in result.outcomes, result.describe()
+    assert ("Corporate", "Emp0-NameID-AbC") in world.double.user(world.pool_id, "emp0").linked
+    again, _ = prelink(world, rows, journal)
+    assert again.outcomes == {"already done": ["Corporate:Emp0-NameID-AbC"]}, again.describe()

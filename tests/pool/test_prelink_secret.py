@@ -89,7 +89,27 @@ def first_sign_in_elsewhere(double: Any, pool_id: str) -> Any:
     return sim.federated_sign_in("Directory", "Dir-New1", claims)
 
 
-@pytest.mark.parametrize("given", ["by the function's environment", "by --linking-secret-file"])
+def trigger_made_user(double: Any, pool_id: str) -> str:
+    """A user the trigger created (under the deployment's secret) for someone else."""
+    sim = FederatedSignInSimulator(double, pool_id)
+    sim.identity_providers_override = json.dumps(PROVIDERS)
+    sim.environment_overrides["LINKING_SECRET"] = SECRET
+    claims = {
+        synthetic_pool.DIRECTORY_EMAIL: "earlier@example.com",
+        synthetic_pool.DIRECTORY_VERIFIED: "true",
+        synthetic_pool.DIRECTORY_SUBJECT: "Dir-Earlier",
+    }
+    return str(sim.federated_sign_in("Directory", "Dir-Earlier", claims).username)
+
+
+@pytest.mark.parametrize(
+    "given",
+    [
+        "by the function's environment",
+        "by --linking-secret-file, confirmed by a user the trigger made",
+        "by --linking-secret-file, taken with --unconfirmed-linking-secret",
+    ],
+)
 def test_a_user_prelink_creates_is_the_one_the_trigger_would(
     double, capsys, tmp_path, monkeypatch, given: str
 ) -> None:
@@ -99,6 +119,7 @@ def test_a_user_prelink_creates_is_the_one_the_trigger_would(
         pool_id = free_form_pool(double, environment)
         extra: tuple[str, ...] = ()
     else:
+        # No function this tool may read: the secret given is checked otherwise.
         pool_id = free_form_pool(double, None)
         (tmp_path / "secret").write_text(SECRET + "\n")
         extra = (
@@ -107,6 +128,10 @@ def test_a_user_prelink_creates_is_the_one_the_trigger_would(
             "--identity-providers",
             json.dumps(PROVIDERS),
         )
+        if "confirmed" in given:
+            trigger_made_user(double, pool_id)
+        else:
+            extra += ("--unconfirmed-linking-secret",)
     double.stale_list_users(pool_id, times=20)  # ListUsers shows the pool as it is now
 
     code, out = prelink(capsys, pool_id, tmp_path, *extra)
@@ -152,3 +177,26 @@ def test_a_secret_that_is_not_the_deployments_is_refused(
     code, out = prelink(capsys, pool_id, tmp_path)
     assert natives(double, pool_id) == []
     assert code == 2 and "is not the one the pre sign-up function pre-signup runs with" in out
+
+
+def test_a_given_secret_nothing_confirms_creates_no_user(
+    double, capsys, tmp_path, monkeypatch
+) -> None:
+    """The function's configuration cannot be read (here: the function is gone), and the
+    operator's shell holds another stage's secret: no user is created under it."""
+    import boto3
+
+    environment = {"IDENTITY_PROVIDERS": json.dumps(PROVIDERS), "LINKING_SECRET": SECRET}
+    pool_id = free_form_pool(double, environment)
+    trigger_made_user(double, pool_id)
+    boto3.client("lambda").delete_function(FunctionName="pre-signup")
+    monkeypatch.setenv("LINKING_SECRET", "the-staging-deployments-secret-XYZ")
+    double.stale_list_users(pool_id, times=20)
+
+    code, out = prelink(capsys, pool_id, tmp_path, "--identity-providers", json.dumps(PROVIDERS))
+
+    assert code == 1 and "reproduces the username of no user the trigger created" in out, out
+    assert "--unconfirmed-linking-secret" in out
+    assert natives(double, pool_id) == []
+    first_sign_in_elsewhere(double, pool_id)
+    assert len(natives(double, pool_id)) == 1

@@ -16,6 +16,7 @@ import pytest
 from moto import mock_aws
 
 from cogfed_tools.cognito_double import CognitoDouble, FederatedSignInSimulator, moto_server
+from cogfed_tools.cognito_double import backend as double_backend
 from tests.triggers.assertions import assert_plain_refusal, claims, decision
 from tests.triggers.conftest import REGION, SimFactory
 
@@ -368,18 +369,67 @@ def test_a_destination_reached_by_an_untrusted_provider_is_not_a_link_target(
 def test_a_destination_whose_providers_are_all_trusted_for_its_email_is_linked(
     sim: FederatedSignInSimulator, double: Any
 ) -> None:
-    # The passing side of the rule: Google (any verified address) and the corporate
-    # directory (its own domain) are both trusted for a corp.example address.
-    native = sim.native_sign_up("both@corp.example")
+    # The passing side of the rule: Google and LinkedIn both vouch for any verified address,
+    # and no Google Workspace account can hold a gmail.com one (FACTS §20).
+    native = sim.native_sign_up("both@gmail.com")
     double.link(sim.pool_id, native.username, "Google", "6000003")
 
-    result = sim.federated_sign_in("CorpSAML", "Both", {"email": "both@corp.example"})
+    result = sim.federated_sign_in("LinkedIn", "Both_7", claims("both@gmail.com"))
 
     assert result.signed_in and result.sub == native.sub
     assert double.user(sim.pool_id, native.username).linked == {
         ("Google", "6000003"),
-        ("CorpSAML", "Both"),
+        ("LinkedIn", "Both_7"),
     }
+
+
+def test_a_cleared_hosted_domain_does_not_hide_a_linked_workspace(
+    make_sim: SimFactory, double: Any
+) -> None:
+    # Fuzzing run of December 2026. The attacker holds lapsed.example, kim's old company
+    # domain, and links his own Workspace account there to his account by confirming both
+    # sides (untrusted_sign_in = "separate_user"). Renamed to kim's old address, its next
+    # sign-in writes that address, verified, into his account, and custom:google_hd with it;
+    # he then clears custom:google_hd himself (a mapped attribute is writable by the app
+    # clients, FACTS §4). The stored hosted domain is only a hint (FACTS §20): kim's consumer
+    # Google sign-in must not be linked into his account.
+    sim = make_sim(standard_idps=False)
+    sim.add_identity_provider("Google", "Google", untrusted_sign_in="separate_user")
+    sim.pool.clients[sim.client_id].extended_config["WriteAttributes"] = [
+        "email",
+        "custom:idp_sub",
+        "custom:google_hd",
+    ]
+    mal = sim.native_sign_up("mal@lapsed.example")
+    assert sim.password_sign_in("mal@lapsed.example").signed_in
+    workspace = sim.federated_sign_in(
+        "Google", "4000002", claims("mal@lapsed.example", hd="lapsed.example")
+    )
+    assert workspace.federated_user_created and workspace.username is not None
+    assert decision(workspace)["reason"] == "separate_user:hosted_domain_not_listed"
+    linked = sim.call_endpoint(
+        "POST /link",
+        sim.access_token(mal.username),
+        {"federated_access_token": sim.access_token(workspace.username)},
+    )
+    assert linked.status == 200, linked.body
+    # An hour later, once Cognito has forgotten the separate user (FACTS §20).
+    del double_backend.STATE.deleted_identities[(sim.pool_id, "Google", "4000002")]
+    renamed = sim.federated_sign_in(
+        "Google", "4000002", claims("kim@lapsed.example", hd="lapsed.example")
+    )
+    assert renamed.signed_in and renamed.sub == mal.sub
+    sim.update_own_attributes(mal.username, {"custom:google_hd": ""})
+    account = double.user(sim.pool_id, mal.username)
+    assert (account.email, account.attributes["email_verified"]) == ("kim@lapsed.example", "true")
+    before = double.snapshot(sim.pool_id)
+
+    kim = sim.federated_sign_in("Google", "1000001", claims("kim@lapsed.example"))
+
+    assert kim.sub != mal.sub
+    assert_plain_refusal(kim, "kim@lapsed.example")
+    assert decision(kim)["reason"] == "destination_identity_untrusted"
+    assert double.snapshot(sim.pool_id) == before
 
 
 # ----------------------------------------------------------------- found in review
