@@ -27,10 +27,11 @@ $(STAMP): pyproject.toml
 	echo "$(CURDIR)" > "$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/cogfed-dev-checkout.pth"
 	rm -f $(VENV)/.installed-* && touch $@
 
-# The whole suite, one worker per core (pytest-xdist; TEST_WORKERS=0: all in one process). A
-# module's tests stay on one worker (--dist loadscope in pyproject.toml), so a module's
-# fixtures are made once; what several modules need (an offline plan, a checkov scan) is
-# made once per run and shared on disk (run_cache in tests/conftest.py).
+# The whole suite in parallel (pytest-xdist), one worker per core: the triggers run against
+# real-time deadlines, which more workers than cores can starve. TEST_WORKERS=0 runs it all
+# in this process. A module's tests stay on one worker (--dist loadscope in pyproject.toml),
+# so a module's fixtures are made once; what several modules need (an offline plan, a checkov
+# scan) is made once per run and shared on disk (run_cache in tests/conftest.py).
 TEST_WORKERS ?= auto
 test: $(STAMP)
 	$(BIN)/python -m pytest -n $(TEST_WORKERS)

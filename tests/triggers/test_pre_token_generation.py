@@ -115,8 +115,19 @@ def test_email_verified_is_left_alone_unless_every_identity_vouches(
 
 
 def test_mixed_trust_through_the_simulator_keeps_the_token_truthful(
-    sim: FederatedSignInSimulator, double: Any
+    make_sim: SimFactory, double: Any
 ) -> None:
+    # Google lists the organisation's domain: an account holding a Google identity elsewhere
+    # is no link target for the directory at all (README, "Linking rules and trust").
+    sim = make_sim(standard_idps=False)
+    sim.add_identity_provider("Google", "Google", email_domains=[CORP_DOMAIN, "gmail.com"])
+    sim.add_identity_provider(
+        "CorpSAML",
+        "SAML",
+        email_trust="always",
+        email_domains=[CORP_DOMAIN],
+        subject_attribute="custom:idp_sub",
+    )
     native = sim.native_sign_up(CARLOS)
     sim.federated_sign_in("Google", "9001", claims(CARLOS))
     sim.federated_sign_in("CorpSAML", "Carlos", {"email": CARLOS})
