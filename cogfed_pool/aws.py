@@ -67,14 +67,16 @@ class RateLimiter:
     def __init__(
         self,
         share: float,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] | None = None,
+        sleep: Callable[[float], None] | None = None,
     ) -> None:
         if not 0 < share <= 1:
             raise ValueError("the rate share must be above 0 and at most 1 (the whole default)")
         self.share = share
-        self._clock = clock
-        self._sleep = sleep
+        # This module's clock, read when the limiter is made (not when this was defined), so
+        # that a run's whole pacing, retries included, follows one clock.
+        self._clock = clock or time.monotonic
+        self._sleep = sleep or time.sleep
         self._next: dict[str, float] = {}
         self._lock = threading.Lock()
         self.waited_s = 0.0

@@ -27,8 +27,10 @@ Run by Terraform as `python -m cogfed_tools.schema_provider aws|archive`.
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime
 import fnmatch
+import functools
 import hashlib
 import json
 import os
@@ -40,7 +42,9 @@ from concurrent import futures
 from pathlib import Path
 from typing import Any
 
-from cogfed_tools.provider_schema_gen import SCHEMA_FILE, load_provider_schemas
+from google.protobuf.message import DecodeError
+
+from cogfed_tools.provider_schema_gen import REPO_ROOT, SCHEMA_FILE, load_provider_schemas
 
 PROVIDER_ADDRESSES = {
     "aws": "registry.terraform.io/hashicorp/aws",
@@ -49,6 +53,10 @@ PROVIDER_ADDRESSES = {
 STAND_IN_ACCOUNT = "123456789012"
 STAND_IN_REGION = "us-east-1"
 STAND_IN_STRING = "offline-stand-in"
+# Terraform starts a provider process for each command and graph walk, and each asks for the
+# schema: building its ~1,500 messages takes most of a start-up, so the
+# serialized answer is kept, keyed by everything it is made from.
+RESPONSE_CACHE_DIR = REPO_ROOT / ".cache" / "offline-provider"
 
 
 def provider_schema(provider: str) -> dict[str, Any]:
@@ -304,6 +312,44 @@ def _certificate() -> tuple[bytes, bytes, bytes]:
     return key_pem, cert_pem, cert_der
 
 
+def schema_response(pb: Any, provider: str) -> Any:
+    """The GetProviderSchema answer, built once per schema file and code and kept on disk."""
+    digest = hashlib.sha256(provider.encode())
+    for source in (SCHEMA_FILE, Path(__file__), Path(pb.__file__)):
+        digest.update(source.read_bytes())
+    cached = RESPONSE_CACHE_DIR / f"{provider}-{digest.hexdigest()[:24]}.pb"
+    with contextlib.suppress(OSError, DecodeError):
+        return pb.GetProviderSchema.Response.FromString(cached.read_bytes())
+    schema = provider_schema(provider)
+
+    def message(spec: Mapping[str, Any]) -> Any:
+        return pb.Schema(
+            version=int(spec.get("version", 0)), block=block_message(pb, spec["block"])
+        )
+
+    response = pb.GetProviderSchema.Response(
+        provider=message(schema["provider"]),
+        provider_meta=pb.Schema(block=pb.Schema.Block()),
+        resource_schemas={n: message(s) for n, s in schema.get("resource_schemas", {}).items()},
+        data_source_schemas={
+            n: message(s) for n, s in schema.get("data_source_schemas", {}).items()
+        },
+        # Terraform may then skip asking the other processes it starts in one command.
+        server_capabilities=pb.ServerCapabilities(get_provider_schema_optional=True),
+    )
+    with contextlib.suppress(OSError):  # a read-only checkout plans as well, only slower
+        RESPONSE_CACHE_DIR.mkdir(parents=True, exist_ok=True)
+        # Written beside and renamed: concurrent plans read whole files only.
+        handle, partial = tempfile.mkstemp(dir=RESPONSE_CACHE_DIR, prefix=f".{cached.name}.")
+        with os.fdopen(handle, "wb") as out:
+            out.write(response.SerializeToString())
+        os.replace(partial, cached)
+        for stale in RESPONSE_CACHE_DIR.glob(f"{provider}-*.pb"):
+            if stale != cached:
+                stale.unlink(missing_ok=True)
+    return response
+
+
 def serve(provider: str) -> None:
     import grpc
     from tf.gen import grpc_controller_pb2 as controller_pb
@@ -311,10 +357,12 @@ def serve(provider: str) -> None:
     from tf.gen import tfplugin_pb2 as pb
     from tf.gen import tfplugin_pb2_grpc as rpc
 
-    schema = provider_schema(provider)
-    resources = schema.get("resource_schemas", {})
-    data_sources = schema.get("data_source_schemas", {})
     settings: dict[str, Any] = {"region": STAND_IN_REGION}
+
+    @functools.cache
+    def blocks(kind: str) -> Mapping[str, Any]:
+        # Read only by a process that plans or reads: most starts only answer the schema.
+        return provider_schema(provider).get(kind, {})
 
     def error(summary: str, detail: str) -> Any:
         return pb.Diagnostic(severity=pb.Diagnostic.ERROR, summary=summary, detail=detail)
@@ -325,22 +373,12 @@ def serve(provider: str) -> None:
         "read or change infrastructure. Use the real provider to apply.",
     )
 
-    def message(spec: Mapping[str, Any]) -> Any:
-        return pb.Schema(
-            version=int(spec.get("version", 0)), block=block_message(pb, spec["block"])
-        )
-
     class Servicer(rpc.ProviderServicer):
         def GetMetadata(self, request, context):
             return pb.GetMetadata.Response()
 
         def GetProviderSchema(self, request, context):
-            return pb.GetProviderSchema.Response(
-                provider=message(schema["provider"]),
-                provider_meta=pb.Schema(block=pb.Schema.Block()),
-                resource_schemas={name: message(spec) for name, spec in resources.items()},
-                data_source_schemas={name: message(spec) for name, spec in data_sources.items()},
-            )
+            return schema_response(pb, provider)
 
         def ValidateProviderConfig(self, request, context):
             return pb.ValidateProviderConfig.Response()
@@ -363,7 +401,7 @@ def serve(provider: str) -> None:
             if prior is not None:
                 # Offline plans start from an empty state; there is nothing to compare with.
                 return pb.PlanResourceChange.Response(diagnostics=[no_api])
-            block = resources[request.type_name]["block"]
+            block = blocks("resource_schemas")[request.type_name]["block"]
             planned = planned_object(block, proposed)
             return pb.PlanResourceChange.Response(
                 planned_state=pb.DynamicValue(msgpack=encode(planned))
@@ -371,7 +409,7 @@ def serve(provider: str) -> None:
 
         def ReadDataSource(self, request, context):
             config = decode(request.config.msgpack)
-            block = data_sources[request.type_name]["block"]
+            block = blocks("data_source_schemas")[request.type_name]["block"]
             try:
                 known = data_source_values(request.type_name, config, settings["region"])
             except (OSError, KeyError, ValueError) as problem:

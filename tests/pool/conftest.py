@@ -5,12 +5,15 @@ in this process (`world`), or served over HTTP for the command run as its own pr
 from __future__ import annotations
 
 import os
+import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
+from cogfed_pool import aws
 from cogfed_pool.aws import Cognito
 from cogfed_pool.live_config import LiveConfig, read_config
 from cogfed_tools import synthetic_pool
@@ -41,6 +44,32 @@ def operator_key_home(
 ) -> None:
     """Each test its own operator key (made on first use under XDG_CONFIG_HOME)."""
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("config")))
+
+
+class VirtualTime:
+    """`time` for cogfed_pool.aws: a sleep moves this clock on at once. The tool's pacing and
+    backoff run unchanged (the calls made, their order, the waits computed); only the
+    waiting is skipped, which would otherwise be most of these tests' time. The pacing
+    itself is tested against a clock of its own in test_repair_safety.py, and the benchmark
+    runs it in real time."""
+
+    def __init__(self) -> None:
+        self._offset = 0.0
+        self._lock = threading.Lock()
+
+    def monotonic(self) -> float:
+        return time.monotonic() + self._offset
+
+    def sleep(self, seconds: float) -> None:
+        with self._lock:
+            self._offset += max(0.0, seconds)
+
+
+@pytest.fixture(autouse=True)
+def paced_without_waiting(monkeypatch: pytest.MonkeyPatch) -> VirtualTime:
+    clock = VirtualTime()
+    monkeypatch.setattr(aws, "time", clock)
+    return clock
 
 
 @pytest.fixture

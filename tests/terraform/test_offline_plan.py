@@ -132,3 +132,24 @@ def test_a_module_outside_the_root_and_outside_git_is_planned(tmp_path: Path) ->
     assert result.returncode == 0, result.stderr
     changes = json.loads((tmp_path / "plan.json").read_text())["resource_changes"]
     assert [c["address"] for c in changes] == ["module.pool.aws_cognito_user_pool.this"]
+
+
+def test_the_kept_schema_answer_is_rebuilt_when_unreadable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tf.gen import tfplugin_pb2 as pb
+
+    from cogfed_tools import schema_provider
+
+    monkeypatch.setattr(schema_provider, "RESPONSE_CACHE_DIR", tmp_path)
+    built = schema_provider.schema_response(pb, "archive")
+    (kept,) = tmp_path.glob("archive-*.pb")
+    assert pb.GetProviderSchema.Response.FromString(kept.read_bytes()) == built
+    assert "archive_file" in built.data_source_schemas
+    assert built.server_capabilities.get_provider_schema_optional
+
+    kept.write_bytes(b"\xff\xff not a message")  # cut or overwritten
+    (tmp_path / "archive-0000.pb").write_bytes(b"")  # kept for an older schema file
+    assert schema_provider.schema_response(pb, "archive") == built
+    assert [p.name for p in tmp_path.glob("archive-*.pb")] == [kept.name]
+    assert pb.GetProviderSchema.Response.FromString(kept.read_bytes()) == built
