@@ -149,10 +149,11 @@ variable "identity_providers" {
   }
 
   validation {
-    # Social ProviderNames are fixed by Cognito (FACTS.md §1).
+    # Social ProviderNames are fixed by Cognito (FACTS.md §1). A type no provider has is
+    # left to the rule above, so a typo gets one message.
     condition = alltrue([for name, idp in var.identity_providers :
-    contains([for type, fact in jsondecode(file("${path.module}/lambda_src/cognito_facts.json")).provider_types : type if !fact.social], idp.type) || name == idp.type])
-    error_message = "identity_providers: a ${join(", ", [for type, fact in jsondecode(file("${path.module}/lambda_src/cognito_facts.json")).provider_types : type if fact.social])} provider must be keyed by exactly that name (e.g. Google = { type = \"Google\" }): Cognito fixes social ProviderNames. Not valid: ${join(", ", [for name, idp in var.identity_providers : name if !(contains([for type, fact in jsondecode(file("${path.module}/lambda_src/cognito_facts.json")).provider_types : type if !fact.social], idp.type) || name == idp.type)])}."
+    !contains([for type, fact in jsondecode(file("${path.module}/lambda_src/cognito_facts.json")).provider_types : type if fact.social], idp.type) || name == idp.type])
+    error_message = "identity_providers: a ${join(", ", [for type, fact in jsondecode(file("${path.module}/lambda_src/cognito_facts.json")).provider_types : type if fact.social])} provider must be keyed by exactly that name (e.g. Google = { type = \"Google\" }): Cognito fixes social ProviderNames. Not valid: ${join(", ", [for name, idp in var.identity_providers : name if !(!contains([for type, fact in jsondecode(file("${path.module}/lambda_src/cognito_facts.json")).provider_types : type if fact.social], idp.type) || name == idp.type)])}."
   }
 
   validation {

@@ -29,6 +29,16 @@ from pathlib import Path
 from typing import Any
 
 CHECKOV = [sys.executable, "-m", "checkov.main"]
+# -P: nothing is imported from the working directory (Python 3.11+), which may be the
+# checkout under review; the processes also run in an empty directory with an empty home,
+# where checkov finds no configuration file but the scanned directory's (gate.py checks it).
+SAFE_PYTHON = [sys.executable, "-P"]
+
+
+def _neutral(env: dict[str, str], directory: str) -> dict[str, str]:
+    return {**env, "HOME": directory}
+
+
 KILLED = -9
 
 
@@ -53,11 +63,12 @@ def run_all(
         ]
         Path(tmp, "jobs.json").write_text(json.dumps(jobs), encoding="utf-8")
         runner = subprocess.Popen(
-            [sys.executable, "-m", __name__, f"{tmp}/jobs.json", str(width), str(timeout)],
+            [*SAFE_PYTHON, "-m", __name__, f"{tmp}/jobs.json", str(width), str(timeout)],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
-            env=env,
+            env=_neutral(env, tmp),
+            cwd=tmp,
             start_new_session=True,  # its forks go with it if it must be killed
         )
         # The runner kills an overdue run itself; this bound is for the runner.
@@ -94,15 +105,23 @@ def _read(path: str) -> str:
 def _separate_processes(
     arguments: list[list[str]], *, width: int, timeout: float, env: dict[str, str]
 ) -> list[Finished]:
+    with tempfile.TemporaryDirectory(prefix="cogfed-checkov-") as neutral:
+        return _in_turn(arguments, width=width, timeout=timeout, env=env, neutral=neutral)
+
+
+def _in_turn(
+    arguments: list[list[str]], *, width: int, timeout: float, env: dict[str, str], neutral: str
+) -> list[Finished]:
     finished: list[Finished] = []
     for start in range(0, len(arguments), width):
         batch = [
             subprocess.Popen(
-                [*CHECKOV, *argv],
+                [*SAFE_PYTHON, *CHECKOV[1:], *argv],
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 text=True,
-                env=env,
+                env=_neutral(env, neutral),
+                cwd=neutral,
             )
             for argv in arguments[start : start + width]
         ]
@@ -148,8 +167,10 @@ def _child(checkov_main: Any, job: dict[str, Any]) -> None:
         with contextlib.suppress(BaseException):
             atexit._run_exitfuncs()
         for stream in (sys.stdout, sys.stderr):
-            with contextlib.suppress(OSError, ValueError):
+            try:
                 stream.flush()
+            except (OSError, ValueError):
+                code = code or 120  # as the interpreter exits when it cannot flush its output
         os._exit(code)
 
 

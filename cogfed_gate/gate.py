@@ -233,22 +233,25 @@ def run_scans(
     timeout: float = 900.0,
     canary_dir: Path | None = None,
 ) -> tuple[list[Scan], Scan | None]:
-    """Scan every directory (and the canary, when given), a few checkov processes at a time."""
+    """Scan every directory (and the canary, when given), a few checkov processes at a time.
+    checkov runs in an empty directory (checkov_runs.py), so every path it gets is absolute."""
     commands = [
         (
             directory,
             checkov_command(
-                directory,
-                policies,
+                directory.absolute(),
+                policies.absolute(),
                 pattern,
                 download_external_modules=download_external_modules,
-                var_files=var_files,
+                var_files=[str(Path(v).absolute()) for v in var_files],
             ),
         )
         for directory in directories
     ]
     if canary_dir is not None:
-        commands.append((canary_dir, checkov_command(canary_dir, policies, pattern)))
+        commands.append(
+            (canary_dir, checkov_command(canary_dir.absolute(), policies.absolute(), pattern))
+        )
     env = dict(
         os.environ, ANSI_COLORS_DISABLED="1", LOG_LEVEL=os.environ.get("LOG_LEVEL", "WARNING")
     )
@@ -612,6 +615,35 @@ def _link_problem(path: Path) -> str | None:
     return None
 
 
+# Settings of checkov's configuration file that load Python from elsewhere: checkov reads
+# `.checkov.yaml` from the scanned directory, which the change under review can add.
+CODE_LOADING_SETTINGS = ("external-checks-dir", "external-checks-git")
+
+
+def _checkov_config_problems(directory: Path) -> Iterable[str]:
+    import yaml  # installed with checkov
+
+    for name in (".checkov.yaml", ".checkov.yml"):
+        path = directory / name
+        if not path.exists():
+            continue
+        try:
+            settings = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as problem:
+            yield (
+                f"{_display(path)} cannot be read ({problem}); checkov would read it as its "
+                "configuration: fix or remove it"
+            )
+            continue
+        keys = {str(k).replace("_", "-") for k in settings} if isinstance(settings, dict) else set()
+        for key in sorted(keys & set(CODE_LOADING_SETTINGS)):
+            yield (
+                f"{_display(path)} sets {key}: checkov would load and run Python from there, "
+                "which the gate's proof cannot vouch for. Remove the setting (the gate runs "
+                "this project's checks itself)"
+            )
+
+
 def run_gate(
     directories: Sequence[Path],
     *,
@@ -635,6 +667,9 @@ def run_gate(
                 f"{directory}: no .tf file found (hidden directories and .terraform are "
                 "skipped); pass the directory that holds the Terraform configuration"
             )
+
+        for problem in _checkov_config_problems(directory):
+            raise GateError(problem)
 
     proof_failures: list[str] = []
     notes: list[str] = []

@@ -50,9 +50,9 @@ def plan_json(example: Path, var_file: str | None = "terraform.tfvars.example") 
     relative = example.relative_to(REPO_ROOT)
     with tempfile.TemporaryDirectory(prefix="cogfed-example-plan-") as tmp:
         workdir = Path(tmp)
-        env = offline_provider_env(workdir)
         copy = workdir / "tree"
         shutil.copytree(REPO_ROOT, copy, ignore=COPY_IGNORE, symlinks=True)
+        env = offline_provider_env(workdir)
         config = copy / relative
         (config / "cogfed-plan.tftest.hcl").write_text(PLAN_TEST)
         init = terraform(["init", "-backend=false", "-input=false", "-no-color"], config, env)

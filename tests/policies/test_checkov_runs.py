@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -64,3 +67,47 @@ def test_an_overdue_run_is_killed_and_reported(tmp_path: Path) -> None:
     os.mkfifo(stuck / "main.tf")
     (scan,), _ = run_scans([stuck], POLICIES, PATTERN, timeout=3)
     assert scan.problems == ["checkov did not finish within 3 s"]
+
+
+def _gate(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [Path(sys.executable).parent / "cogfed-gate", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize("key", ["external-checks-git", "external_checks_dir"])
+def test_a_checkov_config_that_loads_code_is_refused_before_checkov_runs(
+    tmp_path: Path, key: str
+) -> None:
+    scanned = tmp_path / "scanned"
+    shutil.copytree(CASES / "literal_pass", scanned)
+    marker = tmp_path / "ran"
+    checks = tmp_path / "checks"
+    checks.mkdir()
+    (checks / "planted.py").write_text(f"open({str(marker)!r}, 'w').write('ran')\n")
+    (scanned / ".checkov.yaml").write_text(f"{key}:\n  - {checks}\n")
+    result = _gate(tmp_path, str(scanned), "--policies-dir", str(POLICIES))
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert f"sets {key.replace('_', '-')}" in result.stderr
+    assert not marker.exists()
+
+
+def test_modules_in_the_working_directory_are_not_imported(tmp_path: Path) -> None:
+    # The gate is often run from the root of the checkout under review.
+    marker = tmp_path / "ran"
+    for package in ("cogfed_gate", "checkov"):
+        (tmp_path / package).mkdir()
+        (tmp_path / package / "__init__.py").write_text(
+            f"open({str(marker)!r}, 'a').write({package!r})\n"
+        )
+    shutil.copytree(CASES / "literal_pass", tmp_path / "tf")
+    (tmp_path / ".checkov.yaml").write_text("skip-check:\n  - CKV_COGFED_1\n")  # in the cwd
+    result = _gate(tmp_path, "tf", "--policies-dir", str(POLICIES))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "canary proved all" in result.stdout
+    assert not marker.exists()

