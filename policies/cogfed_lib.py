@@ -352,6 +352,7 @@ class GraphView:
                 self._by_address.setdefault(address, []).append(key)
         self._pool_cache: dict[Any, list[Any]] = {}
         self._cycles: dict[tuple[str, str, Instance], str] | None = None
+        self._cycles_by_place: dict[tuple[str, str], str] = {}
         self._on_pool: dict[str, dict[Any, list[Any]]] = {}
         # Pools as read_pool reads them: every provider and client check of a pool reads it.
         self.pools_read: dict[Any, Pool] = {}
@@ -455,9 +456,17 @@ class GraphView:
         """
         if self._cycles is None:
             self._cycles = self._module_cycles()
+            # Whether calls reference each other is written in the module's own source, the
+            # same for every instance of it; checkov links some instances' references (a
+            # module called from several roots) to another instance's blocks, so a cycle
+            # found in one instance holds for the calls of the same place in all of them.
+            for (directory, name, _), reason in self._cycles.items():
+                self._cycles_by_place.setdefault((directory, name), reason)
         instance = self.instance[key]
         for depth, (path, name, _) in enumerate(instance):
-            reason = self._cycles.get((os.path.dirname(path), name, instance[depth + 1 :]))
+            place = (os.path.dirname(path), name)
+            reason = self._cycles.get((*place, instance[depth + 1 :]))
+            reason = reason or self._cycles_by_place.get(place)
             if reason and self._inputs_unrendered(instance[depth:]):
                 return reason
         return None

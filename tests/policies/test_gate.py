@@ -281,3 +281,22 @@ def test_terraform_core_confirms_whether_a_file_checkov_rejects_is_valid(tmp_pat
     assert gate._terraform_verdict(valid) is None
     complaint = gate._terraform_verdict(broken)
     assert complaint and "broken.tf" in complaint
+
+
+def test_roots_calling_the_module_each_get_the_module_call_cycle_exception(
+    tmp_path: Path,
+) -> None:
+    # The usual dev/prod layout: two roots call the module, whose pool, trigger and client
+    # calls reference each other. checkov links the second root's instance to the first's
+    # blocks; the cycle is in the module's source, so both instances are exempt alike.
+    for name in ("main.tf", "variables.tf", "outputs.tf", "versions.tf"):
+        shutil.copy(REPO / name, tmp_path / name)
+    for tree in ("modules", "lambda_src"):
+        shutil.copytree(REPO / tree, tmp_path / tree)
+    for env in ("dev", "prod"):
+        shutil.copytree(REPO / "examples" / "complete", tmp_path / "envs" / env)
+    code, text = _run_main([str(tmp_path / "envs"), "--policies-dir", str(POLICIES)])
+    summary = text.rsplit("cogfed-gate ", 1)[-1]
+    assert code == 0 and summary.startswith("PASSED: 0 failed"), text
+    assert "blocking;" not in summary and "not blocking" in summary, text
+    assert "envs/prod/main.tf" in text or "envs/dev/main.tf" in text, text
