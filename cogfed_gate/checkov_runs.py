@@ -35,11 +35,11 @@ CHECKOV = [sys.executable, "-m", "checkov.main"]
 SAFE_PYTHON = [sys.executable, "-P"]
 
 
+KILLED = -9
+
+
 def _neutral(env: dict[str, str], directory: str) -> dict[str, str]:
     return {**env, "HOME": directory}
-
-
-KILLED = -9
 
 
 @dataclass(frozen=True)
@@ -105,35 +105,38 @@ def _read(path: str) -> str:
 def _separate_processes(
     arguments: list[list[str]], *, width: int, timeout: float, env: dict[str, str]
 ) -> list[Finished]:
-    with tempfile.TemporaryDirectory(prefix="cogfed-checkov-") as neutral:
-        return _in_turn(arguments, width=width, timeout=timeout, env=env, neutral=neutral)
-
-
-def _in_turn(
-    arguments: list[list[str]], *, width: int, timeout: float, env: dict[str, str], neutral: str
-) -> list[Finished]:
     finished: list[Finished] = []
-    for start in range(0, len(arguments), width):
-        batch = [
-            subprocess.Popen(
-                [*SAFE_PYTHON, *CHECKOV[1:], *argv],
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-                env=_neutral(env, neutral),
-                cwd=neutral,
-            )
-            for argv in arguments[start : start + width]
-        ]
-        for process in batch:
-            try:
-                stdout, stderr = process.communicate(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.communicate()
-                finished.append(Finished(KILLED, "", "", timed_out=True))
-                continue
-            finished.append(Finished(process.returncode, stdout, stderr))
+    with tempfile.TemporaryDirectory(prefix="cogfed-checkov-") as neutral:
+        for start in range(0, len(arguments), width):
+            finished += _batch(arguments[start : start + width], timeout, env, neutral)
+    return finished
+
+
+def _batch(
+    arguments: list[list[str]], timeout: float, env: dict[str, str], neutral: str
+) -> list[Finished]:
+    """`python -m checkov.main` with each argument list at once, in `neutral`."""
+    processes = [
+        subprocess.Popen(
+            [*SAFE_PYTHON, *CHECKOV[1:], *argv],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=_neutral(env, neutral),
+            cwd=neutral,
+        )
+        for argv in arguments
+    ]
+    finished: list[Finished] = []
+    for process in processes:
+        try:
+            stdout, stderr = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.communicate()
+            finished.append(Finished(KILLED, "", "", timed_out=True))
+            continue
+        finished.append(Finished(process.returncode, stdout, stderr))
     return finished
 
 

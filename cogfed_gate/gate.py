@@ -668,8 +668,9 @@ def run_gate(
                 "skipped); pass the directory that holds the Terraform configuration"
             )
 
-        for problem in _checkov_config_problems(directory):
-            raise GateError(problem)
+        problems = list(_checkov_config_problems(directory))
+        if problems:
+            raise GateError("; ".join(problems))
 
     proof_failures: list[str] = []
     notes: list[str] = []

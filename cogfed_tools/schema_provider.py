@@ -249,16 +249,23 @@ def archive_values(config: Mapping[str, Any]) -> dict[str, Any]:
             _add(archive, config["source_content_filename"], config["source_content"].encode())
     os.replace(partial, output)
     data = output.read_bytes()
-    sha256 = hashlib.sha256(data).digest()
     return {
         "id": hashlib.sha1(data).hexdigest(),  # the archive provider's own id
         "output_size": len(data),
-        "output_sha": hashlib.sha1(data).hexdigest(),
-        "output_sha256": sha256.hex(),
-        "output_base64sha256": base64.b64encode(sha256).decode(),
-        "output_sha512": hashlib.sha512(data).hexdigest(),
-        "output_base64sha512": base64.b64encode(hashlib.sha512(data).digest()).decode(),
-        "output_md5": hashlib.md5(data).hexdigest(),
+        **_digests(data, "output", sha1_name="output_sha"),
+    }
+
+
+def _digests(data: bytes, prefix: str, *, sha1_name: str) -> dict[str, str]:
+    """The hashes the archive and local providers compute of a file, under their names."""
+    sha256, sha512 = hashlib.sha256(data).digest(), hashlib.sha512(data).digest()
+    return {
+        sha1_name: hashlib.sha1(data).hexdigest(),
+        f"{prefix}_md5": hashlib.md5(data).hexdigest(),
+        f"{prefix}_sha256": sha256.hex(),
+        f"{prefix}_base64sha256": base64.b64encode(sha256).decode(),
+        f"{prefix}_sha512": sha512.hex(),
+        f"{prefix}_base64sha512": base64.b64encode(sha512).decode(),
     }
 
 
@@ -289,12 +296,7 @@ def local_file_values(config: Mapping[str, Any]) -> dict[str, Any]:
         "id": hashlib.sha1(data).hexdigest(),
         "content": data.decode("utf-8", errors="replace"),
         "content_base64": base64.b64encode(data).decode(),
-        "content_md5": hashlib.md5(data).hexdigest(),
-        "content_sha1": hashlib.sha1(data).hexdigest(),
-        "content_sha256": hashlib.sha256(data).hexdigest(),
-        "content_base64sha256": base64.b64encode(hashlib.sha256(data).digest()).decode(),
-        "content_sha512": hashlib.sha512(data).hexdigest(),
-        "content_base64sha512": base64.b64encode(hashlib.sha512(data).digest()).decode(),
+        **_digests(data, "content", sha1_name="content_sha1"),
     }
 
 
