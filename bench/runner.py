@@ -188,7 +188,14 @@ def gate_section(timing: gate_timing.GateTiming, options: Options) -> dict[str, 
             for r in timing.runs
         ],
         "ratios": {
-            str(n): {v: timing.ratio(v, n) for v in ("project", "gate", "plan")} for n in sizes
+            str(n): {v: timing.ratio(v, n) for v in ("project", "gate", "offline", "plan")}
+            for n in sizes
+        },
+        # The pre-commit form over the static reading, same tree, same run.
+        "offline_to_static": {
+            str(n): timing.ratio_between("offline", "gate", n)
+            for n in sizes
+            if timing.run("offline", n) is not None
         },
         # Seconds to make the offline plan the `plan` variant reads (not part of its time).
         "plan_s": {str(n): round(s, 3) for n, s in timing.plan_seconds.items()},

@@ -170,7 +170,7 @@ def gate_rows(document: dict[str, Any]) -> list[Row]:
     for copies in sorted({r["copies"] for r in gate["runs"]}):
         base = runs.get(("builtin", copies))
         base_text = _gate_value(base, with_tree=False) if base else "-"
-        for variant in ("project", "gate", "plan"):
+        for variant in ("project", "gate", "offline", "plan"):
             run = runs.get((variant, copies))
             if run is None:
                 continue

@@ -9,6 +9,7 @@ MAX_COLD_IMPORT_RATIO = 0.2  # pre token handler: at most a fifth of the eager-b
 MAX_PROJECT_CHECKS_OVERHEAD = 0.10  # on the largest (200-copy) tree
 TARGET_GATE_COPIES = 200
 PLAN_GATE_DIVISOR = 20  # plan mode: at most 1/20 of checkov's wall time on that tree
+MAX_OFFLINE_TO_STATIC = 2.0  # the pre-commit form (offline plan) on examples/complete
 # Flow key -> (most Cognito calls allowed, how the target reads).
 CALL_TARGETS: dict[str, tuple[int, str]] = {
     "returning_verified": (0, "returning sign-in, IdP sends email_verified: 0 calls"),
@@ -134,6 +135,18 @@ def plan_gate_target(gate: dict[str, Any] | None) -> Target:
     return Target(text, f"{measured:.3f}x", threshold, _status(measured <= 1 / PLAN_GATE_DIVISOR))
 
 
+def offline_gate_target(gate: dict[str, Any] | None) -> Target:
+    text = (
+        "cogfed-gate DIR, the pre-commit form (offline plan), on examples/complete: within "
+        f"{MAX_OFFLINE_TO_STATIC:.0f}x of the static reading (cogfed-gate --static)"
+    )
+    threshold = f"<= {MAX_OFFLINE_TO_STATIC:.2f}x"
+    measured = (gate or {}).get("offline_to_static", {}).get("1")
+    if measured is None:
+        return Target(text, "-", threshold, "not measured", "the one-copy tree was not run")
+    return Target(text, f"{measured:.2f}x", threshold, _status(measured <= MAX_OFFLINE_TO_STATIC))
+
+
 def pool_targets(pool: dict[str, Any] | None) -> list[Target]:
     if pool is None:
         return [Target("live pool: audit, repair, prelink", "-", "-", "not measured")]
@@ -173,5 +186,6 @@ def judge(document: dict[str, Any]) -> list[Target]:
     targets.append(cold_import_target(document.get("cold_import")))
     targets.append(gate_target(document.get("gate")))
     targets.append(plan_gate_target(document.get("gate")))
+    targets.append(offline_gate_target(document.get("gate")))
     targets += pool_targets(document.get("pool"))
     return targets

@@ -400,7 +400,13 @@ def inventory(
                 source = body.get("source", [""])
                 source = source[0] if isinstance(source, list) and source else source
                 if isinstance(source, str) and source.startswith(("./", "../")):
-                    module_dir = (path.parent / source).resolve()
+                    try:
+                        module_dir = (path.parent / source).resolve()
+                    except (OSError, RuntimeError):  # RuntimeError: a link loop (3.11)
+                        problem = f"{_display(path.parent / source)} is a symbolic link loop"
+                        if notes is not None and problem not in notes:
+                            notes.append(f"{problem}; the module call to it was not followed")
+                        continue
                     if module_dir.is_dir() and module_dir not in seen_dirs:
                         seen_dirs.add(module_dir)
                         files += [
@@ -574,7 +580,9 @@ class GateResult:
     notes: list[str]
     canary_ok: bool
     rules: dict[str, Any]
-    mode: str = "static"  # "static" (checkov on the source) or "plan" (a saved plan's JSON)
+    # "static" (checkov on the source), "plan" (a saved plan's JSON), "offline plan" (every
+    # root planned by the gate), "offline plan + static" (the roots it could not plan, static)
+    mode: str = "static"
 
     @property
     def failed(self) -> list[dict[str, Any]]:
@@ -644,21 +652,7 @@ def _checkov_config_problems(directory: Path) -> Iterable[str]:
             )
 
 
-def run_gate(
-    directories: Sequence[Path],
-    *,
-    policies: Path,
-    download_external_modules: bool = False,
-    var_files: Sequence[str] = (),
-    timeout: float = 900.0,
-) -> GateResult:
-    rules_module = load_rules(policies)
-    rules: dict[str, Any] = rules_module.RULES
-    pattern: str = rules_module.CHECK_PATTERN
-    checks_by_type: dict[str, list[str]] = {}
-    for rule_id, rule in sorted(rules.items()):
-        checks_by_type.setdefault(rule.entity, []).append(rule_id)
-
+def _check_directories(directories: Sequence[Path]) -> None:
     for directory in directories:
         if not directory.is_dir():
             raise GateError(f"{directory}: not a directory; pass the Terraform root to scan")
@@ -667,11 +661,34 @@ def run_gate(
                 f"{directory}: no .tf file found (hidden directories and .terraform are "
                 "skipped); pass the directory that holds the Terraform configuration"
             )
-
         problems = list(_checkov_config_problems(directory))
         if problems:
             raise GateError("; ".join(problems))
 
+
+def _decided(path: Any, decided: frozenset[Path] | set[Path]) -> bool:
+    return bool(decided) and Path(str(path)).resolve().parent in decided
+
+
+def run_gate(
+    directories: Sequence[Path],
+    *,
+    policies: Path,
+    download_external_modules: bool = False,
+    var_files: Sequence[str] = (),
+    timeout: float = 900.0,
+    decided: frozenset[Path] | set[Path] = frozenset(),
+) -> GateResult:
+    """The static reading: checkov on `directories`, with the gate's proof. What lies in the
+    module directories `decided` (judged on offline plans) is left out."""
+    rules_module = load_rules(policies)
+    rules: dict[str, Any] = rules_module.RULES
+    pattern: str = rules_module.CHECK_PATTERN
+    checks_by_type: dict[str, list[str]] = {}
+    for rule_id, rule in sorted(rules.items()):
+        checks_by_type.setdefault(rule.entity, []).append(rule_id)
+
+    _check_directories(directories)
     proof_failures: list[str] = []
     notes: list[str] = []
     with tempfile.TemporaryDirectory(prefix="cogfed-canary-") as tmp:
@@ -692,6 +709,7 @@ def run_gate(
 
     records: list[dict[str, Any]] = []
     for scan in scans:
+        scan.records = [r for r in scan.records if not _decided(r["file_abs_path"], decided)]
         records += scan.records
         proof_failures += [f"{_display(scan.directory)}: {p}" for p in scan.problems]
         for unparsed in map(Path, scan.parsing_errors):
@@ -703,6 +721,7 @@ def run_gate(
         blocks, parse_problems = inventory(
             scan.directory, set(checks_by_type) - {"module"}, notes, var_files
         )
+        blocks = [b for b in blocks if not _decided(b.file, decided)]
         proof_failures += parse_problems
         problems, excused = coverage_problems(blocks, scan.records, checks_by_type)
         proof_failures += problems
@@ -730,7 +749,15 @@ def build_parser() -> argparse.ArgumentParser:
         "directories",
         nargs="*",
         metavar="DIR",
-        help="Terraform roots for the static mode (default .)",
+        help=(
+            "directories of Terraform (default .): each root under them is judged on an "
+            "offline plan where it can be planned here, else read statically by checkov"
+        ),
+    )
+    parser.add_argument(
+        "--static",
+        action="store_true",
+        help="read the directories with checkov only; make no offline plan",
     )
     parser.add_argument(
         "--plan",
@@ -799,6 +826,96 @@ def run_plan_gate(plans: Sequence[Path], *, policies: Path, root: Path) -> GateR
     )
 
 
+def run_dir_gate(
+    directories: Sequence[Path],
+    *,
+    policies: Path,
+    download_external_modules: bool = False,
+    var_files: Sequence[str] = (),
+    timeout: float = 900.0,
+) -> GateResult:
+    """`cogfed-gate DIR`: every root under each directory judged on its offline plan
+    (``gate_offline``); checkov's static reading for the roots that cannot be planned here."""
+    from cogfed_gate import gate_offline
+    from cogfed_gate.gate_plan import plan_records
+    from cogfed_gate.plan_model import PlanError
+
+    _check_directories(directories)
+    records: list[dict[str, Any]] = []
+    notes: list[str] = []
+    refusals: list[str] = []
+    static: list[Path] = []
+    every_root: list[gate_offline.Root] = []
+    planned = 0
+    with tempfile.TemporaryDirectory(prefix="cogfed-gate-plans-") as tmp:
+        for number, directory in enumerate(directories):
+            workdir = Path(tmp) / str(number)
+            workdir.mkdir()
+            roots = gate_offline.plan_roots(directory, _tf_files(directory), workdir, var_files)
+            if any(root.unplanned is not None for root in roots):
+                static.append(directory)
+            # Modules no caller instantiates, tried alone; not judged where they cannot be.
+            alone = gate_offline.plan_all(
+                gate_offline.uninstantiated(roots),
+                gate_offline.boundary(directory),
+                workdir,
+                var_files,
+            )
+            for module in alone:
+                if module.plan is None:
+                    notes.append(
+                        f"{_display(module.directory)}: no caller creates an instance of its "
+                        "resources, and it cannot be planned alone "
+                        f"({module.unplanned or 'Terraform refuses its defaults'}); not judged"
+                    )
+            roots += [module for module in alone if module.plan is not None]
+            every_root += roots
+            for root in roots:
+                label = _display(root.directory)
+                if root.refused is not None:
+                    refusals.append(f"{label}: Terraform refuses it:\n{root.refused}")
+                elif root.unplanned is not None:
+                    notes.append(f"{label}: read statically (not planned: {root.unplanned})")
+                else:
+                    assert root.plan is not None
+                    try:
+                        more, more_notes = plan_records(root.plan, policies, root.directory)
+                    except PlanError as problem:
+                        raise GateError(f"{label}: the offline plan: {problem}") from problem
+                    planned += 1
+                    records += more
+                    notes += [f"{label}: {note}" for note in root.notes]
+                    notes += [
+                        n.replace(str(root.plan), f"{label} (offline plan)") for n in more_notes
+                    ]
+    # Over every directory given: a module one of them reads statically stays read.
+    decided = gate_offline.decided_by_plans(every_root)
+    rules: dict[str, Any] = load_rules(policies).RULES
+    if not static:
+        plan_rules = {k: v for k, v in rules.items() if v.entity != "module"}
+        return GateResult(
+            records,
+            [*refusals, *_unexplained_skips(records)],
+            notes,
+            True,
+            plan_rules,
+            "offline plan",
+        )
+    result = run_gate(
+        static,
+        policies=policies,
+        download_external_modules=download_external_modules,
+        var_files=var_files,
+        timeout=timeout,
+        decided=decided,
+    )
+    result.records = records + result.records
+    result.proof_failures = refusals + _unexplained_skips(records) + result.proof_failures
+    result.notes = notes + result.notes
+    result.mode = "offline plan + static" if planned or refusals else "static"
+    return result
+
+
 def _unexplained_skips(records: list[dict[str, Any]]) -> list[str]:
     return [
         f"{record['check_id']} is suppressed on {record['resource']} "
@@ -816,7 +933,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         policies = find_policies_dir(args.policies_dir)
         if args.plan:
             if args.directories:
-                raise GateError("give either directories (static mode) or --plan files, not both")
+                raise GateError("give either directories or --plan files, not both")
             result = run_plan_gate(
                 [Path(p) for p in args.plan], policies=policies, root=Path(args.root)
             )
@@ -824,7 +941,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for var_file in args.var_file:
             if not Path(var_file).is_file():
                 raise GateError(f"--var-file {var_file}: no such file")
-        result = run_gate(
+        result = (run_gate if args.static else run_dir_gate)(
             [Path(d) for d in args.directories or ["."]],
             policies=policies,
             download_external_modules=args.download_external_modules == "true",
@@ -839,10 +956,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     return _report(result, args)
 
 
+def _repository_display(args: argparse.Namespace) -> Any:
+    """Paths as SARIF consumers (code scanning) take them: relative to the top of the git work
+    tree holding what was scanned, wherever the gate ran from."""
+    from cogfed_gate.gate_offline import boundary
+
+    scanned = Path(args.root if args.plan else (args.directories or ["."])[0])
+    top = boundary(scanned if scanned.is_dir() else Path("."))
+
+    def display(path: Path | str) -> str:
+        absolute = Path(os.path.abspath(path))
+        with contextlib.suppress(ValueError):
+            return absolute.relative_to(top).as_posix()
+        return _display(path)
+
+    return display
+
+
 def _report(result: GateResult, args: argparse.Namespace) -> int:
     print(gate_report.text(result, show_passed=args.show_passed, display=_display))
     if args.sarif:
-        gate_report.write_sarif(result, Path(args.sarif), display=_display)
+        gate_report.write_sarif(result, Path(args.sarif), display=_repository_display(args))
     if args.junitxml:
         gate_report.write_junit(result, Path(args.junitxml), display=_display)
     return EXIT_OK if result.ok else EXIT_FAILED

@@ -99,9 +99,9 @@ def text(result: GateResult, *, show_passed: bool = False, display: Display = st
             "checkov; `--plan` decides them"
         )
     undecided_text = f"{undecided} undecided" + (f" ({'; '.join(kinds)})" if kinds else "")
-    if result.mode == "plan":
+    if result.mode in ("plan", "offline plan"):
         lines.append(
-            f"cogfed-gate {verdict} (plan): {counts['FAILED'] - blocking} failed, "
+            f"cogfed-gate {verdict} ({result.mode}): {counts['FAILED'] - blocking} failed, "
             f"{undecided_text}, {counts['PASSED']} passed, {counts['SKIPPED']} suppressed"
             + (f", {len(result.proof_failures)} proof failures" if result.proof_failures else "")
         )
@@ -111,8 +111,9 @@ def text(result: GateResult, *, show_passed: bool = False, display: Display = st
         if result.canary_ok
         else "canary FAILED"
     )
+    form = "" if result.mode == "static" else f" ({result.mode})"
     lines.append(
-        f"cogfed-gate {verdict}: {counts['FAILED'] - blocking} failed, {undecided_text}, "
+        f"cogfed-gate {verdict}{form}: {counts['FAILED'] - blocking} failed, {undecided_text}, "
         f"{counts['PASSED']} passed, "
         f"{counts['SKIPPED']} suppressed, {len(result.proof_failures)} proof failures; {canary}"
     )

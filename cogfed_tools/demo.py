@@ -339,14 +339,15 @@ def run(world: str = "double") -> None:
 
         say("\n== 3. Policy gate (the project's checks, and the gate's proofs)")
         out_ok, _ = gate_ok.communicate()
-        say("   examples/complete, static (checkov): " + out_ok.strip().splitlines()[-1])
+        # The pre-commit form: an offline plan of each root, else checkov (the line says which).
+        say("   examples/complete, `cogfed-gate DIR`: " + out_ok.strip().splitlines()[-1])
         expect(gate_ok.returncode == 0, "the gate failed examples/complete:\n" + out_ok)
         out_plan = plan_gate(plan)
         say("   examples/complete, plan (Terraform): " + out_plan.strip().splitlines()[-1])
         out_broken, _ = gate_broken.communicate()
         say(
-            "   the seed thread's setup (LinkedIn subject copied into custom:sub): "
-            + out_broken.strip().splitlines()[-1]
+            "   the seed thread's setup (LinkedIn subject copied into custom:sub), "
+            "`cogfed-gate DIR`: " + out_broken.strip().splitlines()[-1]
         )
         expect(gate_broken.returncode != 0, "the gate passed the seed thread's setup")
         failures = gate_failures(out_broken)

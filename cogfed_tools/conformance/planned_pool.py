@@ -1,6 +1,6 @@
 """What Terraform plans for an example, read to build the same pool in another Cognito.
 
-The plan is Terraform core's own (`cogfed_tools.offline_plan.plan_in`, with the offline
+The plan is Terraform core's own (`cogfed_gate.offline_plan.plan_in`, with the offline
 provider). Its `archive_file` data source is read at plan time, so the triggers' zip is
 written then, by the module's packaging; the plan's `source_code_hash` of each function
 must equal that file's SHA-256, which proves the file is the very package Terraform would
@@ -221,7 +221,7 @@ def read_planned_pool(plan: dict[str, Any], config_dir: Path) -> PlannedPool:
 def plan_pool(workdir: Path, root: Path) -> tuple[PlannedPool, Path]:
     """`root` planned offline in `workdir` (created), which keeps the package planning wrote:
     what it builds, and the JSON plan's file (for `cogfed-gate --plan`)."""
-    from cogfed_tools.offline_plan import plan_in
+    from cogfed_gate.offline_plan import plan_in
 
     workdir.mkdir(parents=True, exist_ok=True)
     text, config = plan_in(workdir, root)

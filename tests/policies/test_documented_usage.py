@@ -17,7 +17,7 @@ import pytest
 
 from bench.gate_timing import write_module
 from cogfed_gate import gate
-from cogfed_tools.offline_plan import plan_json_text
+from cogfed_gate.offline_plan import plan_json_text
 from tests.policies.conftest import FIXTURES, POLICIES, REPO
 
 EVERY_INPUT = FIXTURES / "documented" / "every_input.tf"

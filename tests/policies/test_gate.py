@@ -77,8 +77,16 @@ def test_canary_covers_every_rule_both_ways() -> None:
 @pytest.fixture(scope="module")
 def passing_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, str, Path]:
     out = tmp_path_factory.mktemp("pass")
+    # The static reading and its proofs (the canary); test_dir_gate.py tests the offline plan.
     code, text = _run_main(
-        [str(EXAMPLE), "--sarif", str(out / "r.sarif"), "--junitxml", str(out / "r.xml")]
+        [
+            str(EXAMPLE),
+            "--static",
+            "--sarif",
+            str(out / "r.sarif"),
+            "--junitxml",
+            str(out / "r.xml"),
+        ]
     )
     return code, text, out
 
@@ -207,7 +215,7 @@ def test_gate_fails_when_a_check_does_not_load(tmp_path: Path) -> None:
     broken.write_text(broken.read_text() + "\nthis is not python(\n")
     # a deleted check
     (policies / "cogfed_lambda_permission.py").unlink()
-    code, text = _run_main([str(CASES / "suppressed"), "--policies-dir", str(policies)])
+    code, text = _run_main([str(CASES / "suppressed"), "--static", "--policies-dir", str(policies)])
     assert code == 1
     assert "canary: CKV2_COGFED_3 gave no result on canary resource" in text
     assert "canary: CKV_COGFED_4 gave no result on canary resource" in text
@@ -300,3 +308,74 @@ def test_roots_calling_the_module_each_get_the_module_call_cycle_exception(
     assert code == 0 and summary.startswith("PASSED: 0 failed"), text
     assert "blocking;" not in summary and "not blocking" in summary, text
     assert "envs/prod/main.tf" in text or "envs/dev/main.tf" in text, text
+
+
+@pytest.mark.parametrize(("write", "expected"), [("", "FAILED"), ("custom:app_role", "PASSED")])
+def test_a_client_naming_a_counted_provider_of_its_module_is_judged_statically(
+    tmp_path: Path, write: str, expected: str
+) -> None:
+    # `[aws_cognito_identity_provider.idp[0].provider_name]` inside a module: checkov's
+    # addresses carry the module path and no instance key; the reference is still that
+    # provider, so the rule is decided, not left undecided.
+    (tmp_path / "auth").mkdir()
+    (tmp_path / "main.tf").write_text('module "auth" {\n  source = "./auth"\n}\n')
+    listed = f'  write_attributes = ["email", "{write}"]\n' if write else ""
+    (tmp_path / "auth" / "main.tf").write_text(
+        'variable "enabled" {\n  type    = bool\n  default = true\n}\n'
+        "locals { enabled = var.enabled ? 1 : 0 }\n"
+        'resource "aws_cognito_user_pool" "pool" {\n  count = local.enabled\n  name  = "p"\n'
+        "  username_configuration { case_sensitive = true }\n"
+        '  schema {\n    name                = "app_role"\n'
+        '    attribute_data_type = "String"\n    mutable             = true\n  }\n}\n'
+        'resource "aws_cognito_user_pool_client" "client" {\n  count = local.enabled\n'
+        '  name  = "c"\n  user_pool_id = aws_cognito_user_pool.pool[0].id\n'
+        + listed
+        + "  supported_identity_providers = "
+        "[aws_cognito_identity_provider.idp[0].provider_name]\n}\n"
+        'resource "aws_cognito_identity_provider" "idp" {\n  count = local.enabled\n'
+        '  user_pool_id  = aws_cognito_user_pool.pool[0].id\n  provider_name = "Azure"\n'
+        '  provider_type = "SAML"\n'
+        '  provider_details = { MetadataURL = "https://example.com/m.xml" }\n'
+        '  attribute_mapping = {\n    email             = "email"\n'
+        '    "custom:app_role" = "role"\n  }\n}\n'
+    )
+    result = gate.run_gate([tmp_path], policies=POLICIES)
+    (record,) = [r for r in result.records if r["check_id"] == "CKV2_COGFED_4"]
+    assert record["result"] == expected and not record.get("undecided"), record
+
+
+@pytest.mark.parametrize(
+    ("write", "expected"), [('"email"', "FAILED"), ('"custom:tenant"', "PASSED")]
+)
+def test_a_client_listing_interpolated_provider_names_is_judged_statically(
+    tmp_path: Path, write: str, expected: str
+) -> None:
+    # `["${aws_cognito_identity_provider.a.provider_name}", ...]`: checkov renders the list
+    # of interpolations as a list inside the list; the providers are this directory's own.
+    idp = (
+        'resource "aws_cognito_identity_provider" "{name}" {{\n'
+        "  user_pool_id  = aws_cognito_user_pool.pool.id\n"
+        '  provider_name = "{label}"\n  provider_type = "OIDC"\n'
+        '  provider_details = {{ client_id = "x", client_secret = "y", '
+        'authorize_scopes = "openid email", oidc_issuer = "https://example.com", '
+        'attributes_request_method = "GET" }}\n'
+        '  attribute_mapping = {{\n    email = "email"\n    email_verified = "email_verified"\n'
+        '    "custom:tenant" = "tenant"\n  }}\n}}\n'
+    )
+    (tmp_path / "main.tf").write_text(
+        'resource "aws_cognito_user_pool" "pool" {\n  name = "p"\n'
+        "  username_configuration { case_sensitive = true }\n"
+        '  schema {\n    name                = "tenant"\n'
+        '    attribute_data_type = "String"\n    mutable             = true\n  }\n}\n'
+        + idp.format(name="a", label="A")
+        + idp.format(name="b", label="B")
+        + 'resource "aws_cognito_user_pool_client" "client" {\n  name = "c"\n'
+        "  user_pool_id = aws_cognito_user_pool.pool.id\n"
+        f'  write_attributes = ["email", {write}]\n'
+        "  supported_identity_providers = [\n"
+        '    "${aws_cognito_identity_provider.a.provider_name}",\n'
+        '    "${aws_cognito_identity_provider.b.provider_name}"\n  ]\n}\n'
+    )
+    result = gate.run_gate([tmp_path], policies=POLICIES)
+    (record,) = [r for r in result.records if r["check_id"] == "CKV2_COGFED_4"]
+    assert record["result"] == expected and not record.get("undecided"), record

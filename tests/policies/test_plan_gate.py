@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from cogfed_gate.gate import run_gate, run_plan_gate
-from cogfed_tools.offline_plan import plan_json_text
+from cogfed_gate.offline_plan import plan_json_text
 from tests.policies.conftest import CASES, FIXTURES, POLICIES, REPO
 from tests.policies.test_rules import EXPECT, NOT_VISIBLE
 

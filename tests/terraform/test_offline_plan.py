@@ -139,7 +139,7 @@ def test_the_kept_schema_answer_is_rebuilt_when_unreadable(
 ) -> None:
     from tf.gen import tfplugin_pb2 as pb
 
-    from cogfed_tools import schema_provider
+    from cogfed_gate import schema_provider
 
     monkeypatch.setattr(schema_provider, "RESPONSE_CACHE_DIR", tmp_path)
     built = schema_provider.schema_response(pb, "archive")

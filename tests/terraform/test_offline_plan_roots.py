@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from cogfed_gate.offline_plan import BACKEND_OVERRIDE, OfflinePlanError, plan_json_text
+from cogfed_gate.provider_versions import ConstraintError, allows, offered_version
 from cogfed_tools.offline_checks import REPO_ROOT
-from cogfed_tools.offline_plan import BACKEND_OVERRIDE, OfflinePlanError, plan_json_text
-from cogfed_tools.provider_versions import ConstraintError, allows, offered_version
 
 POOL = 'resource "aws_cognito_user_pool" "pool" {\n  name = "p"\n}\n'
 
@@ -159,7 +159,7 @@ def test_a_tf_symlink_loop_is_reported_without_a_traceback(tmp_path: Path) -> No
     root = write(tmp_path, {"main.tf": POOL})
     os.symlink("loop.tf", root / "loop.tf")
     result = subprocess.run(
-        [sys.executable, "-m", "cogfed_tools.offline_plan", str(root), str(tmp_path / "p.json")],
+        [sys.executable, "-m", "cogfed_gate.offline_plan", str(root), str(tmp_path / "p.json")],
         capture_output=True,
         text=True,
         cwd=REPO_ROOT,
@@ -250,7 +250,7 @@ def test_the_provider_reads_and_writes_files_only_in_the_plans_copy(tmp_path: Pa
 
 
 def test_strings_reaching_system_directories_devices_or_home_copy_nothing(tmp_path: Path) -> None:
-    from cogfed_tools.offline_plan import configuration
+    from cogfed_gate.offline_plan import configuration
 
     levels = "../" * (len(tmp_path.parts) + 2)
     root = write(

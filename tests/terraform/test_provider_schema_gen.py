@@ -1,4 +1,4 @@
-"""The committed provider schema (cogfed_tools/schemas/providers.json.gz) is current and right.
+"""The committed provider schema (cogfed_gate/schemas/providers.json.gz) is current and right.
 
 Spot checks are facts from the providers' documentation (registry docs for
 hashicorp/aws 6.x and hashicorp/archive 2.x), each of which a wrong conversion rule
@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from cogfed_gate.schema_provider import load_provider_schemas
 from cogfed_tools import provider_schema_gen as gen
 
 AWS = "registry.terraform.io/hashicorp/aws"
@@ -20,7 +21,7 @@ ARCHIVE = "registry.terraform.io/hashicorp/archive"
 
 @pytest.fixture(scope="module")
 def schemas() -> dict[str, Any]:
-    return gen.load_provider_schemas()["provider_schemas"]
+    return load_provider_schemas()["provider_schemas"]
 
 
 def resource(schemas: dict[str, Any], name: str, kind: str = "resource_schemas") -> Any:
@@ -41,11 +42,11 @@ def test_committed_file_matches_a_regeneration() -> None:
 def test_file_is_reproducible_gzip() -> None:
     data = gen.SCHEMA_FILE.read_bytes()
     assert data[4:8] == b"\0\0\0\0"  # gzip mtime 0
-    assert gen.encode(gen.load_provider_schemas()) == data
+    assert gen.encode(load_provider_schemas()) == data
 
 
 def test_metadata(schemas: dict[str, Any]) -> None:
-    document = gen.load_provider_schemas()
+    document = load_provider_schemas()
     assert document["format_version"] == "1.0"
     packages = {p["pypi"]: p["provider_version"] for p in document["generated_from"]["packages"]}
     assert packages == {

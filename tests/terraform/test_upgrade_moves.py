@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from cogfed_gate.offline_plan import plan_json_text
 from cogfed_tools.offline_checks import COPY_IGNORE, REPO_ROOT
-from cogfed_tools.offline_plan import plan_json_text
 
 STANDALONE = """
 module "triggers" {

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from cogfed_gate.offline_plan import OfflinePlanError, plan_json_text
 from cogfed_tools.offline_checks import COPY_IGNORE, REPO_ROOT
-from cogfed_tools.offline_plan import OfflinePlanError, plan_json_text
 
 CALL = """
 variable "google_client_id" {

@@ -22,11 +22,11 @@ from typing import Any
 
 import pytest
 
+from cogfed_gate.offline_plan import OfflinePlanError, plan_json_text
 from cogfed_tools.cognito_double import CognitoDouble, FederatedSignInSimulator
 from cogfed_tools.cognito_double import backend as double_backend
 from cogfed_tools.cognito_double.simulator import http_api_event
 from cogfed_tools.offline_checks import COPY_IGNORE, REPO_ROOT
-from cogfed_tools.offline_plan import OfflinePlanError, plan_json_text
 from tests.triggers.assertions import claims, decision
 from tests.triggers.conftest import SimFactory
 

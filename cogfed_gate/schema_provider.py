@@ -2,7 +2,7 @@
 
 The providers cannot be downloaded here (FACTS.md §9). This plugin speaks
 the Terraform plugin protocol (v6) and serves the schema the real providers declare
-(`cogfed_tools/schemas/providers.json.gz`, generated from the providers' published
+(`cogfed_gate/schemas/providers.json.gz`, generated from the providers' published
 schemas by `make provider-schema`): attribute types, required, optional and computed,
 nested blocks with their nesting mode and item limits. Terraform core does the rest, as
 it would with the real provider: `terraform validate` reports wrong types, missing
@@ -16,12 +16,13 @@ Planning (creation from an empty state only, which is what an offline plan is):
 - a data source is read at plan time, so its values must be known. `archive_file` is
   answered as the archive provider does: the archive is written and hashed.
   `aws_region`, `aws_partition` and `aws_caller_identity` answer with the configured
-  region (default us-east-1), partition `aws` and account `123456789012`. Any other data
+  region (else AWS_REGION or AWS_DEFAULT_REGION, else us-east-1), partition `aws` and account
+  `123456789012` (a stand-in). Any other data
   source gets typed stand-ins for its computed values: `"offline-stand-in"` for strings,
   0, false and empty collections. Plans of such data sources say nothing true about AWS.
 - apply is refused: there is no API behind it.
 
-Run by Terraform as `python -m cogfed_tools.schema_provider <name>`, one of the providers
+Run by Terraform as `python -m cogfed_gate.schema_provider <name>`, one of the providers
 the schema file holds: aws, archive, and the utility providers local, null, random, time and
 tls. `local_file` data sources read the file as the local provider does.
 """
@@ -33,6 +34,7 @@ import contextlib
 import datetime
 import fnmatch
 import functools
+import gzip
 import hashlib
 import json
 import os
@@ -46,33 +48,56 @@ from typing import Any
 
 from google.protobuf.message import DecodeError
 
-from cogfed_tools.provider_schema_gen import (
-    PACKAGES,
-    REPO_ROOT,
-    SCHEMA_FILE,
-    load_provider_schemas,
-)
+# Generated from the providers' published schemas by `make provider-schema`
+# (cogfed_tools/provider_schema_gen.py, in a checkout); shipped with the gate.
+SCHEMA_FILE = Path(__file__).resolve().parent / "schemas" / "providers.json.gz"
 
-PROVIDER_ADDRESSES = {package.provider_name: package.source for package in PACKAGES}
+
+@functools.cache
+def load_provider_schemas() -> dict[str, Any]:
+    """The committed schema document (`terraform providers schema -json` format)."""
+    with gzip.open(SCHEMA_FILE, "rb") as handle:
+        document: dict[str, Any] = json.load(handle)
+    return document
+
+
+@functools.cache
+def provider_addresses() -> dict[str, str]:
+    """Each provider the schema file holds, by its local name (the type-name prefix). Read
+    when asked: a provider process answering from the cached response never parses the file."""
+    return {
+        address.rsplit("/", 1)[-1]: address
+        for address in load_provider_schemas()["provider_schemas"]
+    }
+
+
 STAND_IN_ACCOUNT = "123456789012"
 STAND_IN_REGION = "us-east-1"
 STAND_IN_STRING = "offline-stand-in"
+
+
 # Terraform starts a provider process for each command and graph walk, and each asks for the
 # schema: building its ~1,500 messages takes most of a start-up, so the
 # serialized answer is kept, keyed by everything it is made from.
-RESPONSE_CACHE_DIR = REPO_ROOT / ".cache" / "offline-provider"
+def _cache_home() -> Path:
+    with contextlib.suppress(RuntimeError):  # no home directory: a temporary one
+        return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return Path(tempfile.gettempdir())
+
+
+RESPONSE_CACHE_DIR = _cache_home() / "cogfed-gate" / "offline-provider"
 # Set by an offline plan of a root: the directory files may be read from and written to.
 CONFINE_ENV = "COGFED_OFFLINE_ROOT"
 
 
 def provider_schema(provider: str) -> dict[str, Any]:
-    return load_provider_schemas()["provider_schemas"][PROVIDER_ADDRESSES[provider]]
+    return load_provider_schemas()["provider_schemas"][provider_addresses()[provider]]
 
 
 def schema_version(provider: str) -> str:
     """The provider version the committed schema was generated from."""
     for package in load_provider_schemas().get("generated_from", {}).get("packages", []):
-        if package.get("provider") == PROVIDER_ADDRESSES[provider]:
+        if package.get("provider") == provider_addresses()[provider]:
             return str(package["provider_version"])
     raise KeyError(f"{SCHEMA_FILE} does not say which {provider} provider version it holds")
 
@@ -406,7 +431,9 @@ def serve(provider: str) -> None:
     from tf.gen import tfplugin_pb2 as pb
     from tf.gen import tfplugin_pb2_grpc as rpc
 
-    settings: dict[str, Any] = {"region": STAND_IN_REGION}
+    # As the real provider: the configured region, else the environment's, else a stand-in.
+    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+    settings: dict[str, Any] = {"region": region or STAND_IN_REGION}
 
     @functools.cache
     def blocks(kind: str) -> Mapping[str, Any]:
@@ -504,6 +531,8 @@ def serve(provider: str) -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2 or sys.argv[1] not in PROVIDER_ADDRESSES:
-        sys.exit(f"usage: python -m cogfed_tools.schema_provider {'|'.join(PROVIDER_ADDRESSES)}")
+    # Not checked against the schema file here: most starts answer from the cached response
+    # and never parse it. An unknown name fails when its schema is looked up.
+    if len(sys.argv) != 2 or not sys.argv[1].isidentifier():
+        sys.exit("usage: python -m cogfed_gate.schema_provider <provider local name, e.g. aws>")
     serve(sys.argv[1])
