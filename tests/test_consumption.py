@@ -217,7 +217,7 @@ def test_pre_commit_hook_pinned_by_commit(host: GitHost, tmp_path: Path) -> None
 
     def run_hook() -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [pre_commit, "run", "--all-files", "--color", "never"],
+            [pre_commit, "run", "--all-files", "--color", "never", "--verbose"],
             cwd=team,
             env=env,
             capture_output=True,
@@ -233,11 +233,16 @@ def test_pre_commit_hook_pinned_by_commit(host: GitHost, tmp_path: Path) -> None
     passing = run_hook()
     assert passing.returncode == 0, passing.stdout[-3000:] + passing.stderr[-2000:]
     assert "Traceback" not in passing.stdout + passing.stderr
-    # pre-commit keeps its clone of the hook repository: it is at the pinned commit.
-    (clone,) = {
+    # pre-commit keeps its clones of the hook repository (one more for the hook's extra
+    # dependencies, `.[plan]`): each is at the pinned commit.
+    clones = {
         Path(p).parent for p in (tmp_path / "pre-commit-home").glob("repo*/.pre-commit-hooks.yaml")
     }
-    assert git("rev-parse", "HEAD", cwd=clone).strip() == host.commit
+    assert clones
+    for clone in clones:
+        assert git("rev-parse", "HEAD", cwd=clone).strip() == host.commit
+    # The hook judged the root on an offline plan: the extra was installed from the clone.
+    assert "cogfed-gate PASSED (offline plan)" in passing.stdout, passing.stdout[-2000:]
 
 
 def test_terraform_module_source_pinned_by_commit(host: GitHost, tmp_path: Path) -> None:
