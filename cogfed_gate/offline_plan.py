@@ -177,11 +177,21 @@ class OfflinePlanError(RuntimeError):
 
     @property
     def summary(self) -> str:
-        """Terraform's error summaries, or the first line of the message."""
-        errors = list(dict.fromkeys(re.findall(r"^(?:│ )?Error: (.+)$", str(self), re.M)))
-        return "; ".join(errors[:3]) if errors else str(self).splitlines()[0]
+        """Terraform's error summaries, or the first line of the message; with the names
+        Terraform gives of what is missing (providers, variables)."""
+        text = str(self)
+        errors = list(dict.fromkeys(re.findall(r"^(?:│ )?Error: (.+)$", text, re.M)))
+        if not errors:
+            return text.splitlines()[0]
+        named = list(dict.fromkeys("".join(found) for found in _MISSING.findall(text)))
+        return "; ".join(errors[:3]) + (f" ({', '.join(named[:5])})" if named else "")
 
 
+# What Terraform names as missing: a provider the offline mirror does not hold, a root
+# variable without a value.
+_MISSING = re.compile(
+    r"versions\s+for\s+provider\s+([\w.-]+/[\w.-]+)|input\s+variable\s+\"([\w-]+)\"\s+is\s+not\s+set"
+)
 # Terraform's summary when a variable's `validation` block refuses the value it is given.
 _REFUSED = re.compile(r"^(?:│ )?Error: Invalid value for (?:input )?variable$", re.M)
 

@@ -147,8 +147,8 @@ def test_a_root_that_cannot_be_planned_is_read_statically_and_said(tmp_path: Pat
     result = run_gate(tmp_path)
     assert result.returncode == 0, result.stdout[-3000:]
     assert (
-        "note: unplanned: read statically (not planned: No value for required variable)"
-        in result.stdout
+        "note: unplanned: read statically (not planned: No value for required variable "
+        "(pool_name))" in result.stdout
     )
     assert "note: planned (offline plan): checked 1 user pools" in result.stdout
     assert "cogfed-gate PASSED (offline plan + static)" in result.stdout
@@ -531,3 +531,12 @@ def test_values_in_terraform_tfvars_json_outrank_the_example(tmp_path: Path) -> 
     )
     result = run_gate(tmp_path)
     assert "FAILED CKV2_COGFED_1" in result.stdout, result.stdout[-3000:]
+
+
+def test_a_provider_the_offline_plan_does_not_serve_is_named(tmp_path: Path) -> None:
+    write(tmp_path, {"main.tf": POOL + 'resource "template_file" "x" {}\n'})
+    result = run_gate(tmp_path)
+    assert (
+        "read statically (not planned: Failed to query available provider packages "
+        "(hashicorp/template))" in result.stdout
+    ), result.stdout[-2000:]
