@@ -819,10 +819,22 @@ def run_plan_gate(plans: Sequence[Path], *, policies: Path, root: Path) -> GateR
             raise GateError(f"--plan {plan}: {problem}") from problem
         records += more
         notes += more_notes
+    return _plan_result(records, [], notes, policies, "plan")
+
+
+def _plan_result(
+    records: list[dict[str, Any]],
+    failures: list[str],
+    notes: list[str],
+    policies: Path,
+    mode: str,
+) -> GateResult:
+    """A result judged on plans alone: no checkov scan, so no canary, and the rules of plans
+    (module calls are resolved there, not checked as such)."""
     rules: dict[str, Any] = load_rules(policies).RULES
     plan_rules = {k: v for k, v in rules.items() if v.entity != "module"}
     return GateResult(
-        records, _unexplained_skips(records), notes, canary_ok=True, rules=plan_rules, mode="plan"
+        records, [*failures, *_unexplained_skips(records)], notes, True, plan_rules, mode
     )
 
 
@@ -851,15 +863,14 @@ def run_dir_gate(
         for number, directory in enumerate(directories):
             workdir = Path(tmp) / str(number)
             workdir.mkdir()
-            roots = gate_offline.plan_roots(directory, _tf_files(directory), workdir, var_files)
+            limit = gate_offline.boundary(directory)
+            found = gate_offline.find_roots(directory, _tf_files(directory))
+            roots = gate_offline.plan_all(found, limit, workdir, var_files)
             if any(root.unplanned is not None for root in roots):
                 static.append(directory)
             # Modules no caller instantiates, tried alone; not judged where they cannot be.
             alone = gate_offline.plan_all(
-                gate_offline.uninstantiated(roots),
-                gate_offline.boundary(directory),
-                workdir,
-                var_files,
+                gate_offline.uninstantiated(roots), limit, workdir, var_files
             )
             for module in alone:
                 if module.plan is None:
@@ -890,17 +901,8 @@ def run_dir_gate(
                     ]
     # Over every directory given: a module one of them reads statically stays read.
     decided = gate_offline.decided_by_plans(every_root)
-    rules: dict[str, Any] = load_rules(policies).RULES
     if not static:
-        plan_rules = {k: v for k, v in rules.items() if v.entity != "module"}
-        return GateResult(
-            records,
-            [*refusals, *_unexplained_skips(records)],
-            notes,
-            True,
-            plan_rules,
-            "offline plan",
-        )
+        return _plan_result(records, refusals, notes, policies, "offline plan")
     result = run_gate(
         static,
         policies=policies,

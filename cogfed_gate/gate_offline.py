@@ -149,14 +149,6 @@ def _plan(root: Root, workdir: Path, var_files: Sequence[str], limit: Path) -> R
     return root
 
 
-def plan_roots(
-    directory: Path, tf_files: Iterable[Path], workdir: Path, var_files: Sequence[str] = ()
-) -> list[Root]:
-    """Every root under `directory`, planned offline where it can be (plans kept in
-    `workdir`)."""
-    return plan_all(find_roots(directory, tf_files), boundary(directory), workdir, var_files)
-
-
 def plan_all(
     roots: list[Root], limit: Path, workdir: Path, var_files: Sequence[str] = ()
 ) -> list[Root]:

@@ -304,35 +304,32 @@ def _configuration(root: Path) -> Configuration:
     return Configuration(root, modules, covered)
 
 
+def _calls(document: dict[str, Any]) -> list[tuple[str, Any]]:
+    """(name, source) of each module block of a parsed file; the source as parsed (not a
+    string where it is not one)."""
+    calls = []
+    for block in hcl_values(document.get("module", [])):
+        for name, body in block.items() if isinstance(block, dict) else []:
+            for entry in hcl_values(body):
+                found = entry.get("source") if isinstance(entry, dict) else None
+                calls.append((name, next(hcl_values(found), None)))
+    return calls
+
+
 def module_calls(path: Path) -> list[tuple[str, str]]:
     """(name, source) of each module block in `path`; none when it does not parse (Terraform
     then names the error)."""
-    import hcl2  # checkov's HCL parser, installed with it
-
     try:
-        with path.open(encoding="utf-8-sig") as handle:
-            document = hcl2.load(handle)
-    except Exception:  # python-hcl2 raises lark errors of many kinds
+        document = _hcl(path.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError):
         return []
-    calls = []
-    for block in hcl_values(document.get("module", [])):
-        for name, body in block.items():
-            for entry in hcl_values(body):
-                found = entry.get("source") if isinstance(entry, dict) else None
-                source = next(hcl_values(found), None)
-                if isinstance(source, str):
-                    calls.append((name, source))
-    return calls
+    return [(name, source) for name, source in _calls(document or {}) if isinstance(source, str)]
 
 
 def missing_modules(root: Path) -> list[str]:
     """Registry and git module calls, reached through local modules from `root`, that
     `terraform init` has not installed in `root`/.terraform/modules (keys as Terraform's)."""
-    manifest = root / ".terraform" / "modules" / "modules.json"
-    try:
-        installed = {m.get("Key") for m in json.loads(manifest.read_text())["Modules"]}
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        installed = set()
+    installed = {entry.get("Key") for entry in _manifest(root)}
     missing, pending, seen = [], [(root, "")], {root}
     while pending:
         module, prefix = pending.pop()
@@ -421,15 +418,13 @@ def _reaches_out(config: Configuration, workdir: Path) -> str | None:
                 and (path.name == "override.tf" or path.name.endswith("_override.tf"))
             ):
                 return f"{path.name}: an override file that sets the backend"
-            for block in hcl_values(document.get("module", [])):
-                for body in block.values() if isinstance(block, dict) else []:
-                    source = next(hcl_values((body or {}).get("source")), None)
-                    source = str(source) if source is not None else "?"
-                    # `terraform init` fetches a module not installed as written.
-                    if not source.startswith(("./", "../")) and not any(
-                        found == source or found.endswith(f"/{source}") for found in installed
-                    ):
-                        return f"Not installed: a module {file} calls ({source!r})"
+            for _, parsed in _calls(document):
+                source = str(parsed) if parsed is not None else "?"
+                # `terraform init` fetches a module not installed as written.
+                if not source.startswith(("./", "../")) and not any(
+                    found == source or found.endswith(f"/{source}") for found in installed
+                ):
+                    return f"Not installed: a module {file} calls ({source!r})"
     return None
 
 
@@ -465,13 +460,21 @@ def _labels(blocks: Any) -> set[str]:
     return found
 
 
-def _installed_sources(root_copy: Path) -> set[str]:
-    manifest = root_copy / ".terraform" / "modules" / "modules.json"
+def _manifest(root: Path) -> list[dict[str, Any]]:
+    """The entries of the module manifest `terraform init` wrote in `root`/.terraform (or the
+    change under review brought); none where there is none or it does not read."""
+    manifest = root / ".terraform" / "modules" / "modules.json"
     try:
         entries = json.loads(manifest.read_text(encoding="utf-8")).get("Modules", [])
-        return {str(e["Source"]) for e in entries if isinstance(e, dict) and e.get("Source")}
-    except (OSError, ValueError, AttributeError, TypeError):
-        return set()
+    except (OSError, ValueError, AttributeError):
+        return []
+    return (
+        [entry for entry in entries if isinstance(entry, dict)] if isinstance(entries, list) else []
+    )
+
+
+def _installed_sources(root_copy: Path) -> set[str]:
+    return {str(entry["Source"]) for entry in _manifest(root_copy) if entry.get("Source")}
 
 
 def _outside_boundary(config: Configuration, boundary: Path) -> list[Path]:
@@ -530,12 +533,8 @@ def _check_installed(root_copy: Path, copy: Path) -> None:
     """Refuse a module manifest (`.terraform/modules/modules.json`, which the change under
     review can bring) that points Terraform at a directory outside the copy."""
     manifest = root_copy / ".terraform" / "modules" / "modules.json"
-    try:
-        entries = json.loads(manifest.read_text(encoding="utf-8")).get("Modules", [])
-    except (OSError, ValueError, AttributeError):
-        return  # none, or one Terraform itself refuses
-    for entry in entries if isinstance(entries, list) else []:
-        where = entry.get("Dir") if isinstance(entry, dict) else None
+    for entry in _manifest(root_copy):  # none, or one Terraform itself refuses
+        where = entry.get("Dir")
         try:
             inside = isinstance(where, str) and (root_copy / where).resolve().is_relative_to(copy)
         except (ValueError, OSError, RuntimeError):  # a NUL byte, a link loop

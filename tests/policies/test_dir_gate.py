@@ -345,14 +345,7 @@ def test_a_module_one_directory_reads_statically_stays_read(tmp_path: Path) -> N
         },
     )
     for order in (["envs/dev", "envs/prod"], ["envs/prod", "envs/dev"]):
-        result = subprocess.run(
-            [sys.executable, "-m", "cogfed_gate.gate", *order],
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
-        )
+        result = run_gate(Path(order[0]), order[1], cwd=tmp_path)
         assert result.returncode == 1, (order, result.stdout[-3000:])
 
 
@@ -485,14 +478,7 @@ def test_sarif_locations_are_relative_to_the_repository_top(
     # Code scanning resolves a result's URI from the repository's top, wherever the gate ran.
     write(tmp_path, {"infra/main.tf": POOL_WITHOUT_CASE})
     sarif = tmp_path / "out.sarif"
-    result = subprocess.run(
-        [sys.executable, "-m", "cogfed_gate.gate", ".", *form, "--sarif", str(sarif)],
-        cwd=tmp_path / "infra",
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+    result = run_gate(Path("."), *form, "--sarif", str(sarif), cwd=tmp_path / "infra")
     assert result.returncode == 1, result.stdout[-2000:]
     uris = {
         location["physicalLocation"]["artifactLocation"]["uri"]

@@ -310,6 +310,13 @@ def test_roots_calling_the_module_each_get_the_module_call_cycle_exception(
     assert "envs/prod/main.tf" in text or "envs/dev/main.tf" in text, text
 
 
+def assert_client_decided(directory: Path, expected: str) -> None:
+    """The static reading of `directory` decides CKV2_COGFED_4 on its one client: `expected`."""
+    result = gate.run_gate([directory], policies=POLICIES)
+    (record,) = [r for r in result.records if r["check_id"] == "CKV2_COGFED_4"]
+    assert record["result"] == expected and not record.get("undecided"), record
+
+
 @pytest.mark.parametrize(("write", "expected"), [("", "FAILED"), ("custom:app_role", "PASSED")])
 def test_a_client_naming_a_counted_provider_of_its_module_is_judged_statically(
     tmp_path: Path, write: str, expected: str
@@ -339,9 +346,7 @@ def test_a_client_naming_a_counted_provider_of_its_module_is_judged_statically(
         '  attribute_mapping = {\n    email             = "email"\n'
         '    "custom:app_role" = "role"\n  }\n}\n'
     )
-    result = gate.run_gate([tmp_path], policies=POLICIES)
-    (record,) = [r for r in result.records if r["check_id"] == "CKV2_COGFED_4"]
-    assert record["result"] == expected and not record.get("undecided"), record
+    assert_client_decided(tmp_path, expected)
 
 
 @pytest.mark.parametrize(
@@ -376,6 +381,4 @@ def test_a_client_listing_interpolated_provider_names_is_judged_statically(
         '    "${aws_cognito_identity_provider.a.provider_name}",\n'
         '    "${aws_cognito_identity_provider.b.provider_name}"\n  ]\n}\n'
     )
-    result = gate.run_gate([tmp_path], policies=POLICIES)
-    (record,) = [r for r in result.records if r["check_id"] == "CKV2_COGFED_4"]
-    assert record["result"] == expected and not record.get("undecided"), record
+    assert_client_decided(tmp_path, expected)
